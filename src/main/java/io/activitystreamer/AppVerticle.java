@@ -1,0 +1,115 @@
+package io.activitystreamer;
+
+import io.activitystreamer.balance.BalancerVerticle;
+import io.activitystreamer.bus.ActivityIn;
+import io.activitystreamer.bus.Addresses;
+import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.Line;
+import io.activitystreamer.bus.LocalCodec;
+import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.bus.PeerIn;
+import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.gateway.ClientGatewayVerticle;
+import io.activitystreamer.mesh.MeshVerticle;
+import io.activitystreamer.state.StateVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deploys one server: state (with the mesh logic), balancer, mesh links, then the gateway instances on
+ * the shared client/server port, and finally joins the mesh. Its start completes once this server has
+ * joined, so {@link #port()} is the port actually listened on. When the mesh declares this incarnation
+ * dead, it redeploys everything as a new incarnation joining through the member that said so.
+ */
+public final class AppVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AppVerticle.class);
+
+  private ServerConfig config;
+  private final List<String> children = new ArrayList<>();
+  private volatile int port;
+  private volatile String incarnation;
+
+  public AppVerticle(ServerConfig config) {
+    this.config = config;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String incarnation() {
+    return incarnation;
+  }
+
+  /** The server's stable name: serverId from config, or hostname:port. */
+  public String serverName() {
+    return config.serverId().isEmpty() ? config.localHostname() + ":" + port : config.serverId();
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx, Delivery.class);
+    LocalCodec.register(vertx, ActivityIn.class);
+    LocalCodec.register(vertx, LoginResult.class);
+    LocalCodec.register(vertx, Line.class);
+    LocalCodec.register(vertx, PeerIn.class);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.APP_REJOIN, m -> rejoin(m.body()));
+    return deployAll();
+  }
+
+  private Future<?> deployAll() {
+    port = config.localPort();
+    String base = config.serverId().isEmpty() ? config.localHostname() + ":" + config.localPort() : config.serverId();
+    incarnation = base + "#" + Long.toString(System.currentTimeMillis(), 36)
+        + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
+    AtomicInteger actual = new AtomicInteger();
+    return deploy(new StateVerticle(config, incarnation, base))
+        .compose(v -> deploy(new BalancerVerticle()))
+        .compose(v -> deploy(new MeshVerticle(config, incarnation, base)))
+        .compose(v -> vertx.deployVerticle(() -> new ClientGatewayVerticle(config, incarnation, actual),
+            new DeploymentOptions().setInstances(config.gatewayInstances())))
+        .compose(id -> {
+          children.add(id);
+          return Future.succeededFuture();
+        })
+        .compose(v -> {
+          port = actual.get();
+          return vertx.eventBus().request(Addresses.STATE_START_MESH, new JsonObject().put("port", port),
+              new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(Long.MAX_VALUE / 4));
+        })
+        .onSuccess(v -> LOG.info("[{}] serving clients and servers on port {}", incarnation, port))
+        .mapEmpty();
+  }
+
+  private Future<Void> deploy(VerticleBase v) {
+    return vertx.deployVerticle(v).map(id -> {
+      children.add(id);
+      return null;
+    });
+  }
+
+  private void rejoin(JsonObject via) {
+    List<String> old = new ArrayList<>(children);
+    children.clear();
+    Future<?> undeployed = Future.succeededFuture();
+    for (int i = old.size() - 1; i >= 0; i--) {
+      String id = old.get(i);
+      undeployed = undeployed.compose(v -> vertx.undeploy(id).otherwise((Void) null));
+    }
+    String host = via.getString("hostname");
+    if (host != null) {
+      config = config.with(new JsonObject().put("remoteHostname", host).put("remotePort", via.getInteger("port"))
+          .put("localPort", port));
+    }
+    undeployed.compose(v -> deployAll())
+        .onFailure(err -> LOG.error("[{}] rejoin failed", incarnation, err));
+  }
+}

@@ -1,0 +1,10 @@
+package io.activitystreamer.bus;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * An ACTIVITY_MESSAGE accepted by a gateway (already authenticated against the connection's login):
+ * {@code activity} already carries {@code authenticated_user}. {@code clientSeq} is the resume
+ * extension's per-session sequence number, or -1. Sent with {@link LocalCodec}.
+ */
+public record ActivityIn(String sessionId, String connection, JsonObject activity, long clientSeq) {}

@@ -1,0 +1,44 @@
+package io.activitystreamer.bus;
+
+/** Every event-bus address of the server. Requests are verbs, facts are past events. */
+public final class Addresses {
+  private Addresses() {}
+
+  // requests to StateVerticle
+  public static final String STATE_REGISTER = "streamer.state.register";
+  public static final String STATE_LOOKUP_USER = "streamer.state.lookup-user";
+  public static final String STATE_LOGIN = "streamer.state.login";
+  public static final String STATE_ACTIVITY = "streamer.state.activity";
+  public static final String STATE_DETACH = "streamer.state.detach";
+  public static final String STATE_LOGOUT = "streamer.state.logout";
+  public static final String STATE_MESH_INFO = "streamer.state.mesh-info";
+  /** Sent by AppVerticle once the gateway listens: {port}; answered when this server has joined. */
+  public static final String STATE_START_MESH = "streamer.state.start-mesh";
+  // facts published by StateVerticle
+  /** An ACTIVITY_BROADCAST line every gateway instance writes to its logged-in connections. */
+  public static final String GATEWAY_DELIVER = "streamer.gateway.deliver";
+  /** A session now attached elsewhere: the gateway holding it closes that connection. */
+  public static final String GATEWAY_KICK = "streamer.gateway.kick";
+  /** Load of this server changed (connected clients). */
+  public static final String LOAD_CHANGED = "streamer.balance.load-changed";
+  /** Members and their loads, published by the mesh core on every change. */
+  public static final String MEMBERS_CHANGED = "streamer.balance.members-changed";
+  /** A gateway refused a bad input (counted for /metrics). */
+  public static final String GATEWAY_PROTOCOL_ERROR = "streamer.gateway.protocol-error";
+  // requests to BalancerVerticle
+  public static final String BALANCE_PICK = "streamer.balance.pick";
+  // mesh links (MeshVerticle and PeerLink) <-> mesh core (StateVerticle)
+  public static final String MESH_LINK_UP = "streamer.mesh.link-up";
+  public static final String MESH_LINK_IN = "streamer.mesh.link-in";
+  public static final String MESH_LINK_DOWN = "streamer.mesh.link-down";
+  public static final String MESH_CONNECT = "streamer.mesh.connect";
+  public static final String MESH_CONNECT_FAILED = "streamer.mesh.connect-failed";
+  /** This incarnation was declared dead: the AppVerticle redeploys as a new one. */
+  public static final String APP_REJOIN = "streamer.app.rejoin";
+  /** Prefix of the per-link address a link writes out: {@code streamer.mesh.link.<linkId>}. */
+  public static final String MESH_LINK_OUT_PREFIX = "streamer.mesh.link.";
+
+  public static String linkOut(String linkId) {
+    return MESH_LINK_OUT_PREFIX + linkId;
+  }
+}

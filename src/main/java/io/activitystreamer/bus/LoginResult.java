@@ -1,0 +1,12 @@
+package io.activitystreamer.bus;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+
+/**
+ * The state's answer to a LOGIN: the session (new or resumed), the backlog lines to write after
+ * LOGIN_SUCCESS and before anything newer, how many activities the backlog bounds dropped, the last
+ * client sequence number accepted for this session (resume extension), and the known members.
+ */
+public record LoginResult(String sessionId, boolean resumed, List<Buffer> backlog, long dropped, long lastSeq,
+                          List<String> members) {}

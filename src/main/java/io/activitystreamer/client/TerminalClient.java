@@ -1,0 +1,312 @@
+package io.activitystreamer.client;
+
+import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.state.Secrets;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The bundled terminal client: {@code client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json]}.
+ * Registers with a generated secret when only {@code -u} is given, logs in with the resume extension,
+ * follows REDIRECT, and when its server goes away logs in again through another member it learned of,
+ * resending what the server had not accepted (exactly once). Reads stdin: a JSON object is sent as the
+ * activity, any other line as {@code {"text": line}}. Blocking sockets: one reader thread, main thread
+ * for stdin.
+ */
+public final class TerminalClient {
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+  private final PrintStream out;
+  private final boolean json;
+  private final String username;
+  private String secret;
+  private final Set<String> members = new LinkedHashSet<>();
+  private String host;
+  private int port;
+  private String session;
+  private final Map<String, Long> received = new HashMap<>();
+  private final ArrayDeque<JsonObject> unacked = new ArrayDeque<>();
+  private long seq;
+  private volatile Socket socket;
+  private volatile OutputStream sink;
+  private volatile boolean quitting;
+
+  TerminalClient(String host, int port, String username, String secret, boolean json, PrintStream out) {
+    this.host = host;
+    this.port = port;
+    this.username = username == null ? Fields.ANONYMOUS : username;
+    this.secret = secret;
+    this.json = json;
+    this.out = out;
+  }
+
+  public static int run(String[] argv) {
+    String host = "localhost";
+    int port = 3780;
+    String user = null;
+    String secret = null;
+    boolean json = false;
+    try {
+      for (int i = 0; i < argv.length; i++) {
+        switch (argv[i]) {
+          case "-rh" -> host = argv[++i];
+          case "-rp" -> port = Integer.parseInt(argv[++i]);
+          case "-u" -> user = argv[++i];
+          case "-s" -> secret = argv[++i];
+          case "--json" -> json = true;
+          case "-h", "--help" -> {
+            System.out.println("usage: client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json]\n"
+                + "  without -s, USER is registered with a generated secret, which is printed;\n"
+                + "  without -u, logs in as anonymous. Type lines to send: JSON objects as they are,\n"
+                + "  other text as {\"text\": ...}. Ctrl-D logs out.");
+            return 0;
+          }
+          default -> throw new IllegalArgumentException("unknown flag " + argv[i]);
+        }
+      }
+    } catch (RuntimeException e) {
+      System.err.println("error: " + e.getMessage() + " (try client -h)");
+      return 2;
+    }
+    try {
+      return new TerminalClient(host, port, user, secret, json, System.out).session();
+    } catch (IOException e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  int session() throws IOException {
+    members.add(host + ":" + port);
+    if (!username.equals(Fields.ANONYMOUS) && secret == null) {
+      secret = Secrets.generate();
+      if (!register()) {
+        return 1;
+      }
+      out.println("registered " + username + " with secret " + secret);
+    }
+    if (!connectAndLogin()) {
+      return 1;
+    }
+    BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = stdin.readLine()) != null) {
+      if (!line.isBlank()) {
+        send(toActivity(line));
+      }
+    }
+    quitting = true;
+    writeLine(new JsonObject().put(Fields.COMMAND, "LOGOUT"));
+    socket.close();
+    return 0;
+  }
+
+  private static JsonObject toActivity(String line) {
+    String t = line.trim();
+    if (t.startsWith("{")) {
+      try {
+        return new JsonObject(t);
+      } catch (DecodeException e) {
+        // not JSON after all: send as text
+      }
+    }
+    return new JsonObject().put("text", line);
+  }
+
+  private synchronized void send(JsonObject activity) {
+    JsonObject msg = new JsonObject().put(Fields.COMMAND, "ACTIVITY_MESSAGE").put(Fields.USERNAME, username)
+        .put(Fields.SECRET, secret).put(Fields.ACTIVITY, activity).put(Fields.SEQ, ++seq);
+    unacked.addLast(msg);
+    writeLine(msg);
+  }
+
+  private synchronized void writeLine(JsonObject msg) {
+    try {
+      if (sink != null) {
+        sink.write((msg.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+        sink.flush();
+      }
+    } catch (IOException e) {
+      // the reader thread sees the broken connection and reconnects; unacked messages are resent
+    }
+  }
+
+  private boolean register() throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(host, port), 5000);
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      s.getOutputStream().write((new JsonObject().put(Fields.COMMAND, "REGISTER").put(Fields.USERNAME, username)
+          .put(Fields.SECRET, secret).encode() + "\n").getBytes(StandardCharsets.UTF_8));
+      JsonObject reply = new JsonObject(in.readLine());
+      if (!"REGISTER_SUCCESS".equals(reply.getString(Fields.COMMAND))) {
+        out.println("register failed: " + reply.getString(Fields.INFO));
+        return false;
+      }
+      return true;
+    }
+  }
+
+  /** Connects to the current server (or any known member) and logs in; starts the reader thread. */
+  private boolean connectAndLogin() {
+    List<String> candidates = new ArrayList<>();
+    candidates.add(host + ":" + port);
+    candidates.addAll(members);
+    for (int attempt = 0; attempt < 30 && !quitting; attempt++) {
+      for (String hp : candidates) {
+        int i = hp.lastIndexOf(':');
+        if (tryLogin(hp.substring(0, i), Integer.parseInt(hp.substring(i + 1)))) {
+          return true;
+        }
+      }
+      try {
+        Thread.sleep(Math.min(2000, 100L << Math.min(attempt, 5)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    out.println("no server reachable");
+    return false;
+  }
+
+  private boolean tryLogin(String h, int p) {
+    try {
+      Socket s = new Socket();
+      s.connect(new InetSocketAddress(h, p), 3000);
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      JsonObject login = new JsonObject().put(Fields.COMMAND, "LOGIN").put(Fields.USERNAME, username)
+          .put(Fields.SECRET, secret);
+      JsonObject resume = new JsonObject().put(Fields.RECEIVED, receivedJson());
+      if (session != null) {
+        resume.put(Fields.SESSION, session);
+      }
+      login.put(Fields.RESUME, resume);
+      s.getOutputStream().write((login.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+      String first = in.readLine();
+      if (first == null) {
+        s.close();
+        return false;
+      }
+      JsonObject reply = new JsonObject(first);
+      if (!"LOGIN_SUCCESS".equals(reply.getString(Fields.COMMAND))) {
+        out.println("login failed: " + reply.getString(Fields.INFO));
+        s.close();
+        quitting = true;
+        return false;
+      }
+      host = h;
+      port = p;
+      session = reply.getString(Fields.SESSION, session);
+      JsonArray m = reply.getJsonArray(Fields.MEMBERS);
+      if (m != null) {
+        m.forEach(x -> members.add(String.valueOf(x)));
+      }
+      if (!json) {
+        out.println("logged in as " + username + " on " + h + ":" + p);
+      }
+      synchronized (this) {
+        socket = s;
+        sink = s.getOutputStream();
+        long last = reply.getLong(Fields.LAST_SEQ, 0L);
+        unacked.removeIf(msg -> msg.getLong(Fields.SEQ) <= last);
+        for (JsonObject msg : unacked) {
+          writeLine(msg);
+        }
+      }
+      Thread reader = new Thread(() -> read(s, in), "client-reader");
+      reader.setDaemon(true);
+      reader.start();
+      return true;
+    } catch (IOException | DecodeException e) {
+      return false;
+    }
+  }
+
+  private JsonObject receivedJson() {
+    JsonObject j = new JsonObject();
+    received.forEach(j::put);
+    return j;
+  }
+
+  private void read(Socket s, BufferedReader in) {
+    try {
+      String line;
+      while ((line = in.readLine()) != null) {
+        onLine(line);
+      }
+    } catch (IOException e) {
+      // connection lost
+    }
+    if (!quitting && s == socket) {
+      out.println("connection to " + host + ":" + port + " lost; reconnecting");
+      connectAndLogin();
+    }
+  }
+
+  private void onLine(String line) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(line);
+    } catch (DecodeException e) {
+      return;
+    }
+    String command = msg.getString(Fields.COMMAND, "");
+    switch (command) {
+      case "ACTIVITY_BROADCAST" -> onBroadcast(line, msg);
+      case "REDIRECT" -> {
+        host = msg.getString(Fields.HOSTNAME);
+        port = msg.getInteger(Fields.PORT);
+        if (!json) {
+          out.println("redirected to " + host + ":" + port);
+        }
+      }
+      default -> out.println(json ? line : command + ": " + msg.getString(Fields.INFO, ""));
+    }
+  }
+
+  private void onBroadcast(String line, JsonObject msg) {
+    JsonObject eid = msg.getJsonObject(Fields.EID);
+    if (eid != null) {
+      String origin = eid.getString("origin");
+      long n = eid.getLong("n");
+      if (received.getOrDefault(origin, 0L) >= n) {
+        return;
+      }
+      received.put(origin, n);
+    }
+    JsonObject activity = msg.getJsonObject(Fields.ACTIVITY, new JsonObject());
+    if (username.equals(activity.getString(Fields.AUTHENTICATED_USER))) {
+      synchronized (this) {
+        if (!unacked.isEmpty()) {
+          unacked.pollFirst();
+        }
+      }
+    }
+    if (json) {
+      out.println(line);
+      return;
+    }
+    JsonObject body = activity.copy();
+    String who = String.valueOf(body.remove(Fields.AUTHENTICATED_USER));
+    Object text = body.size() == 1 && body.containsKey("text") ? body.getValue("text") : body.encode();
+    out.println("[" + LocalTime.now().format(TIME) + "] " + who + ": " + text);
+  }
+}

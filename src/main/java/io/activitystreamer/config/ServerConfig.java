@@ -1,0 +1,192 @@
+package io.activitystreamer.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The server's whole configuration. Keys are flat JSON names ({@code localPort}, {@code maxMessageBytes});
+ * each key is overridable by the environment variable {@code STREAMER_} + its name in upper snake case
+ * ({@code STREAMER_LOCAL_PORT}). {@link #fromJson} checks types, {@link #validate} checks ranges; both name
+ * the key in their messages. Immutable once built.
+ */
+public final class ServerConfig {
+
+  /** Every key with its default; the order is the order of docs and conf/server.json. */
+  public static final Map<String, Object> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("serverId", "");
+    DEFAULTS.put("localHostname", "localhost");
+    DEFAULTS.put("bindHost", "0.0.0.0");
+    DEFAULTS.put("localPort", 3780);
+    DEFAULTS.put("remoteHostname", "");
+    DEFAULTS.put("remotePort", 3780);
+    DEFAULTS.put("secret", "");
+    DEFAULTS.put("announceIntervalMillis", 5000);
+    DEFAULTS.put("suspicionMillis", 0);
+    DEFAULTS.put("httpPort", 8780);
+    DEFAULTS.put("maxMessageBytes", 65536);
+    DEFAULTS.put("clientWriteQueueMaxBytes", 4 * 1024 * 1024);
+    DEFAULTS.put("maxInFlightPerClient", 1024);
+    DEFAULTS.put("gatewayInstances", 0);
+    DEFAULTS.put("secretHashIterations", 20000);
+    DEFAULTS.put("backlogMaxCount", 10000);
+    DEFAULTS.put("backlogMaxAgeMillis", 3_600_000);
+    DEFAULTS.put("redeliverWindowMillis", 1000);
+    DEFAULTS.put("checkpointIntervalMillis", 250);
+    DEFAULTS.put("sockjsAllowedOrigins", "*");
+    DEFAULTS.put("maxHttpBodyBytes", 65536);
+  }
+
+  private final JsonObject json;
+
+  private ServerConfig(JsonObject json) {
+    this.json = json;
+  }
+
+  public static ServerConfig defaults() {
+    return new ServerConfig(new JsonObject(new LinkedHashMap<>(DEFAULTS)));
+  }
+
+  /**
+   * Defaults overlaid with {@code overrides}. Unknown keys and values of the wrong type are errors
+   * (never a silent default); the exception message lists every problem.
+   */
+  public static ServerConfig fromJson(JsonObject overrides) {
+    List<String> problems = new ArrayList<>();
+    JsonObject merged = new JsonObject(new LinkedHashMap<>(DEFAULTS));
+    for (String key : overrides.fieldNames()) {
+      Object def = DEFAULTS.get(key);
+      Object value = overrides.getValue(key);
+      if (def == null) {
+        problems.add("unknown config key '" + key + "'");
+      } else if (value == null) {
+        continue;
+      } else if (def instanceof Integer) {
+        Integer n = asInt(value);
+        if (n == null) {
+          problems.add(key + " must be an integer, was " + show(value));
+        } else {
+          merged.put(key, n);
+        }
+      } else if (value instanceof String) {
+        merged.put(key, value);
+      } else {
+        problems.add(key + " must be a string, was " + show(value));
+      }
+    }
+    ServerConfig config = new ServerConfig(merged);
+    problems.addAll(config.rangeProblems());
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("bad configuration: " + String.join("; ", problems));
+    }
+    return config;
+  }
+
+  private static Integer asInt(Object value) {
+    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+        && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
+      return n.intValue();
+    }
+    if (value instanceof String s) {
+      try {
+        return Integer.parseInt(s.trim());
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static String show(Object value) {
+    return value instanceof String ? "'" + value + "'" : String.valueOf(value);
+  }
+
+  private List<String> rangeProblems() {
+    List<String> p = new ArrayList<>();
+    range(p, "localPort", 0, 65535);
+    range(p, "remotePort", 1, 65535);
+    range(p, "httpPort", 0, 65535);
+    range(p, "announceIntervalMillis", 10, 3_600_000);
+    range(p, "suspicionMillis", 0, 3_600_000);
+    range(p, "maxMessageBytes", 256, 64 * 1024 * 1024);
+    range(p, "clientWriteQueueMaxBytes", 1024, Integer.MAX_VALUE);
+    range(p, "maxInFlightPerClient", 1, 1_000_000);
+    range(p, "gatewayInstances", 0, 64);
+    range(p, "secretHashIterations", 1, 10_000_000);
+    range(p, "backlogMaxCount", 1, Integer.MAX_VALUE);
+    range(p, "backlogMaxAgeMillis", 1, Integer.MAX_VALUE);
+    range(p, "redeliverWindowMillis", 0, 3_600_000);
+    range(p, "checkpointIntervalMillis", 10, 3_600_000);
+    range(p, "maxHttpBodyBytes", 1024, 64 * 1024 * 1024);
+    if (localHostname().isBlank()) {
+      p.add("localHostname must not be empty");
+    }
+    return p;
+  }
+
+  private void range(List<String> problems, String key, int min, int max) {
+    int v = json.getInteger(key);
+    if (v < min || v > max) {
+      problems.add(key + " must be " + min + ".." + max + ", was " + v);
+    }
+  }
+
+  /** The environment variable that overrides {@code key}: STREAMER_ + upper snake case. */
+  public static String envName(String key) {
+    return "STREAMER_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+
+  /** This config with {@code overrides} applied on top (validated again). */
+  public ServerConfig with(JsonObject overrides) {
+    return fromJson(json.copy().mergeIn(overrides));
+  }
+
+  public JsonObject toJson() {
+    return json.copy();
+  }
+
+  public String serverId() { return json.getString("serverId"); }
+  public String localHostname() { return json.getString("localHostname"); }
+  public String bindHost() { return json.getString("bindHost"); }
+  public int localPort() { return json.getInteger("localPort"); }
+  public String remoteHostname() { return json.getString("remoteHostname"); }
+  public int remotePort() { return json.getInteger("remotePort"); }
+  public String secret() { return json.getString("secret"); }
+  public int announceIntervalMillis() { return json.getInteger("announceIntervalMillis"); }
+  public int httpPort() { return json.getInteger("httpPort"); }
+  public int maxMessageBytes() { return json.getInteger("maxMessageBytes"); }
+  public int clientWriteQueueMaxBytes() { return json.getInteger("clientWriteQueueMaxBytes"); }
+  public int maxInFlightPerClient() { return json.getInteger("maxInFlightPerClient"); }
+  public int secretHashIterations() { return json.getInteger("secretHashIterations"); }
+  public int backlogMaxCount() { return json.getInteger("backlogMaxCount"); }
+  public long backlogMaxAgeMillis() { return json.getInteger("backlogMaxAgeMillis"); }
+  public long redeliverWindowMillis() { return json.getInteger("redeliverWindowMillis"); }
+  public long checkpointIntervalMillis() { return json.getInteger("checkpointIntervalMillis"); }
+  public String sockjsAllowedOrigins() { return json.getString("sockjsAllowedOrigins"); }
+  public int maxHttpBodyBytes() { return json.getInteger("maxHttpBodyBytes"); }
+
+  /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces. */
+  public long suspicionMillis() {
+    int s = json.getInteger("suspicionMillis");
+    return s > 0 ? s : 3L * announceIntervalMillis();
+  }
+
+  public int gatewayInstances() {
+    int n = json.getInteger("gatewayInstances");
+    return n > 0 ? n : Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  @Override
+  public String toString() {
+    JsonObject masked = json.copy();
+    if (!secret().isEmpty()) {
+      masked.put("secret", "****");
+    }
+    return masked.encode();
+  }
+}

@@ -1,0 +1,172 @@
+package io.activitystreamer.gateway;
+
+import io.activitystreamer.balance.BalancerClient;
+import io.activitystreamer.bus.Addresses;
+import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.mesh.PeerLink;
+import io.activitystreamer.protocol.Command;
+import io.activitystreamer.protocol.Decoded;
+import io.activitystreamer.protocol.LineFramer;
+import io.activitystreamer.protocol.MessageCodec;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns client connections on the shared port ({@code -lp}); deployed in several instances (one per
+ * core), each with its own connections and event loop. The first line of a connection tells clients
+ * from servers: AUTHENTICATE hands the socket to a {@link PeerLink}; anything else is a client.
+ * Activities reach every instance as one {@link Delivery} published by the state.
+ */
+public final class ClientGatewayVerticle extends VerticleBase implements GatewayContext {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientGatewayVerticle.class);
+  private static final AtomicLong INSTANCES = new AtomicLong();
+
+  private final ServerConfig config;
+  private final String serverId;
+  private final String instanceId = "g" + INSTANCES.incrementAndGet();
+  private final Map<String, ClientHandler> loggedIn = new HashMap<>();
+  private final Map<String, ClientHandler> bySession = new HashMap<>();
+  private long connectionCounter;
+  private NetServer server;
+  private BalancerClient balancer;
+
+  private final AtomicInteger boundPort;
+
+  /** {@code boundPort} receives the port actually bound (shared by all instances; useful with port 0). */
+  public ClientGatewayVerticle(ServerConfig config, String serverId, AtomicInteger boundPort) {
+    this.config = config;
+    this.serverId = serverId;
+    this.boundPort = boundPort;
+  }
+
+  @Override
+  public Future<?> start() {
+    balancer = new BalancerClient(vertx);
+    vertx.eventBus().<Delivery>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
+    vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
+      ClientHandler h = bySession.get(m.body());
+      if (h != null) {
+        h.kick();
+      }
+    });
+    int port = boundPort.get() > 0 ? boundPort.get() : config.localPort();
+    NetServerOptions opts = new NetServerOptions().setHost(config.bindHost()).setPort(port)
+        .setTcpNoDelay(true).setReuseAddress(true);
+    server = vertx.createNetServer(opts).connectHandler(this::onConnect);
+    return server.listen().onSuccess(s -> {
+      boundPort.compareAndSet(0, s.actualPort());
+      LOG.debug("[{}] gateway {} listening on {}", serverId, instanceId, s.actualPort());
+    });
+  }
+
+  private void onConnect(NetSocket socket) {
+    String id = instanceId + "-c" + (++connectionCounter);
+    socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
+    TcpTransport transport = new TcpTransport(socket);
+    ClientHandler client = new ClientHandler(this, transport, id);
+    String remote = String.valueOf(socket.remoteAddress());
+    LOG.info("[{}] connection {} opened from {}", serverId, id, remote);
+    boolean[] first = {true};
+    boolean[] peer = {false};
+    PeerLink[] link = new PeerLink[1];
+    LineFramer[] framerRef = new LineFramer[1];
+    LineFramer framer = new LineFramer(config.maxMessageBytes(), line -> {
+      if (link[0] != null) {
+        link[0].onLine(line);
+        return;
+      }
+      if (first[0]) {
+        first[0] = false;
+        Decoded d = MessageCodec.decode(line);
+        if (!d.isError() && d.command() == Command.AUTHENTICATE) {
+          peer[0] = true;
+          LOG.info("[{}] connection {} is a server link", serverId, id);
+          link[0] = PeerLink.accept(vertx, config, serverId, socket, d.body());
+          framerRef[0].maxLineBytes(PeerLink.MAX_LINE_BYTES);
+          return;
+        }
+      }
+      if (!peer[0]) {
+        client.onLine(line);
+      }
+    }, () -> {
+      if (link[0] != null) {
+        link[0].onOverflow();
+      } else if (!peer[0]) {
+        client.onOverflow();
+      }
+    });
+    framerRef[0] = framer;
+    socket.handler(framer);
+    socket.exceptionHandler(err -> LOG.debug("[{}] {} socket error: {}", serverId, id, err.getMessage()));
+    socket.closeHandler(v -> {
+      if (!peer[0]) {
+        LOG.info("[{}] connection {} closed", serverId, id);
+        client.onClosed();
+      }
+    });
+  }
+
+  private void onDelivery(Delivery d) {
+    for (ClientHandler h : loggedIn.values()) {
+      h.deliver(d);
+    }
+  }
+
+  @Override
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public ServerConfig settings() {
+    return config;
+  }
+
+  @Override
+  public String serverId() {
+    return serverId;
+  }
+
+  @Override
+  public BalancerClient balancer() {
+    return balancer;
+  }
+
+  @Override
+  public void onLoggedIn(ClientHandler h) {
+    loggedIn.put(h.id, h);
+    bySession.put(h.sessionId, h);
+  }
+
+  @Override
+  public void onClosed(ClientHandler h) {
+    loggedIn.remove(h.id);
+    if (h.sessionId != null) {
+      bySession.remove(h.sessionId, h);
+    }
+  }
+
+  @Override
+  public void onProtocolError() {
+    vertx.eventBus().send(Addresses.GATEWAY_PROTOCOL_ERROR, new JsonObject());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

@@ -1,0 +1,322 @@
+package io.activitystreamer.gateway;
+
+import io.activitystreamer.bus.ActivityIn;
+import io.activitystreamer.bus.Addresses;
+import io.activitystreamer.bus.BusError;
+import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.protocol.Command;
+import io.activitystreamer.protocol.Decoded;
+import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.protocol.ProtocolError;
+import io.activitystreamer.state.Secrets;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client protocol of one connection, whatever its transport. Lines are handled one at a time: while
+ * a REGISTER or LOGIN waits for the state (or a worker hashing a secret), later lines queue and reading
+ * pauses, so replies keep the order of requests. Runs on its gateway instance's event loop.
+ *
+ * <p>States: new (REGISTER, LOGIN, LOGOUT allowed; ACTIVITY_MESSAGE gets AUTHENTICATION_FAIL), logged
+ * in (ACTIVITY_MESSAGE, LOGOUT; REGISTER and LOGIN are INVALID_MESSAGE), closed.
+ */
+public final class ClientHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+
+  private final GatewayContext gw;
+  private final ClientTransport transport;
+  final String id;
+  private final ArrayDeque<String> queued = new ArrayDeque<>();
+  private boolean busy;
+  private boolean closed;
+  private String username;
+  private String secret;
+  private boolean anonymous;
+  String sessionId;
+  boolean resumeClient;
+  private int inFlight;
+  private boolean pausedForCredit;
+
+  ClientHandler(GatewayContext gw, ClientTransport transport, String id) {
+    this.gw = gw;
+    this.transport = transport;
+    this.id = id;
+  }
+
+  boolean loggedIn() {
+    return sessionId != null && !closed;
+  }
+
+  /** One complete line (TCP) or message (SockJS) from the client. */
+  public void onLine(String line) {
+    if (closed) {
+      return;
+    }
+    if (busy) {
+      queued.addLast(line);
+      return;
+    }
+    Decoded d = MessageCodec.decode(line);
+    if (d.isError()) {
+      fail(d.error());
+      return;
+    }
+    if (!d.command().fromClient()) {
+      fail(ProtocolError.invalid(d.command() == Command.AUTHENTICATE
+          ? "AUTHENTICATE must be the first message of a server link"
+          : "command " + d.command() + " is not accepted from a client"));
+      return;
+    }
+    switch (d.command()) {
+      case REGISTER -> handleRegister(d);
+      case LOGIN -> handleLogin(d);
+      case LOGOUT -> handleLogout();
+      case ACTIVITY_MESSAGE -> handleActivity(d);
+      default -> fail(ProtocolError.invalid("command " + d.command() + " is not accepted from a client"));
+    }
+  }
+
+  /** A line longer than maxMessageBytes arrived. */
+  public void onOverflow() {
+    fail(ProtocolError.invalid("line longer than " + gw.settings().maxMessageBytes() + " bytes"));
+  }
+
+  private void handleRegister(Decoded d) {
+    if (loggedIn()) {
+      fail(ProtocolError.invalid("REGISTER while logged in"));
+      return;
+    }
+    String user = d.string(Fields.USERNAME);
+    if (Fields.ANONYMOUS.equals(user)) {
+      replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
+      return;
+    }
+    String plain = d.string(Fields.SECRET);
+    int iterations = gw.settings().secretHashIterations();
+    String salt = Secrets.newSalt();
+    waitFor(gw.vertx().executeBlocking(() -> Secrets.hash(plain, salt, iterations), false)
+        .compose(hash -> gw.vertx().eventBus().request(Addresses.STATE_REGISTER, new JsonObject()
+            .put("username", user).put("salt", salt).put("hash", hash).put("iterations", iterations)))
+        .onSuccess(ok -> reply(Command.REGISTER_SUCCESS, "register success for " + user))
+        .onFailure(err -> {
+          if (BusError.of(err) == BusError.ALREADY_REGISTERED) {
+            LOG.debug("[{}] {} register failed: {} exists", gw.serverId(), id, user);
+            replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
+          } else {
+            internalError("REGISTER", err);
+          }
+        }));
+  }
+
+  private void handleLogin(Decoded d) {
+    if (loggedIn()) {
+      fail(ProtocolError.invalid("LOGIN while already logged in"));
+      return;
+    }
+    String user = d.string(Fields.USERNAME);
+    String plain = d.string(Fields.SECRET);
+    JsonObject resume = d.body().getJsonObject(Fields.RESUME);
+    boolean anon = Fields.ANONYMOUS.equals(user);
+    Future<Void> verified = anon ? Future.succeededFuture() : verifySecret(user, plain);
+    waitFor(verified
+        .compose(v -> gw.vertx().eventBus().<LoginResult>request(Addresses.STATE_LOGIN, new JsonObject()
+            .put("username", user).put("anonymous", anon).put("connection", id).put("resume", resume)))
+        .onSuccess(msg -> onLoggedIn(user, plain, anon, resume != null, msg.body()))
+        .onFailure(err -> {
+          if (err instanceof LoginRefused refused) {
+            LOG.debug("[{}] {} login failed for {}", gw.serverId(), id, user);
+            replyAndClose(Command.LOGIN_FAILED, refused.getMessage());
+          } else {
+            internalError("LOGIN", err);
+          }
+        }));
+  }
+
+  private Future<Void> verifySecret(String user, String plain) {
+    return gw.vertx().eventBus().<JsonObject>request(Addresses.STATE_LOOKUP_USER, new JsonObject().put("username", user))
+        .recover(err -> Future.failedFuture(BusError.of(err) == BusError.NOT_REGISTERED
+            ? new LoginRefused(user + " is not registered") : err))
+        .compose(msg -> gw.vertx().executeBlocking(() -> Secrets.verify(plain,
+            io.activitystreamer.state.UserRecord.fromJson(msg.body())), false))
+        .compose(ok -> ok ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new LoginRefused("attempt to login with wrong secret")));
+  }
+
+  private void onLoggedIn(String user, String plain, boolean anon, boolean resume, LoginResult result) {
+    if (closed) {
+      gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", result.sessionId())
+          .put("since", System.currentTimeMillis()));
+      return;
+    }
+    username = user;
+    secret = plain;
+    anonymous = anon;
+    sessionId = result.sessionId();
+    resumeClient = resume;
+    JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
+    if (resume) {
+      fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
+          .put(Fields.DROPPED, result.dropped()).put(Fields.MEMBERS, result.members());
+    }
+    transport.write(MessageCodec.encode(Command.LOGIN_SUCCESS, fields));
+    for (Buffer line : result.backlog()) {
+      transport.write(line);
+    }
+    if (result.dropped() > 0) {
+      LOG.info("[{}] session {} of {} lost {} activities to the backlog bounds", gw.serverId(), sessionId, user,
+          result.dropped());
+    }
+    gw.onLoggedIn(this);
+    gw.balancer().pick().onSuccess(target -> {
+      if (target != null && !closed) {
+        transport.write(MessageCodec.encode(Command.REDIRECT, target));
+        closeConnection("redirected to " + target.encode());
+      }
+    });
+  }
+
+  private void handleLogout() {
+    if (loggedIn() && !anonymous) {
+      gw.vertx().eventBus().send(Addresses.STATE_LOGOUT, new JsonObject().put("session", sessionId));
+    } else if (loggedIn()) {
+      gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
+          .put("anonymous", true).put("since", System.currentTimeMillis()));
+    }
+    sessionId = null;
+    closeConnection("logout");
+  }
+
+  private void handleActivity(Decoded d) {
+    if (!loggedIn()) {
+      authFail("ACTIVITY_MESSAGE before LOGIN");
+      return;
+    }
+    String user = d.string(Fields.USERNAME);
+    if (!username.equals(user)) {
+      authFail("username does not match the logged-in user");
+      return;
+    }
+    if (!anonymous && !Secrets.constantTimeEquals(secret, d.string(Fields.SECRET))) {
+      authFail("secret does not match the logged-in user");
+      return;
+    }
+    Object activity = d.body().getValue(Fields.ACTIVITY);
+    if (activity == null) {
+      fail(ProtocolError.invalid("missing field 'activity'"));
+      return;
+    }
+    if (!(activity instanceof JsonObject act)) {
+      fail(ProtocolError.invalid("field 'activity' must be a JSON object"));
+      return;
+    }
+    act.put(Fields.AUTHENTICATED_USER, username);
+    Number seq = (Number) d.body().getValue(Fields.SEQ);
+    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY,
+        new ActivityIn(sessionId, id, act, seq == null ? -1 : seq.longValue()));
+    if (++inFlight >= gw.settings().maxInFlightPerClient() && !pausedForCredit) {
+      pausedForCredit = true;
+      transport.pause();
+    }
+  }
+
+  /** Writes one delivered activity; releases a credit if this connection sent it. */
+  void deliver(Delivery d) {
+    if (closed) {
+      return;
+    }
+    transport.write(resumeClient ? d.resumeLine() : d.classicLine());
+    if (id.equals(d.senderConnection())) {
+      inFlight--;
+      if (pausedForCredit && inFlight < gw.settings().maxInFlightPerClient() / 2) {
+        pausedForCredit = false;
+        transport.resume();
+      }
+    }
+    if (transport.writeQueueFull()) {
+      LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", gw.serverId(), id,
+          gw.settings().clientWriteQueueMaxBytes());
+      closeConnection("slow consumer");
+    }
+  }
+
+  /** The session was resumed on another connection or server. */
+  void kick() {
+    sessionId = null;
+    transport.write(MessageCodec.reply(Command.INVALID_MESSAGE, "session resumed on another connection"));
+    closeConnection("session taken over");
+  }
+
+  // ---- replies and closing, in one place ----
+
+  private void reply(Command command, String info) {
+    transport.write(MessageCodec.reply(command, info));
+  }
+
+  private void replyAndClose(Command command, String info) {
+    reply(command, info);
+    closeConnection(command.name());
+  }
+
+  private void fail(ProtocolError error) {
+    LOG.warn("[{}] {} {}: {}", gw.serverId(), id, error.reply(), error.info());
+    gw.onProtocolError();
+    replyAndClose(error.reply(), error.info());
+  }
+
+  private void authFail(String info) {
+    fail(ProtocolError.authFail(info));
+  }
+
+  private void internalError(String what, Throwable err) {
+    LOG.error("[{}] {} {} failed", gw.serverId(), id, what, err);
+    replyAndClose(what.equals("LOGIN") ? Command.LOGIN_FAILED : Command.REGISTER_FAILED,
+        "server unavailable, try again: " + err.getMessage());
+  }
+
+  private void closeConnection(String reason) {
+    if (!closed) {
+      LOG.debug("[{}] {} closing: {}", gw.serverId(), id, reason);
+      closed = true;
+      queued.clear();
+      transport.close();
+    }
+  }
+
+  /** The transport closed (by either side). Leaves the session open and detached unless logged out. */
+  public void onClosed() {
+    closed = true;
+    gw.onClosed(this);
+    if (sessionId != null) {
+      gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
+          .put("anonymous", anonymous).put("since", System.currentTimeMillis()));
+      sessionId = null;
+    }
+  }
+
+  private <T> void waitFor(Future<T> f) {
+    busy = true;
+    transport.pause();
+    f.onComplete(ar -> {
+      busy = false;
+      if (!closed) {
+        transport.resume();
+      }
+      while (!busy && !closed && !queued.isEmpty()) {
+        onLine(queued.pollFirst());
+      }
+    });
+  }
+
+  /** An expected "no" to a LOGIN, turned into LOGIN_FAILED with this message. */
+  static final class LoginRefused extends RuntimeException {
+    LoginRefused(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.activitystreamer.mesh;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One server incarnation as this server sees it. {@code id} is the incarnation ({@code name#start});
+ * {@code name} is the stable server name; a newer incarnation of a name supersedes an older one.
+ */
+public final class Member {
+  public enum Status { ALIVE, SUSPECT, DEAD }
+
+  final String id;
+  final String name;
+  final String hostname;
+  final int port;
+  Status status = Status.SUSPECT;
+  String linkId;
+  long lastHeard;
+  long suspectSince;
+  long nextConnectAt;
+  long backoffMillis;
+  boolean connecting;
+  int load;
+
+  Member(String id, String name, String hostname, int port) {
+    this.id = id;
+    this.name = name;
+    this.hostname = hostname;
+    this.port = port;
+  }
+
+  public String id() { return id; }
+  public String name() { return name; }
+  public String hostname() { return hostname; }
+  public int port() { return port; }
+  public Status status() { return status; }
+  public boolean linked() { return linkId != null; }
+  public int load() { return load; }
+
+  JsonObject toJson() {
+    return new JsonObject().put("id", id).put("name", name).put("hostname", hostname).put("port", port)
+        .put("status", status.name());
+  }
+
+  static Member fromJson(JsonObject j) {
+    return new Member(j.getString("id"), j.getString("name"), j.getString("hostname"), j.getInteger("port"));
+  }
+}

@@ -1,0 +1,541 @@
+package io.activitystreamer.mesh;
+
+import io.activitystreamer.protocol.Command;
+import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.state.Event;
+import io.activitystreamer.state.StateCore;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Membership, failure detection, replication and name agreement of one server. Pure and
+ * single-threaded: StateVerticle feeds it link events, peer messages and ticks with the time; it acts
+ * through a {@link MeshOutbox}. See docs/mesh.md for the protocol.
+ *
+ * <p>Links: the member with the smaller id connects (a joining server also connects to its seed); when
+ * two links to one member exist, both sides keep the one initiated by the smaller id (the newest of
+ * those). A member whose link is down is SUSPECT and is re-dialled with backoff; after
+ * {@code suspicionMillis} without a link it is declared DEAD, and the verdict (MEMBER_DEAD) is sent to
+ * every member, so all reach it. A server told it is dead rejoins as a new incarnation.
+ */
+public final class MeshCore {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshCore.class);
+
+  private final String self;
+  private final String name;
+  private final String hostname;
+  private int port;
+  private final MeshOptions opts;
+  private final StateCore state;
+  private final MeshOutbox out;
+  private final Replicator replicator;
+  private final Registrar registrar;
+  private final Map<String, Member> members = new LinkedHashMap<>();
+  private final Map<String, String> linkMember = new HashMap<>();
+  private final Map<String, Boolean> linkInitiatedBySelf = new HashMap<>();
+  private final Map<String, Map<String, Long>> acks = new HashMap<>();
+  private final Set<String> dead = new HashSet<>();
+  private IntSupplier load = () -> 0;
+  private long lastAnnounce;
+  private long lastDigest;
+  private boolean joined;
+
+  public MeshCore(String self, String name, String hostname, int port, MeshOptions opts, StateCore state,
+                  MeshOutbox out) {
+    this.self = self;
+    this.name = name;
+    this.hostname = hostname;
+    this.port = port;
+    this.opts = opts;
+    this.state = state;
+    this.out = out;
+    this.replicator = new Replicator(new Replicator.Applier() {
+      @Override
+      public boolean ready(Event e) {
+        return state.ready(e);
+      }
+
+      @Override
+      public void apply(Event e) {
+        state.apply(e);
+        afterApply(e);
+      }
+    });
+    this.registrar = new Registrar(self, new RegistrarEffects());
+    state.hostLiveness(h -> h.equals(self) || isLinked(h));
+  }
+
+  /** The client port, known once the gateway listens (it may have been configured as 0). */
+  public void listeningOn(int port) {
+    this.port = port;
+  }
+
+  public void loadSupplier(IntSupplier load) {
+    this.load = load;
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public boolean joined() {
+    return joined;
+  }
+
+  /** A server with no seed is a mesh of one, joined at once. */
+  public void startAlone() {
+    joined = true;
+  }
+
+  public Map<String, Member> members() {
+    return members;
+  }
+
+  public Map<String, Long> positions() {
+    return replicator.positions();
+  }
+
+  public int retainedCount() {
+    return replicator.retainedCount();
+  }
+
+  public int pendingCount() {
+    return replicator.pendingCount();
+  }
+
+  private boolean isLinked(String memberId) {
+    Member m = members.get(memberId);
+    return m != null && m.linkId != null;
+  }
+
+  // ---- local events and requests ----
+
+  /** The state emitted an event: record it and send it once to every linked member. */
+  public void onLocalEvent(Event e) {
+    replicator.recordLocal(e);
+    if (linkMember.isEmpty()) {
+      return;
+    }
+    Buffer line = PeerMessages.event(e);
+    for (String linkId : linkMember.keySet()) {
+      out.send(linkId, line);
+    }
+  }
+
+  /** REGISTER with a hashed secret; {@code done} gets true when the mesh agreed and the user exists. */
+  public void register(String username, String salt, String hash, int iterations, long now,
+                       Consumer<Boolean> done) {
+    pendingRegistrations.put(username, new String[] {salt, hash, String.valueOf(iterations)});
+    registrar.register(username, now, linkedMembers(), ok -> {
+      pendingRegistrations.remove(username);
+      done.accept(ok);
+    });
+  }
+
+  private final Map<String, String[]> pendingRegistrations = new HashMap<>();
+
+  private Set<String> linkedMembers() {
+    Set<String> s = new HashSet<>();
+    for (Member m : members.values()) {
+      if (m.linkId != null && m.status != Member.Status.DEAD) {
+        s.add(m.id);
+      }
+    }
+    return s;
+  }
+
+  // ---- links ----
+
+  /**
+   * A link authenticated. {@code hello} is the peer's AUTHENTICATE (inbound) or MESH_WELCOME (outbound):
+   * {id, name, hostname, port, join?, members?, snapshot?}.
+   */
+  public void onLinkUp(String linkId, boolean initiatedBySelf, JsonObject hello, long now) {
+    String id = hello.getString(Fields.ID);
+    if (id == null) {
+      LOG.info("[{}] link {} from a peer without id: it only receives announcements", self, linkId);
+      linkMember.put(linkId, "anonymous:" + linkId);
+      return;
+    }
+    if (dead.contains(id)) {
+      out.closeLink(linkId, PeerMessages.memberDead(id));
+      return;
+    }
+    JsonObject snapshot = hello.getJsonObject("snapshot");
+    if (snapshot != null && !joined) {
+      install(snapshot);
+    }
+    Member m = learn(id, hello.getString("name"), hello.getString(Fields.HOSTNAME),
+        hello.getInteger(Fields.PORT, 0), now);
+    if (m.linkId != null && !preferNew(m, initiatedBySelf)) {
+      out.closeLink(linkId, null);
+      return;
+    }
+    if (m.linkId != null) {
+      String old = m.linkId;
+      linkMember.remove(old);
+      out.closeLink(old, null);
+    }
+    boolean wasSuspect = m.status != Member.Status.ALIVE;
+    m.linkId = linkId;
+    m.connecting = false;
+    m.status = Member.Status.ALIVE;
+    m.lastHeard = now;
+    m.backoffMillis = 0;
+    linkMember.put(linkId, id);
+    linkInitiatedBySelf.put(linkId, initiatedBySelf);
+    if (!initiatedBySelf) {
+      out.send(linkId, PeerMessages.welcome(self, name, hostname, port, memberList(),
+          hello.getBoolean("join", false) ? snapshot() : null));
+      if (hello.getBoolean("join", false)) {
+        acks.put(id, new HashMap<>(replicator.positions()));
+      }
+    }
+    mergeMembers(hello.getJsonArray(Fields.MEMBERS), now);
+    out.send(linkId, PeerMessages.digest(replicator.positions(), true));
+    LOG.info("[{}] link to {} up ({}){}", self, id, initiatedBySelf ? "outbound" : "inbound",
+        wasSuspect ? "" : " (replaced)");
+    announceNow(now);
+    out.membersChanged();
+  }
+
+  private boolean preferNew(Member m, boolean newInitiatedBySelf) {
+    String preferredInitiator = self.compareTo(m.id) < 0 ? self : m.id;
+    boolean oldBySelf = linkInitiatedBySelf.getOrDefault(m.linkId, false);
+    boolean oldPreferred = (oldBySelf ? self : m.id).equals(preferredInitiator);
+    boolean newPreferred = (newInitiatedBySelf ? self : m.id).equals(preferredInitiator);
+    return newPreferred || !oldPreferred;
+  }
+
+  public void onLinkDown(String linkId, long now) {
+    String id = linkMember.remove(linkId);
+    linkInitiatedBySelf.remove(linkId);
+    Member m = id == null ? null : members.get(id);
+    if (m == null || !linkId.equals(m.linkId)) {
+      return;
+    }
+    m.linkId = null;
+    if (m.status == Member.Status.ALIVE) {
+      m.status = Member.Status.SUSPECT;
+      m.suspectSince = now;
+      m.nextConnectAt = now;
+      LOG.info("[{}] link to {} lost; suspect, dead after {} ms without a link", self, id,
+          opts.suspicionMillis());
+    }
+    registrar.onMemberLost(id, false);
+    out.membersChanged();
+  }
+
+  /** An outbound connection attempt failed (refused, timed out, or authentication refused). */
+  public void onConnectFailed(String hostname, int port, long now) {
+    for (Member m : members.values()) {
+      if (m.hostname.equals(hostname) && m.port == port) {
+        m.connecting = false;
+        m.backoffMillis = Math.min(opts.maxBackoffMillis(), Math.max(100, m.backoffMillis * 2));
+        m.nextConnectAt = now + m.backoffMillis;
+      }
+    }
+  }
+
+  // ---- peer messages ----
+
+  /** One message from an authenticated link. Unknown or malformed messages close the link. */
+  public void onPeerMessage(String linkId, JsonObject msg, long now) {
+    String from = linkMember.get(linkId);
+    if (from == null) {
+      return;
+    }
+    Member m = members.get(from);
+    if (m != null) {
+      m.lastHeard = now;
+    }
+    Command c = Command.of(msg.getString(Fields.COMMAND));
+    switch (c) {
+      case SERVER_ANNOUNCE -> onAnnounce(m, msg, now);
+      case MESH_EVENT -> replicator.receive(Event.fromJson(msg.getJsonObject("event")));
+      case MESH_DIGEST -> onDigest(from, m, msg);
+      case MEMBER_DEAD -> onMemberDead(msg.getString(Fields.ID), now, linkId);
+      case LOCK_REQUEST -> registrar.onRequest(from, PeerMessages.req(msg));
+      case LOCK_ALLOWED -> registrar.onAllowed(from, PeerMessages.req(msg));
+      case LOCK_DENIED -> registrar.onDenied(from, PeerMessages.req(msg));
+      case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(msg));
+      case MESH_WELCOME -> { }
+      default -> LOG.warn("[{}] ignoring {} from {}", self, c, from);
+    }
+  }
+
+  private void onAnnounce(Member m, JsonObject msg, long now) {
+    if (m == null) {
+      return;
+    }
+    int newLoad = msg.getInteger(Fields.LOAD, 0);
+    boolean changed = newLoad != m.load;
+    m.load = newLoad;
+    changed |= mergeMembers(msg.getJsonArray(Fields.MEMBERS), now);
+    if (changed) {
+      out.membersChanged();
+    }
+  }
+
+  private void onDigest(String from, Member m, JsonObject msg) {
+    Map<String, Long> theirs = PeerMessages.positions(msg.getJsonObject("positions"));
+    acks.put(from, theirs);
+    boolean hello = msg.getBoolean("hello", false);
+    String linkId = m == null ? null : m.linkId;
+    if (linkId == null) {
+      return;
+    }
+    for (Map.Entry<String, Long> p : replicator.positions().entrySet()) {
+      String origin = p.getKey();
+      long their = theirs.getOrDefault(origin, 0L);
+      if (their >= p.getValue()) {
+        continue;
+      }
+      boolean originCanServe = !origin.equals(self) && isLinked(origin) && !dead.contains(origin);
+      if (hello || !originCanServe && !origin.equals(self)) {
+        for (Event e : replicator.since(origin, their)) {
+          out.send(linkId, PeerMessages.event(e));
+        }
+      }
+    }
+  }
+
+  // ---- membership ----
+
+  private Member learn(String id, String memberName, String host, int memberPort, long now) {
+    Member m = members.get(id);
+    if (m != null) {
+      return m;
+    }
+    for (Member old : new ArrayList<>(members.values())) {
+      if (old.name.equals(memberName) && old.status != Member.Status.DEAD) {
+        LOG.info("[{}] {} is a new incarnation of {}: the old one is dead", self, id, old.id);
+        declareDead(old.id, now, null);
+      }
+    }
+    m = new Member(id, memberName, host, memberPort);
+    m.suspectSince = now;
+    m.nextConnectAt = now;
+    members.put(id, m);
+    LOG.info("[{}] member {} at {}:{} joined the view", self, id, host, memberPort);
+    return m;
+  }
+
+  /** Adds members we did not know. True if the view changed. */
+  private boolean mergeMembers(JsonArray list, long now) {
+    if (list == null) {
+      return false;
+    }
+    boolean changed = false;
+    for (int i = 0; i < list.size(); i++) {
+      JsonObject j = list.getJsonObject(i);
+      String id = j.getString(Fields.ID);
+      if (id == null || id.equals(self) || dead.contains(id) || members.containsKey(id)) {
+        continue;
+      }
+      if ("DEAD".equals(j.getString("status"))) {
+        continue;
+      }
+      learn(id, j.getString("name"), j.getString(Fields.HOSTNAME), j.getInteger(Fields.PORT), now);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private void onMemberDead(String id, long now, String fromLink) {
+    if (id == null) {
+      return;
+    }
+    if (id.equals(self)) {
+      Member teller = members.get(linkMember.get(fromLink));
+      LOG.warn("[{}] the mesh declared this server dead: rejoining as a new incarnation", self);
+      joined = false;
+      out.rejoin(teller == null ? null : teller.hostname, teller == null ? 0 : teller.port);
+      return;
+    }
+    declareDead(id, now, fromLink);
+  }
+
+  private void declareDead(String id, long now, String fromLink) {
+    if (!dead.add(id)) {
+      return;
+    }
+    Member m = members.get(id);
+    Buffer verdict = PeerMessages.memberDead(id);
+    for (String linkId : new ArrayList<>(linkMember.keySet())) {
+      if (!linkId.equals(fromLink) && (m == null || !linkId.equals(m.linkId))) {
+        out.send(linkId, verdict);
+      }
+    }
+    if (m != null) {
+      m.status = Member.Status.DEAD;
+      if (m.linkId != null) {
+        linkMember.remove(m.linkId);
+        out.closeLink(m.linkId, verdict);
+        m.linkId = null;
+      }
+    }
+    acks.remove(id);
+    registrar.onMemberLost(id, true);
+    LOG.info("[{}] member {} declared dead", self, id);
+    out.membersChanged();
+  }
+
+  /** Periodic: announces, digests, reconnects, suspicion. */
+  public void tick(long now) {
+    if (!joined) {
+      return;
+    }
+    for (Member m : new ArrayList<>(members.values())) {
+      if (m.status == Member.Status.DEAD) {
+        continue;
+      }
+      if (m.linkId != null && now - m.lastHeard > opts.suspicionMillis()) {
+        LOG.info("[{}] no message from {} for {} ms: closing its link", self, m.id, now - m.lastHeard);
+        String linkId = m.linkId;
+        out.closeLink(linkId, null);
+        onLinkDown(linkId, now);
+      }
+      if (m.linkId == null && m.status != Member.Status.ALIVE && now - m.suspectSince > opts.suspicionMillis()) {
+        LOG.info("[{}] {} unreachable for {} ms", self, m.id, now - m.suspectSince);
+        declareDead(m.id, now, null);
+        continue;
+      }
+      boolean mayDial = self.compareTo(m.id) < 0 || now - m.suspectSince > opts.suspicionMillis() / 2;
+      if (m.linkId == null && !m.connecting && mayDial && now >= m.nextConnectAt) {
+        m.connecting = true;
+        out.connect(m.hostname, m.port, false);
+      }
+    }
+    if (now - lastAnnounce >= opts.announceIntervalMillis()) {
+      announceNow(now);
+    }
+    if (now - lastDigest >= opts.digestIntervalMillis()) {
+      lastDigest = now;
+      Buffer digest = PeerMessages.digest(replicator.positions(), false);
+      for (String linkId : linkMember.keySet()) {
+        out.send(linkId, digest);
+      }
+      pruneRetained();
+    }
+  }
+
+  private void pruneRetained() {
+    List<Map<String, Long>> live = new ArrayList<>();
+    for (Member m : members.values()) {
+      if (m.status != Member.Status.DEAD) {
+        live.add(acks.getOrDefault(m.id, Map.of()));
+      }
+    }
+    replicator.prune(live, origin -> false);
+  }
+
+  private void announceNow(long now) {
+    lastAnnounce = now;
+    Buffer announce = PeerMessages.announce(self, name, hostname, port, load.getAsInt(), memberList());
+    for (String linkId : linkMember.keySet()) {
+      out.send(linkId, announce);
+    }
+  }
+
+  private JsonArray memberList() {
+    JsonArray list = new JsonArray();
+    list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
+        .put(Fields.PORT, port).put("status", "ALIVE"));
+    for (Member m : members.values()) {
+      if (m.status != Member.Status.DEAD) {
+        list.add(m.toJson());
+      }
+    }
+    return list;
+  }
+
+  // ---- snapshot ----
+
+  private JsonObject snapshot() {
+    JsonObject positions = new JsonObject();
+    replicator.positions().forEach(positions::put);
+    return new JsonObject().put("state", state.snapshot()).put("positions", positions);
+  }
+
+  private void install(JsonObject snapshot) {
+    state.install(snapshot.getJsonObject("state"));
+    replicator.install(PeerMessages.positions(snapshot.getJsonObject("positions")));
+    joined = true;
+    LOG.info("[{}] joined the mesh: {} users, {} sessions", self, state.userCount(), state.sessions().size());
+  }
+
+  private void afterApply(Event e) {
+    if (e.type() == Event.Type.USER_REGISTERED) {
+      registrar.onRegistered(e.body().getString("username"));
+    }
+  }
+
+  /** The mesh view for /api/mesh and the balancer. */
+  public JsonObject view() {
+    JsonArray list = new JsonArray();
+    list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
+        .put(Fields.PORT, port).put("status", "ALIVE").put("linked", true).put(Fields.LOAD, load.getAsInt())
+        .put("self", true));
+    for (Member m : members.values()) {
+      list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load));
+    }
+    return new JsonObject().put("self", self).put("joined", joined).put(Fields.MEMBERS, list);
+  }
+
+  private final class RegistrarEffects implements Registrar.Effects {
+    @Override
+    public void sendAllowed(String to, Registrar.Req r) {
+      sendTo(to, PeerMessages.lock(Command.LOCK_ALLOWED, r));
+    }
+
+    @Override
+    public void sendDenied(String to, Registrar.Req r) {
+      sendTo(to, PeerMessages.lock(Command.LOCK_DENIED, r));
+    }
+
+    @Override
+    public void broadcastRequest(Set<String> to, Registrar.Req r) {
+      Buffer line = PeerMessages.lock(Command.LOCK_REQUEST, r);
+      to.forEach(id -> sendTo(id, line));
+    }
+
+    @Override
+    public void broadcastRelease(Registrar.Req r) {
+      Buffer line = PeerMessages.lock(Command.LOCK_RELEASE, r);
+      linkMember.keySet().forEach(linkId -> out.send(linkId, line));
+    }
+
+    @Override
+    public boolean commit(Registrar.Req r) {
+      String[] secret = pendingRegistrations.get(r.username());
+      return secret != null && state.register(r.username(), secret[0], secret[1], Integer.parseInt(secret[2]),
+          r.ts());
+    }
+
+    @Override
+    public boolean registered(String username) {
+      return state.user(username) != null;
+    }
+
+    private void sendTo(String memberId, Buffer line) {
+      Member m = members.get(memberId);
+      if (m != null && m.linkId != null) {
+        out.send(m.linkId, line);
+      }
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.activitystreamer.mesh;
+
+import io.vertx.core.buffer.Buffer;
+
+/** What {@link MeshCore} asks its verticle to do with sockets. Called on the state event loop. */
+public interface MeshOutbox {
+  void send(String linkId, Buffer line);
+
+  /** Open an outbound link and AUTHENTICATE; {@code join} asks the peer for a snapshot. */
+  void connect(String hostname, int port, boolean join);
+
+  void closeLink(String linkId, Buffer lastLine);
+
+  /** Members or loads changed (for the balancer and the mesh panel). */
+  void membersChanged();
+
+  /** This incarnation was declared dead by the mesh: rejoin as a new one through that member. */
+  void rejoin(String hostname, int port);
+}

@@ -1,0 +1,68 @@
+package io.activitystreamer.mesh;
+
+import io.activitystreamer.protocol.Command;
+import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.state.Event;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Builds and reads every mesh message (docs/mesh.md lists them). */
+final class PeerMessages {
+  private PeerMessages() {}
+
+  static Buffer authenticate(String secret, String id, String name, String hostname, int port, boolean join) {
+    return MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put(Fields.SECRET, secret).put(Fields.ID, id)
+        .put("name", name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put("join", join));
+  }
+
+  static Buffer welcome(String id, String name, String hostname, int port, JsonArray members, JsonObject snapshot) {
+    JsonObject body = new JsonObject().put(Fields.ID, id).put("name", name).put(Fields.HOSTNAME, hostname)
+        .put(Fields.PORT, port).put(Fields.MEMBERS, members);
+    if (snapshot != null) {
+      body.put("snapshot", snapshot);
+    }
+    return MessageCodec.encode(Command.MESH_WELCOME, body);
+  }
+
+  static Buffer announce(String id, String name, String hostname, int port, int load, JsonArray members) {
+    return MessageCodec.encode(Command.SERVER_ANNOUNCE, new JsonObject().put(Fields.ID, id).put("name", name)
+        .put(Fields.LOAD, load).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.MEMBERS, members));
+  }
+
+  static Buffer event(Event e) {
+    return MessageCodec.encode(Command.MESH_EVENT, new JsonObject().put("event", e.toJson()));
+  }
+
+  static Buffer digest(Map<String, Long> positions, boolean hello) {
+    JsonObject p = new JsonObject();
+    positions.forEach(p::put);
+    return MessageCodec.encode(Command.MESH_DIGEST, new JsonObject().put("positions", p).put("hello", hello));
+  }
+
+  static Buffer memberDead(String id) {
+    return MessageCodec.encode(Command.MEMBER_DEAD, new JsonObject().put(Fields.ID, id));
+  }
+
+  static Buffer lock(Command c, Registrar.Req r) {
+    return MessageCodec.encode(c, new JsonObject().put(Fields.USERNAME, r.username()).put("ts", r.ts())
+        .put("requester", r.requester()));
+  }
+
+  static Registrar.Req req(JsonObject msg) {
+    return new Registrar.Req(msg.getString(Fields.USERNAME), msg.getLong("ts", 0L), msg.getString("requester"));
+  }
+
+  static Map<String, Long> positions(JsonObject json) {
+    Map<String, Long> m = new HashMap<>();
+    if (json != null) {
+      for (String k : json.fieldNames()) {
+        m.put(k, ((Number) json.getValue(k)).longValue());
+      }
+    }
+    return m;
+  }
+}

@@ -1,0 +1,187 @@
+package io.activitystreamer.mesh;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Agreement on new usernames (G1) among the live, linked members: the classic LOCK_REQUEST /
+ * LOCK_ALLOWED / LOCK_DENIED, made safe for concurrent requests by a total priority order
+ * (earlier {@code ts}, then smaller requester id). Pure; owned by {@link MeshCore}.
+ *
+ * <p>Each server holds at most one lock per name. A requester holds its own lock for the whole round
+ * and needs LOCK_ALLOWED from every member linked at the start (members lost meanwhile stop counting).
+ * A member asked for a name whose lock it already granted to a request of higher priority answers
+ * LOCK_DENIED; for one of lower priority it defers its answer until that request resolves. Example: a
+ * (ts 5) and b (ts 7) both ask for "ann": a denies b (a's own lock has priority), b fails and sends
+ * LOCK_RELEASE, and every member that deferred a's request now allows it. Two requests can never both
+ * succeed, because each needs the other's requester, which holds its own lock, to allow it.
+ */
+final class Registrar {
+
+  /** One registration request, ordered by (ts, requester). */
+  record Req(String username, long ts, String requester) {
+    static final Comparator<Req> PRIORITY = Comparator.comparingLong(Req::ts).thenComparing(Req::requester);
+
+    boolean precedes(Req other) {
+      return PRIORITY.compare(this, other) < 0;
+    }
+  }
+
+  /** Answers the registrar gives, carried out by the mesh core. */
+  interface Effects {
+    void sendAllowed(String to, Req r);
+
+    void sendDenied(String to, Req r);
+
+    void broadcastRequest(Set<String> to, Req r);
+
+    void broadcastRelease(Req r);
+
+    /** All allowed: register the user now (emits USER_REGISTERED). False if it already exists. */
+    boolean commit(Req r);
+
+    boolean registered(String username);
+  }
+
+  private static final class Round {
+    final Req req;
+    final Set<String> awaiting;
+    final Consumer<Boolean> done;
+
+    Round(Req req, Set<String> awaiting, Consumer<Boolean> done) {
+      this.req = req;
+      this.awaiting = awaiting;
+      this.done = done;
+    }
+  }
+
+  private final String self;
+  private final Effects fx;
+  private final Map<String, Req> locks = new HashMap<>();
+  private final Map<String, List<Req>> deferred = new HashMap<>();
+  private final Map<String, Round> rounds = new HashMap<>();
+
+  Registrar(String self, Effects fx) {
+    this.self = self;
+    this.fx = fx;
+  }
+
+  /** A local REGISTER whose secret is hashed; {@code done} gets true on success. */
+  void register(String username, long now, Set<String> members, Consumer<Boolean> done) {
+    if (fx.registered(username) || locks.containsKey(username)) {
+      done.accept(false);
+      return;
+    }
+    Req r = new Req(username, now, self);
+    locks.put(username, r);
+    Round round = new Round(r, new HashSet<>(members), done);
+    rounds.put(username, round);
+    if (members.isEmpty()) {
+      finish(round, true);
+    } else {
+      fx.broadcastRequest(members, r);
+    }
+  }
+
+  void onRequest(String from, Req r) {
+    if (fx.registered(r.username())) {
+      fx.sendDenied(from, r);
+      return;
+    }
+    Req held = locks.get(r.username());
+    if (held == null || held.equals(r)) {
+      locks.put(r.username(), r);
+      fx.sendAllowed(from, r);
+    } else if (held.precedes(r)) {
+      fx.sendDenied(from, r);
+    } else {
+      deferred.computeIfAbsent(r.username(), k -> new ArrayList<>()).add(r);
+    }
+  }
+
+  void onAllowed(String from, Req r) {
+    Round round = rounds.get(r.username());
+    if (round != null && round.req.equals(r)) {
+      round.awaiting.remove(from);
+      if (round.awaiting.isEmpty()) {
+        finish(round, true);
+      }
+    }
+  }
+
+  void onDenied(String from, Req r) {
+    Round round = rounds.get(r.username());
+    if (round != null && round.req.equals(r)) {
+      finish(round, false);
+    }
+  }
+
+  void onRelease(Req r) {
+    if (r.equals(locks.get(r.username()))) {
+      locks.remove(r.username());
+      reconsider(r.username());
+    }
+  }
+
+  /** A USER_REGISTERED was applied: the name is taken, every waiting request is denied. */
+  void onRegistered(String username) {
+    Req held = locks.get(username);
+    Round round = rounds.get(username);
+    if (round != null && held != null && held.requester().equals(self)) {
+      return; // our own commit in progress
+    }
+    locks.remove(username);
+    reconsider(username);
+  }
+
+  /** A member was lost (dead or unlinked): stop waiting for it; release its locks. */
+  void onMemberLost(String member, boolean dead) {
+    for (Round round : new ArrayList<>(rounds.values())) {
+      if (round.awaiting.remove(member) && round.awaiting.isEmpty()) {
+        finish(round, true);
+      }
+    }
+    if (!dead) {
+      return;
+    }
+    for (Req held : new ArrayList<>(locks.values())) {
+      if (held.requester().equals(member)) {
+        locks.remove(held.username());
+        reconsider(held.username());
+      }
+    }
+    deferred.values().forEach(list -> list.removeIf(r -> r.requester().equals(member)));
+  }
+
+  int locksHeld() {
+    return locks.size();
+  }
+
+  private void finish(Round round, boolean allowed) {
+    rounds.remove(round.req.username());
+    boolean ok = allowed && fx.commit(round.req);
+    locks.remove(round.req.username());
+    if (!ok) {
+      fx.broadcastRelease(round.req);
+    }
+    round.done.accept(ok);
+    reconsider(round.req.username());
+  }
+
+  private void reconsider(String username) {
+    List<Req> waiting = deferred.remove(username);
+    if (waiting == null) {
+      return;
+    }
+    waiting.sort(Req.PRIORITY);
+    for (Req r : waiting) {
+      onRequest(r.requester(), r);
+    }
+  }
+}

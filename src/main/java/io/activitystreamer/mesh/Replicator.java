@@ -1,0 +1,149 @@
+package io.activitystreamer.mesh;
+
+import io.activitystreamer.state.Event;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * Exactly-once, origin-ordered application of events, and the events kept for peers that may lack them.
+ * Pure; owned by {@link MeshCore}.
+ *
+ * <p>{@code positions[o]} is the highest sequence number of origin {@code o} applied here. An event
+ * above {@code positions[o] + 1} waits in {@code pending} until the gap is filled (from the origin on
+ * reconnect, or from any member after the origin died). An event whose dependency is not met yet
+ * ({@code ready} false: an activity of a sender that moved servers, whose previous activity has not
+ * arrived) holds back its origin until it is. Applied events are {@code retained} until every live
+ * member's digest shows it has them.
+ */
+final class Replicator {
+  interface Applier {
+    boolean ready(Event e);
+
+    void apply(Event e);
+  }
+
+  private final Map<String, Long> positions = new HashMap<>();
+  private final Map<String, TreeMap<Long, Event>> pending = new HashMap<>();
+  private final Map<String, ArrayDeque<Event>> retained = new HashMap<>();
+  private final Applier applier;
+
+  Replicator(Applier applier) {
+    this.applier = applier;
+  }
+
+  long position(String origin) {
+    return positions.getOrDefault(origin, 0L);
+  }
+
+  Map<String, Long> positions() {
+    return positions;
+  }
+
+  void install(Map<String, Long> snapshotPositions) {
+    positions.clear();
+    positions.putAll(snapshotPositions);
+  }
+
+  /** A locally originated event, already applied by the state. */
+  void recordLocal(Event e) {
+    positions.put(e.origin(), e.seq());
+    retained.computeIfAbsent(e.origin(), k -> new ArrayDeque<>()).addLast(e);
+  }
+
+  /** An event from a peer: applied now (with whatever it unblocks) or kept until its turn. */
+  void receive(Event e) {
+    if (e.seq() <= position(e.origin())) {
+      return;
+    }
+    pending.computeIfAbsent(e.origin(), k -> new TreeMap<>()).put(e.seq(), e);
+    drainAll();
+  }
+
+  private void drainAll() {
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (String origin : new ArrayList<>(pending.keySet())) {
+        progress |= drain(origin);
+      }
+    }
+  }
+
+  private boolean drain(String origin) {
+    TreeMap<Long, Event> queue = pending.get(origin);
+    boolean progress = false;
+    while (queue != null && !queue.isEmpty()) {
+      Event next = queue.firstEntry().getValue();
+      long pos = position(origin);
+      if (next.seq() <= pos) {
+        queue.pollFirstEntry();
+        continue;
+      }
+      if (next.seq() != pos + 1 || !applier.ready(next)) {
+        break;
+      }
+      queue.pollFirstEntry();
+      applier.apply(next);
+      positions.put(origin, next.seq());
+      retained.computeIfAbsent(origin, k -> new ArrayDeque<>()).addLast(next);
+      progress = true;
+    }
+    if (queue != null && queue.isEmpty()) {
+      pending.remove(origin);
+    }
+    return progress;
+  }
+
+  /** Retained events of {@code origin} above {@code after}, oldest first. */
+  List<Event> since(String origin, long after) {
+    List<Event> out = new ArrayList<>();
+    ArrayDeque<Event> q = retained.get(origin);
+    if (q != null) {
+      for (Event e : q) {
+        if (e.seq() > after) {
+          out.add(e);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Drops retained events that every member in {@code acks} has (per origin minimum). */
+  void prune(Iterable<Map<String, Long>> acks, Predicate<String> keepAll) {
+    for (Map.Entry<String, ArrayDeque<Event>> entry : retained.entrySet()) {
+      String origin = entry.getKey();
+      if (keepAll.test(origin)) {
+        continue;
+      }
+      long min = Long.MAX_VALUE;
+      for (Map<String, Long> a : acks) {
+        min = Math.min(min, a.getOrDefault(origin, 0L));
+      }
+      ArrayDeque<Event> q = entry.getValue();
+      while (!q.isEmpty() && q.peekFirst().seq() <= min) {
+        q.pollFirst();
+      }
+    }
+  }
+
+  int retainedCount() {
+    int n = 0;
+    for (ArrayDeque<Event> q : retained.values()) {
+      n += q.size();
+    }
+    return n;
+  }
+
+  int pendingCount() {
+    int n = 0;
+    for (TreeMap<Long, Event> q : pending.values()) {
+      n += q.size();
+    }
+    return n;
+  }
+}

@@ -1,0 +1,57 @@
+package io.activitystreamer.state;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.security.spec.InvalidKeySpecException;
+import java.util.Base64;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Salted slow hashes of user secrets (PBKDF2-HMAC-SHA256, for REGISTER and LOGIN only; run on a worker
+ * thread) and the constant-time compare used for every ACTIVITY_MESSAGE. Thread-safe.
+ */
+public final class Secrets {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private Secrets() {}
+
+  public static String newSalt() {
+    byte[] salt = new byte[16];
+    RANDOM.nextBytes(salt);
+    return Base64.getEncoder().encodeToString(salt);
+  }
+
+  /** A random secret for users and meshes that were given none (26 base32-ish characters). */
+  public static String generate() {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 26; i++) {
+      sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  public static String hash(String secret, String salt, int iterations) {
+    try {
+      PBEKeySpec spec = new PBEKeySpec(secret.toCharArray(), Base64.getDecoder().decode(salt), iterations, 256);
+      byte[] out = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+      return Base64.getEncoder().encodeToString(out);
+    } catch (NoSuchAlgorithmException | InvalidKeySpecException e) {
+      throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
+    }
+  }
+
+  public static boolean verify(String secret, UserRecord user) {
+    return constantTimeEquals(hash(secret, user.salt(), user.iterations()), user.hash());
+  }
+
+  public static boolean constantTimeEquals(String a, String b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return MessageDigest.isEqual(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,54 @@
+package io.activitystreamer.state;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A named user's session, replicated on every server. It opens at LOGIN_SUCCESS and closes at LOGOUT;
+ * in between it is attached to one server ({@code host}) or detached ({@code host == null}) when its
+ * connection broke, it was redirected, or its server died. It is owed every activity not covered by
+ * {@code start}; {@code delivered} is what it is known to have been written. Owned by {@link StateCore}.
+ */
+public final class SessionRecord {
+  final String id;
+  final String username;
+  final Vector start;
+  Vector delivered;
+  String host;
+  long lastSeq;
+  final long openedAt;
+  /** Activity number of the last activity this session sent, per origin of that activity. */
+  String lastOrigin;
+  long lastAseq;
+
+  SessionRecord(String id, String username, Vector start, String host, long openedAt) {
+    this.id = id;
+    this.username = username;
+    this.start = start;
+    this.delivered = start.copy();
+    this.host = host;
+    this.openedAt = openedAt;
+  }
+
+  public String id() { return id; }
+  public String username() { return username; }
+  public String host() { return host; }
+  public boolean attached() { return host != null; }
+  public Vector delivered() { return delivered; }
+  public long lastSeq() { return lastSeq; }
+
+  JsonObject toJson() {
+    return new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
+        .put("delivered", delivered.toJson()).put("host", host).put("lastSeq", lastSeq).put("openedAt", openedAt)
+        .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq);
+  }
+
+  static SessionRecord fromJson(JsonObject j) {
+    SessionRecord s = new SessionRecord(j.getString("id"), j.getString("username"),
+        Vector.fromJson(j.getJsonObject("start")), j.getString("host"), j.getLong("openedAt", 0L));
+    s.delivered = Vector.fromJson(j.getJsonObject("delivered"));
+    s.lastSeq = j.getLong("lastSeq", 0L);
+    s.lastOrigin = j.getString("lastOrigin");
+    s.lastAseq = j.getLong("lastAseq", 0L);
+    return s;
+  }
+}

@@ -1,0 +1,389 @@
+package io.activitystreamer.state;
+
+import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.protocol.MessageCodec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Users, sessions and backlogs of the whole mesh, as seen by one server. Pure and single-threaded: the
+ * StateVerticle calls it on its event loop with the time; it answers with return values and calls on a
+ * {@link StateOutbox}.
+ *
+ * <p>Every change is an {@link Event} numbered by its origin. Local operations ({@link #register},
+ * {@link #login}, {@link #accept}, {@link #detach}, {@link #logout}, {@link #tick}) emit an event,
+ * apply it here and hand it to the outbox for replication; events of other origins come in through
+ * {@link #apply} in origin order.
+ *
+ * <p>Delivery rule: a session is owed every activity its {@code start} vector (this server's applied
+ * activity vector at LOGIN_SUCCESS) does not cover. Connected sessions get each activity as it is
+ * applied on their server; a detached session's backlog is the log entries beyond its cursor. Example:
+ * s1 opens when the applied vector is {A:4}; A accepts activity 5 while s1's connection is broken; s1
+ * logs in again on B, whose log holds A:5 beyond s1's cursor {A:4}: B writes A:5, then LOGIN's later
+ * traffic.
+ */
+public final class StateCore {
+  private final String self;
+  private final StateOptions options;
+  private final StateOutbox outbox;
+  private final Map<String, UserRecord> users = new HashMap<>();
+  private final Map<String, SessionRecord> sessions = new LinkedHashMap<>();
+  private final ActivityLog log = new ActivityLog();
+  private final Vector applied = new Vector();
+  /** Last progress vector each host announced for the sessions attached to it. */
+  private final Map<String, Vector> hostProgress = new HashMap<>();
+  /** (time, applied vector) samples for the redelivery window. */
+  private final ArrayDeque<Object[]> history = new ArrayDeque<>();
+  private long seq;
+  private long aseq;
+  private long sessionCounter;
+  private long droppedTotal;
+  private Predicate<String> hostLive = h -> true;
+
+  public StateCore(String self, StateOptions options, StateOutbox outbox) {
+    this.self = self;
+    this.options = options;
+    this.outbox = outbox;
+  }
+
+  /** The mesh tells which hosts are live, so a LOGIN can take over a session whose server died. */
+  public void hostLiveness(Predicate<String> hostLive) {
+    this.hostLive = hostLive;
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  // ---- queries ----
+
+  public UserRecord user(String username) {
+    return users.get(username);
+  }
+
+  public int userCount() {
+    return users.size();
+  }
+
+  public Map<String, SessionRecord> sessions() {
+    return sessions;
+  }
+
+  public Vector applied() {
+    return applied;
+  }
+
+  public int logSize() {
+    return log.size();
+  }
+
+  public long droppedTotal() {
+    return droppedTotal;
+  }
+
+  // ---- local operations ----
+
+  /** Registers a user here (the mesh has already agreed the name is free). False if it already exists. */
+  public boolean register(String username, String salt, String hash, int iterations, long now) {
+    if (users.containsKey(username)) {
+      return false;
+    }
+    UserRecord u = new UserRecord(username, salt, hash, iterations, now, self);
+    emit(Event.Type.USER_REGISTERED, u.toJson());
+    return true;
+  }
+
+  /**
+   * Opens or resumes the session of a named user that just proved its secret. {@code resume} is the
+   * resume extension's object ({@code session}, {@code received}) or null for a classic client.
+   */
+  public LoginResult login(String username, JsonObject resume, long now) {
+    SessionRecord s = pickSession(username, resume);
+    if (s == null) {
+      String id = self + "/" + (++sessionCounter);
+      emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", username)
+          .put("start", applied.toJson()).put("at", now));
+      return new LoginResult(id, false, List.of(), 0, 0, List.of());
+    }
+    Vector cursor = cursorOf(s).copy();
+    if (resume != null && resume.getJsonObject(Fields.RECEIVED) != null) {
+      cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
+    }
+    boolean resumeLines = resume != null;
+    List<Buffer> backlog = new ArrayList<>();
+    for (ActivityLog.Entry e : log.after(cursor)) {
+      backlog.add(resumeLines ? e.resumeLine() : e.classicLine());
+    }
+    long dropped = log.droppedFor(cursor);
+    emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", applied.toJson()));
+    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq, List.of());
+  }
+
+  private SessionRecord pickSession(String username, JsonObject resume) {
+    if (resume != null && resume.getString(Fields.SESSION) != null) {
+      SessionRecord s = sessions.get(resume.getString(Fields.SESSION));
+      return s != null && s.username.equals(username) ? s : null;
+    }
+    for (SessionRecord s : sessions.values()) {
+      if (s.username.equals(username) && (s.host == null || !hostLive.test(s.host))) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Accepts an activity from a logged-in connection: numbers it, applies it (delivering it here) and
+   * replicates it. A resume client's resend of an activity already accepted ({@code clientSeq} not above
+   * the session's last) is dropped and false returned.
+   */
+  public boolean accept(String sessionId, String username, JsonObject activity, long clientSeq, String connection,
+                        long now) {
+    SessionRecord s = sessions.get(sessionId);
+    if (s != null && clientSeq > 0 && clientSeq <= s.lastSeq) {
+      return false;
+    }
+    JsonObject body = new JsonObject().put("session", sessionId).put("user", username).put("sseq", clientSeq)
+        .put("aseq", aseq + 1).put("at", now).put("activity", activity);
+    if (s != null && s.lastOrigin != null && !s.lastOrigin.equals(self)) {
+      body.put("dep", new JsonObject().put("origin", s.lastOrigin).put("aseq", s.lastAseq));
+    }
+    emit(Event.Type.ACTIVITY, body, connection);
+    return true;
+  }
+
+  /**
+   * The session's connection broke (or it was redirected) at {@code since}: it stays open, detached,
+   * owed everything after what it was written up to {@code redeliverWindow} before that.
+   */
+  public void detach(String sessionId, long since) {
+    SessionRecord s = sessions.get(sessionId);
+    if (s == null || !self.equals(s.host)) {
+      return;
+    }
+    Vector safe = appliedAt(since - options.redeliverWindowMillis()).mergeMax(s.delivered);
+    emit(Event.Type.SESSION_DETACHED, new JsonObject().put("id", sessionId).put("delivered", safe.toJson()));
+  }
+
+  public void logout(String sessionId) {
+    if (sessions.containsKey(sessionId)) {
+      emit(Event.Type.SESSION_CLOSED, new JsonObject().put("id", sessionId));
+    }
+  }
+
+  /** Periodic: samples the applied vector, announces progress of attached sessions, applies bounds. */
+  public void tick(long now) {
+    history.addLast(new Object[] {now, applied.copy()});
+    long keep = now - options.redeliverWindowMillis() - 4 * options.checkpointIntervalMillis();
+    while (history.size() > 2 && (long) history.peekFirst()[0] < keep) {
+      history.removeFirst();
+    }
+    Vector progress = appliedAt(now - options.redeliverWindowMillis());
+    if (!progress.equals(hostProgress.get(self)) && hasAttachedHere()) {
+      emit(Event.Type.HOST_PROGRESS, new JsonObject().put("vector", progress.toJson()));
+    }
+    int dropped = log.prune(minCursor(), options.backlogMaxCount(), now - options.backlogMaxAgeMillis());
+    droppedTotal += dropped;
+  }
+
+  private boolean hasAttachedHere() {
+    for (SessionRecord s : sessions.values()) {
+      if (self.equals(s.host)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The applied vector at time {@code t}, from the samples (the oldest one if t is older). */
+  Vector appliedAt(long t) {
+    Vector best = null;
+    for (Object[] sample : history) {
+      if ((long) sample[0] <= t || best == null) {
+        best = (Vector) sample[1];
+      }
+    }
+    return best == null ? applied.copy() : best.copy();
+  }
+
+  /** The per-origin minimum of every open session's cursor; null if no session is open. */
+  private Vector minCursor() {
+    Vector min = null;
+    for (SessionRecord s : sessions.values()) {
+      Vector c = cursorOf(s);
+      if (min == null) {
+        min = c.copy();
+      } else {
+        Map<String, Long> m = min.asMap();
+        for (String origin : new ArrayList<>(m.keySet())) {
+          m.put(origin, Math.min(m.get(origin), c.get(origin)));
+        }
+      }
+    }
+    return min == null ? applied.copy() : min;
+  }
+
+  private Vector cursorOf(SessionRecord s) {
+    if (s.host == null) {
+      return s.delivered;
+    }
+    Vector p = hostProgress.get(s.host);
+    Vector c = s.delivered.copy();
+    return p == null ? c : c.mergeMax(p);
+  }
+
+  // ---- replicated events ----
+
+  private void emit(Event.Type type, JsonObject body) {
+    emit(type, body, null);
+  }
+
+  private void emit(Event.Type type, JsonObject body, String connection) {
+    Event e = new Event(self, ++seq, type, body);
+    apply(e, connection);
+    outbox.replicate(e);
+  }
+
+  /**
+   * False while an activity depends on an earlier activity of the same sender (accepted by another
+   * server before the sender moved) that is not applied here yet: per-sender order (G4).
+   */
+  public boolean ready(Event e) {
+    if (e.type() != Event.Type.ACTIVITY) {
+      return true;
+    }
+    JsonObject dep = e.body().getJsonObject("dep");
+    return dep == null || applied.covers(dep.getString("origin"), dep.getLong("aseq"));
+  }
+
+  /** Applies an event of another origin (the replicator guarantees exactly once, in origin order). */
+  public void apply(Event e) {
+    apply(e, null);
+  }
+
+  private void apply(Event e, String connection) {
+    JsonObject b = e.body();
+    switch (e.type()) {
+      case USER_REGISTERED -> onUserRegistered(UserRecord.fromJson(b));
+      case SESSION_OPENED -> {
+        SessionRecord s = new SessionRecord(b.getString("id"), b.getString("username"),
+            Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L));
+        sessions.put(s.id, s);
+      }
+      case SESSION_ATTACHED -> onAttached(e.origin(), b);
+      case SESSION_DETACHED -> {
+        SessionRecord s = sessions.get(b.getString("id"));
+        if (s != null && e.origin().equals(s.host)) {
+          s.host = null;
+          s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
+        }
+      }
+      case SESSION_CLOSED -> {
+        SessionRecord s = sessions.remove(b.getString("id"));
+        if (s != null && self.equals(s.host) && !self.equals(e.origin())) {
+          outbox.kick(s.id);
+        }
+      }
+      case HOST_PROGRESS -> hostProgress.put(e.origin(), Vector.fromJson(b.getJsonObject("vector")));
+      case ACTIVITY -> onActivity(e.origin(), b, connection);
+    }
+  }
+
+  private void onUserRegistered(UserRecord u) {
+    UserRecord existing = users.get(u.username());
+    if (existing == null || u.precedes(existing)) {
+      users.put(u.username(), u);
+    }
+  }
+
+  private void onAttached(String origin, JsonObject b) {
+    SessionRecord s = sessions.get(b.getString("id"));
+    if (s == null) {
+      return;
+    }
+    if (self.equals(s.host) && !self.equals(origin)) {
+      outbox.kick(s.id);
+    }
+    s.host = origin;
+    s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
+  }
+
+  private void onActivity(String origin, JsonObject b, String connection) {
+    long n = b.getLong("aseq");
+    if (self.equals(origin)) {
+      aseq = n;
+    }
+    applied.set(origin, n);
+    ActivityLog.Entry entry = appendToLog(origin, n, b.getLong("at", 0L), b.getJsonObject("activity"));
+    SessionRecord sender = sessions.get(b.getString("session"));
+    if (sender != null) {
+      sender.lastSeq = Math.max(sender.lastSeq, b.getLong("sseq", -1L));
+      sender.lastOrigin = origin;
+      sender.lastAseq = n;
+    }
+    outbox.deliver(new Delivery(entry.classicLine(), entry.resumeLine(), connection));
+  }
+
+  /** Installs a joining server's state from a member's {@link #snapshot}. */
+  public void install(JsonObject snap) {
+    users.clear();
+    sessions.clear();
+    hostProgress.clear();
+    JsonArray u = snap.getJsonArray("users");
+    for (int i = 0; i < u.size(); i++) {
+      onUserRegistered(UserRecord.fromJson(u.getJsonObject(i)));
+    }
+    JsonArray s = snap.getJsonArray("sessions");
+    for (int i = 0; i < s.size(); i++) {
+      SessionRecord r = SessionRecord.fromJson(s.getJsonObject(i));
+      sessions.put(r.id, r);
+    }
+    applied.mergeMax(Vector.fromJson(snap.getJsonObject("applied")));
+    JsonObject progress = snap.getJsonObject("hostProgress");
+    for (String h : progress.fieldNames()) {
+      hostProgress.put(h, Vector.fromJson(progress.getJsonObject(h)));
+    }
+    JsonObject logJson = snap.getJsonObject("log");
+    JsonArray entries = logJson.getJsonArray("entries");
+    for (int i = 0; i < entries.size(); i++) {
+      JsonObject e = entries.getJsonObject(i);
+      appendToLog(e.getString("origin"), e.getLong("aseq"), e.getLong("at"), e.getJsonObject("activity"));
+    }
+    log.pruned().mergeMax(Vector.fromJson(logJson.getJsonObject("pruned")));
+  }
+
+  private ActivityLog.Entry appendToLog(String origin, long n, long at, JsonObject activity) {
+    Buffer classic = MessageCodec.broadcast(activity);
+    Buffer resume = MessageCodec.line(new JsonObject().put(Fields.COMMAND, "ACTIVITY_BROADCAST")
+        .put(Fields.ACTIVITY, activity).put(Fields.EID, new JsonObject().put("origin", origin).put("n", n)));
+    ActivityLog.Entry entry = new ActivityLog.Entry(origin, n, at, activity, classic, resume);
+    log.append(entry);
+    return entry;
+  }
+
+  /** Snapshot of everything replicated, for a joining server. */
+  public JsonObject snapshot() {
+    JsonArray u = new JsonArray();
+    users.values().forEach(r -> u.add(r.toJson()));
+    JsonArray s = new JsonArray();
+    sessions.values().forEach(r -> s.add(r.toJson()));
+    JsonObject progress = new JsonObject();
+    hostProgress.forEach((h, v) -> progress.put(h, v.toJson()));
+    return new JsonObject().put("users", u).put("sessions", s).put("applied", applied.toJson())
+        .put("log", log.toJson()).put("hostProgress", progress);
+  }
+}

@@ -1,0 +1,15 @@
+package io.activitystreamer.state;
+
+import io.activitystreamer.bus.Delivery;
+
+/** What {@link StateCore} asks its verticle to do. Called on the state event loop. */
+public interface StateOutbox {
+  /** Write this activity to every logged-in connection of this server. */
+  void deliver(Delivery delivery);
+
+  /** Send this locally originated event to every peer. */
+  void replicate(Event event);
+
+  /** The session was attached elsewhere: close its connection here, if any. */
+  void kick(String sessionId);
+}

@@ -1,0 +1,292 @@
+package io.activitystreamer.state;
+
+import io.activitystreamer.bus.ActivityIn;
+import io.activitystreamer.bus.Addresses;
+import io.activitystreamer.bus.BusError;
+import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.Line;
+import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.bus.PeerIn;
+import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.mesh.MeshCore;
+import io.activitystreamer.mesh.MeshOptions;
+import io.activitystreamer.mesh.MeshOutbox;
+import io.activitystreamer.protocol.Fields;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hosts the replicated state ({@link StateCore}) and the mesh logic ({@link MeshCore}) on one event
+ * loop, so a snapshot is always consistent. Turns bus requests from the gateway and link events from
+ * the mesh into calls on the cores, and their effects back into bus messages. Requests that arrive
+ * before this server has joined the mesh wait until it has.
+ */
+public final class StateVerticle extends VerticleBase implements StateOutbox, MeshOutbox {
+  private static final Logger LOG = LoggerFactory.getLogger(StateVerticle.class);
+  private static final long TICK_MILLIS = 50;
+
+  private final ServerConfig config;
+  private final String selfId;
+  private final String name;
+  private StateCore state;
+  private MeshCore mesh;
+  private int load;
+  private int selfPort;
+  private long lastStateTick;
+  private final List<Runnable> waitingForJoin = new ArrayList<>();
+  private Promise<Void> joinedPromise;
+  private long joinBackoff = 200;
+  private int joinAttempts;
+
+  public StateVerticle(ServerConfig config, String selfId, String name) {
+    this.config = config;
+    this.selfId = selfId;
+    this.name = name;
+  }
+
+  @Override
+  public Future<?> start() {
+    state = new StateCore(selfId, StateOptions.of(config), this);
+    mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
+    mesh.loadSupplier(() -> load);
+    var bus = vertx.eventBus();
+    bus.<JsonObject>localConsumer(Addresses.STATE_REGISTER, m -> whenJoined(() -> handleRegister(m)));
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> handleLogin(m)));
+    bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> handleActivity(m.body()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> handleDetach(m.body()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> mesh.onLinkUp(m.body().linkId(), m.body().outbound(),
+        m.body().msg(), now()));
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> mesh.onPeerMessage(m.body().linkId(), m.body().msg(),
+        now()));
+    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> mesh.onLinkDown(m.body(), now()));
+    bus.<JsonObject>localConsumer(Addresses.MESH_CONNECT_FAILED, m -> onConnectFailed(m.body()));
+    vertx.setPeriodic(TICK_MILLIS, id -> tick());
+    return Future.succeededFuture();
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  // ---- mesh start and join ----
+
+  private void startMesh(Message<JsonObject> m) {
+    selfPort = m.body().getInteger("port");
+    mesh.listeningOn(selfPort);
+    joinedPromise = Promise.promise();
+    joinedPromise.future().onComplete(ar -> m.reply(new JsonObject().put("joined", true)));
+    if (config.remoteHostname().isEmpty()) {
+      mesh.startAlone();
+      LOG.info("[{}] started a new mesh (no -rh given)", selfId);
+      onJoined();
+    } else {
+      LOG.info("[{}] joining the mesh through {}:{}", selfId, config.remoteHostname(), config.remotePort());
+      connect(config.remoteHostname(), config.remotePort(), true);
+    }
+  }
+
+  private void onConnectFailed(JsonObject body) {
+    String host = body.getString("hostname");
+    int port = body.getInteger("port");
+    if (!mesh.joined()) {
+      joinAttempts++;
+      LOG.warn("[{}] join attempt {} through {}:{} failed; retrying in {} ms", selfId, joinAttempts, host, port,
+          joinBackoff);
+      vertx.setTimer(joinBackoff, id -> {
+        if (!mesh.joined()) {
+          connect(host, port, true);
+        }
+      });
+      joinBackoff = Math.min(5000, joinBackoff * 2);
+      return;
+    }
+    mesh.onConnectFailed(host, port, now());
+  }
+
+  private void onJoined() {
+    if (joinedPromise != null && !joinedPromise.future().isComplete()) {
+      joinedPromise.complete();
+    }
+    List<Runnable> run = new ArrayList<>(waitingForJoin);
+    waitingForJoin.clear();
+    run.forEach(Runnable::run);
+    membersChanged();
+  }
+
+  private void whenJoined(Runnable r) {
+    if (mesh.joined()) {
+      r.run();
+    } else {
+      waitingForJoin.add(r);
+    }
+  }
+
+  private void tick() {
+    long now = now();
+    if (!mesh.joined()) {
+      return;
+    }
+    if (joinedPromise != null && !joinedPromise.future().isComplete()) {
+      onJoined();
+    }
+    mesh.tick(now);
+    if (now - lastStateTick >= config.checkpointIntervalMillis()) {
+      lastStateTick = now;
+      state.tick(now);
+    }
+  }
+
+  // ---- client requests ----
+
+  private void handleRegister(Message<JsonObject> m) {
+    JsonObject b = m.body();
+    mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
+        now(), ok -> {
+          if (ok) {
+            m.reply(new JsonObject());
+          } else {
+            m.fail(BusError.ALREADY_REGISTERED.code, "already registered");
+          }
+        });
+  }
+
+  private void handleLookup(Message<JsonObject> m) {
+    UserRecord u = state.user(m.body().getString("username"));
+    if (u == null) {
+      m.fail(BusError.NOT_REGISTERED.code, "not registered");
+    } else {
+      m.reply(u.toJson());
+    }
+  }
+
+  private void handleLogin(Message<JsonObject> m) {
+    JsonObject b = m.body();
+    load++;
+    LoginResult result;
+    if (b.getBoolean("anonymous")) {
+      result = new LoginResult("anonymous:" + selfId + "/" + b.getString("connection"), false, List.of(), 0, 0,
+          memberAddresses());
+    } else {
+      LoginResult r = state.login(b.getString("username"), b.getJsonObject("resume"), now());
+      result = new LoginResult(r.sessionId(), r.resumed(), r.backlog(), r.dropped(), r.lastSeq(), memberAddresses());
+    }
+    membersChanged();
+    m.reply(result);
+  }
+
+  private List<String> memberAddresses() {
+    List<String> out = new ArrayList<>();
+    out.add(config.localHostname() + ":" + selfPort);
+    mesh.members().values().forEach(mm -> {
+      if (mm.linked()) {
+        out.add(mm.hostname() + ":" + mm.port());
+      }
+    });
+    return out;
+  }
+
+  private void handleActivity(ActivityIn in) {
+    state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(), in.clientSeq(),
+        in.connection(), now());
+  }
+
+  private void handleDetach(JsonObject b) {
+    load = Math.max(0, load - 1);
+    if (!b.getBoolean("anonymous", false)) {
+      state.detach(b.getString("session"), b.getLong("since", now()));
+    }
+    membersChanged();
+  }
+
+  private void handleLogout(JsonObject b) {
+    load = Math.max(0, load - 1);
+    state.logout(b.getString("session"));
+    membersChanged();
+  }
+
+  private JsonObject info() {
+    JsonObject view = mesh.view();
+    int attachedHere = 0;
+    int detached = 0;
+    for (SessionRecord s : state.sessions().values()) {
+      if (selfId.equals(s.host())) {
+        attachedHere++;
+      } else if (s.host() == null) {
+        detached++;
+      }
+    }
+    return view.put("users", state.userCount()).put("sessions", state.sessions().size())
+        .put("sessionsHere", attachedHere).put("sessionsDetached", detached).put("load", load)
+        .put("backlogEntries", state.logSize()).put("backlogDropped", state.droppedTotal())
+        .put("retainedEvents", mesh.retainedCount()).put("pendingEvents", mesh.pendingCount())
+        .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))
+        .put("applied", state.applied().toJson());
+  }
+
+  // ---- StateOutbox ----
+
+  @Override
+  public void deliver(Delivery delivery) {
+    vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, delivery);
+  }
+
+  @Override
+  public void replicate(Event event) {
+    mesh.onLocalEvent(event);
+  }
+
+  @Override
+  public void kick(String sessionId) {
+    vertx.eventBus().publish(Addresses.GATEWAY_KICK, sessionId);
+  }
+
+  // ---- MeshOutbox ----
+
+  @Override
+  public void send(String linkId, Buffer line) {
+    vertx.eventBus().send(Addresses.linkOut(linkId), new Line(line, false));
+  }
+
+  @Override
+  public void connect(String hostname, int port, boolean join) {
+    vertx.eventBus().send(Addresses.MESH_CONNECT, new JsonObject().put("hostname", hostname).put("port", port)
+        .put("join", join).put("selfPort", selfPort));
+  }
+
+  @Override
+  public void closeLink(String linkId, Buffer lastLine) {
+    vertx.eventBus().send(Addresses.linkOut(linkId), new Line(lastLine, true));
+  }
+
+  @Override
+  public void membersChanged() {
+    JsonArray live = new JsonArray();
+    JsonArray all = mesh.view().getJsonArray(Fields.MEMBERS);
+    for (int i = 0; i < all.size(); i++) {
+      JsonObject mm = all.getJsonObject(i);
+      if (mm.getBoolean("linked", false) && "ALIVE".equals(mm.getString("status"))) {
+        live.add(new JsonObject().put("id", mm.getString("id")).put("hostname", mm.getString("hostname"))
+            .put("port", mm.getInteger("port")).put("load", mm.getBoolean("self", false) ? load : mm.getInteger("load")));
+      }
+    }
+    vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live));
+  }
+
+  @Override
+  public void rejoin(String hostname, int port) {
+    vertx.eventBus().send(Addresses.APP_REJOIN, new JsonObject().put("hostname", hostname).put("port", port));
+  }
+}
