@@ -19,6 +19,8 @@ public final class Addresses {
   public static final String GATEWAY_DELIVER = "streamer.gateway.deliver";
   /** A session now attached elsewhere: the gateway holding it closes that connection. */
   public static final String GATEWAY_KICK = "streamer.gateway.kick";
+  /** Request to one gateway instance: redirect {count} clients to {hostname, port}; replies {moved}. */
+  public static final String GATEWAY_REBALANCE = "streamer.gateway.rebalance";
   /** Load of this server changed (connected clients). */
   public static final String LOAD_CHANGED = "streamer.balance.load-changed";
   /** Members and their loads, published by the mesh core on every change. */

@@ -37,7 +37,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private final ServerConfig config;
   private final String serverId;
   private final String instanceId = "g" + INSTANCES.incrementAndGet();
-  private final Map<String, ClientHandler> loggedIn = new HashMap<>();
+  private final Map<String, ClientHandler> loggedIn = new java.util.LinkedHashMap<>();
   private final Map<String, ClientHandler> bySession = new HashMap<>();
   private long connectionCounter;
   private NetServer server;
@@ -56,6 +56,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   public Future<?> start() {
     balancer = new BalancerClient(vertx);
     vertx.eventBus().<Delivery>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE, this::onRebalance);
     vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
       ClientHandler h = bySession.get(m.body());
       if (h != null) {
@@ -150,6 +151,32 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   public void onLoggedIn(ClientHandler h) {
     loggedIn.put(h.id, h);
     bySession.put(h.sessionId, h);
+  }
+
+  @Override
+  public void onRedirected(ClientHandler h) {
+    onClosed(h);
+  }
+
+  /**
+   * Rebalancing: redirect up to {@code count} of this instance's logged-in clients to
+   * {@code {hostname, port}}, the longest-connected first (a client that just arrived by redirect is
+   * the last to move again). Replies how many were moved.
+   */
+  private void onRebalance(io.vertx.core.eventbus.Message<JsonObject> m) {
+    int count = m.body().getInteger("count");
+    JsonObject target = new JsonObject().put("hostname", m.body().getString("hostname"))
+        .put("port", m.body().getInteger("port"));
+    java.util.List<ClientHandler> movable = new java.util.ArrayList<>(loggedIn.values());
+    int moved = 0;
+    for (ClientHandler h : movable) {
+      if (moved >= count) {
+        break;
+      }
+      h.redirect(target);
+      moved++;
+    }
+    m.reply(new JsonObject().put("moved", moved));
   }
 
   @Override

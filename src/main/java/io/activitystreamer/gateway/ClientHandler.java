@@ -41,6 +41,7 @@ public final class ClientHandler {
   String sessionId;
   boolean resumeClient;
   private int inFlight;
+  private boolean leaving;
   private boolean pausedForCredit;
 
   ClientHandler(GatewayContext gw, ClientTransport transport, String id) {
@@ -174,11 +175,33 @@ public final class ClientHandler {
     }
     gw.onLoggedIn(this);
     gw.balancer().pick().onSuccess(target -> {
-      if (target != null && !closed) {
-        transport.write(MessageCodec.encode(Command.REDIRECT, target));
-        closeConnection("redirected to " + target.encode());
+      if (target != null) {
+        redirect(target);
       }
     });
+  }
+
+  /**
+   * Sends the client elsewhere without losing anything: the session is detached first (exactly at what
+   * was written, since REDIRECT follows those lines), and only once the state has replicated that does
+   * the client get REDIRECT, so the next server already knows the session is free when LOGIN arrives.
+   */
+  void redirect(JsonObject target) {
+    if (closed || sessionId == null || leaving) {
+      return;
+    }
+    leaving = true;
+    String session = sessionId;
+    sessionId = null;
+    gw.onRedirected(this);
+    gw.vertx().eventBus().request(Addresses.STATE_DETACH, new JsonObject().put("session", session)
+        .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", true))
+        .onComplete(ar -> {
+          if (!closed) {
+            transport.write(MessageCodec.encode(Command.REDIRECT, target));
+            closeConnection("redirected to " + target.encode());
+          }
+        });
   }
 
   private void handleLogout() {
@@ -227,7 +250,7 @@ public final class ClientHandler {
 
   /** Writes one delivered activity; releases a credit if this connection sent it. */
   void deliver(Delivery d) {
-    if (closed) {
+    if (closed || leaving) {
       return;
     }
     transport.write(resumeClient ? d.resumeLine() : d.classicLine());

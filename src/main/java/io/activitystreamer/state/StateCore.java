@@ -167,15 +167,17 @@ public final class StateCore {
   }
 
   /**
-   * The session's connection broke (or it was redirected) at {@code since}: it stays open, detached,
-   * owed everything after what it was written up to {@code redeliverWindow} before that.
+   * The session's connection broke at {@code since}: it stays open, detached, owed everything after
+   * what it was written up to {@code redeliverWindow} before that (the client may not have read the
+   * last bytes). {@code exact}: the client read everything written so far (it is being redirected and
+   * the REDIRECT line comes after them), so it is owed exactly what is applied from now on.
    */
-  public void detach(String sessionId, long since) {
+  public void detach(String sessionId, long since, boolean exact) {
     SessionRecord s = sessions.get(sessionId);
     if (s == null || !self.equals(s.host)) {
       return;
     }
-    Vector safe = appliedAt(since - options.redeliverWindowMillis()).mergeMax(s.delivered);
+    Vector safe = (exact ? applied.copy() : appliedAt(since - options.redeliverWindowMillis())).mergeMax(s.delivered);
     emit(Event.Type.SESSION_DETACHED, new JsonObject().put("id", sessionId).put("delivered", safe.toJson()));
   }
 

@@ -63,7 +63,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> handleLogin(m)));
     bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> handleActivity(m.body()));
-    bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> handleDetach(m.body()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> {
+      handleDetach(m.body());
+      if (m.replyAddress() != null) {
+        m.reply(new JsonObject());
+      }
+    });
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
@@ -206,7 +211,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private void handleDetach(JsonObject b) {
     load = Math.max(0, load - 1);
     if (!b.getBoolean("anonymous", false)) {
-      state.detach(b.getString("session"), b.getLong("since", now()));
+      state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false));
     }
     membersChanged();
   }
