@@ -72,7 +72,7 @@ public final class AppVerticle extends VerticleBase {
         + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     AtomicInteger actual = new AtomicInteger();
     return deploy(new StateVerticle(config, incarnation, base))
-        .compose(v -> deploy(new BalancerVerticle()))
+        .compose(v -> deploy(new BalancerVerticle(config.announceIntervalMillis(), config.gatewayInstances())))
         .compose(v -> deploy(new MeshVerticle(config, incarnation, base)))
         .compose(v -> vertx.deployVerticle(() -> new ClientGatewayVerticle(config, incarnation, actual),
             new DeploymentOptions().setInstances(config.gatewayInstances())))

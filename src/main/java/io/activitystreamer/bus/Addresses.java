@@ -29,6 +29,8 @@ public final class Addresses {
   public static final String GATEWAY_PROTOCOL_ERROR = "streamer.gateway.protocol-error";
   // requests to BalancerVerticle
   public static final String BALANCE_PICK = "streamer.balance.pick";
+  /** Request: {redirects} made by this server so far (login redirects and rebalancing moves). */
+  public static final String BALANCE_STATS = "streamer.balance.stats";
   // mesh links (MeshVerticle and PeerLink) <-> mesh core (StateVerticle)
   public static final String MESH_LINK_UP = "streamer.mesh.link-up";
   public static final String MESH_LINK_IN = "streamer.mesh.link-in";
