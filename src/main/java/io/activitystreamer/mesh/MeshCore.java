@@ -171,6 +171,10 @@ public final class MeshCore {
       return;
     }
     if (dead.contains(id)) {
+      Member m = members.get(id);
+      if (m != null) {
+        m.connecting = false;
+      }
       out.closeLink(linkId, PeerMessages.memberDead(id));
       return;
     }
@@ -245,7 +249,7 @@ public final class MeshCore {
       if (m.hostname.equals(hostname) && m.port == port) {
         m.connecting = false;
         m.backoffMillis = Math.min(opts.maxBackoffMillis(), Math.max(100, m.backoffMillis * 2));
-        m.nextConnectAt = now + m.backoffMillis;
+        m.nextConnectAt = now + (m.status == Member.Status.DEAD ? 2 * opts.suspicionMillis() : m.backoffMillis);
       }
     }
   }
@@ -256,6 +260,13 @@ public final class MeshCore {
   public void onPeerMessage(String linkId, JsonObject msg, long now) {
     String from = linkMember.get(linkId);
     if (from == null) {
+      // a link we dialled was refused before MESH_WELCOME because the mesh holds us dead
+      if (self.equals(msg.getString(Fields.ID)) && Command.MEMBER_DEAD.name().equals(msg.getString(Fields.COMMAND))) {
+        LOG.warn("[{}] {}:{} says the mesh declared this server dead: rejoining as a new incarnation", self,
+            msg.getString("viaHostname"), msg.getInteger("viaPort"));
+        joined = false;
+        out.rejoin(msg.getString("viaHostname"), msg.getInteger("viaPort", 0));
+      }
       return;
     }
     Member m = members.get(from);
@@ -401,6 +412,7 @@ public final class MeshCore {
     }
     for (Member m : new ArrayList<>(members.values())) {
       if (m.status == Member.Status.DEAD) {
+        probeDead(m, now);
         continue;
       }
       if (m.linkId != null && now - m.lastHeard > opts.suspicionMillis()) {
@@ -431,6 +443,28 @@ public final class MeshCore {
       }
       pruneRetained();
     }
+  }
+
+  /**
+   * A dead incarnation's address is dialled again now and then, so the two sides of a healed partition
+   * find each other: whichever side is told it is dead (MEMBER_DEAD on the new link) rejoins.
+   */
+  private void probeDead(Member m, long now) {
+    if (m.connecting || now < m.nextConnectAt || supersededByLive(m)) {
+      return;
+    }
+    m.connecting = true;
+    m.nextConnectAt = now + 2 * opts.suspicionMillis();
+    out.connect(m.hostname, m.port, false);
+  }
+
+  private boolean supersededByLive(Member dead) {
+    for (Member m : members.values()) {
+      if (m != dead && m.status != Member.Status.DEAD && m.hostname.equals(dead.hostname) && m.port == dead.port) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void pruneRetained() {

@@ -110,6 +110,10 @@ public final class PeerLink {
     if (!up) {
       if (d.command() == Command.MESH_WELCOME) {
         markUp(d.body());
+      } else if (d.command() == Command.MEMBER_DEAD && outbound) {
+        vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body().copy()
+            .put("viaHostname", dialledHost).put("viaPort", dialledPort), false, true));
+        close();
       } else if (d.command() == Command.AUTHENTICATION_FAIL) {
         LOG.error("[{}] the mesh refused our secret: {}", serverId, d.string("info"));
         close();
