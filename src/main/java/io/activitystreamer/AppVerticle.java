@@ -15,6 +15,7 @@ import io.activitystreamer.state.StateVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class AppVerticle extends VerticleBase {
   private final List<String> children = new ArrayList<>();
   private volatile int port;
   private volatile String incarnation;
+  private JsonArray carryOverUsers;
 
   public AppVerticle(ServerConfig config) {
     this.config = config;
@@ -71,7 +73,7 @@ public final class AppVerticle extends VerticleBase {
     incarnation = base + "#" + Long.toString(System.currentTimeMillis(), 36)
         + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     AtomicInteger actual = new AtomicInteger();
-    return deploy(new StateVerticle(config, incarnation, base))
+    return deploy(new StateVerticle(config, incarnation, base, carryOverUsers))
         .compose(v -> deploy(new BalancerVerticle(config.announceIntervalMillis(), config.gatewayInstances())))
         .compose(v -> deploy(new MeshVerticle(config, incarnation, base)))
         .compose(v -> vertx.deployVerticle(() -> new ClientGatewayVerticle(config, incarnation, actual),
@@ -97,6 +99,14 @@ public final class AppVerticle extends VerticleBase {
   }
 
   private void rejoin(JsonObject via) {
+    vertx.eventBus().<JsonArray>request(Addresses.STATE_EXPORT_USERS, new JsonObject())
+        .onComplete(ar -> {
+          carryOverUsers = ar.succeeded() ? ar.result().body() : null;
+          redeploy(via);
+        });
+  }
+
+  private void redeploy(JsonObject via) {
     List<String> old = new ArrayList<>(children);
     children.clear();
     Future<?> undeployed = Future.succeededFuture();

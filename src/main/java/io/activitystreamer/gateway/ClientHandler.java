@@ -11,6 +11,7 @@ import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
 import io.activitystreamer.state.Secrets;
+import io.activitystreamer.state.UserRecord;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -143,10 +144,19 @@ public final class ClientHandler {
     return gw.vertx().eventBus().<JsonObject>request(Addresses.STATE_LOOKUP_USER, new JsonObject().put("username", user))
         .recover(err -> Future.failedFuture(BusError.of(err) == BusError.NOT_REGISTERED
             ? new LoginRefused(user + " is not registered") : err))
-        .compose(msg -> gw.vertx().executeBlocking(() -> Secrets.verify(plain,
-            io.activitystreamer.state.UserRecord.fromJson(msg.body())), false))
-        .compose(ok -> ok ? Future.<Void>succeededFuture()
-            : Future.failedFuture(new LoginRefused("attempt to login with wrong secret")));
+        .compose(msg -> gw.vertx().executeBlocking(() -> {
+          if (Secrets.verify(plain, UserRecord.fromJson(msg.body()))) {
+            return null;
+          }
+          JsonObject lost = msg.body().getJsonObject("lost");
+          if (lost != null && Secrets.verify(plain, UserRecord.fromJson(lost))) {
+            return user + " was registered twice during a network partition; the earlier registration won"
+                + " and this one was removed: register another name";
+          }
+          return "attempt to login with wrong secret";
+        }, false))
+        .compose(refusal -> refusal == null ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new LoginRefused(refusal)));
   }
 
   private void onLoggedIn(String user, String plain, boolean anon, boolean resume, LoginResult result) {

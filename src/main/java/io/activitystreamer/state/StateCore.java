@@ -37,6 +37,7 @@ public final class StateCore {
   private final StateOptions options;
   private final StateOutbox outbox;
   private final Map<String, UserRecord> users = new HashMap<>();
+  private final Map<String, UserRecord> lostRegistrations = new HashMap<>();
   private final Map<String, SessionRecord> sessions = new LinkedHashMap<>();
   private final ActivityLog log = new ActivityLog();
   private final Vector applied = new Vector();
@@ -307,9 +308,37 @@ public final class StateCore {
 
   private void onUserRegistered(UserRecord u) {
     UserRecord existing = users.get(u.username());
-    if (existing == null || u.precedes(existing)) {
+    if (existing == null || existing.equals(u)) {
       users.put(u.username(), u);
+      return;
     }
+    // one name registered on both sides of a partition: the earliest registration wins everywhere
+    UserRecord winner = u.precedes(existing) ? u : existing;
+    UserRecord loser = winner == u ? existing : u;
+    users.put(u.username(), winner);
+    lostRegistrations.put(u.username(), loser);
+  }
+
+  /** The registration of this name that lost to an earlier one after a partition healed, if any. */
+  public UserRecord lostRegistration(String username) {
+    return lostRegistrations.get(username);
+  }
+
+  /**
+   * After this server rejoined as a new incarnation: re-announces the users its previous incarnation
+   * knew (registered during a partition, say) that the mesh's snapshot lacks or holds differently, with
+   * their original registration time, so every server resolves the conflict the same way.
+   */
+  public void reassert(List<UserRecord> known) {
+    for (UserRecord u : known) {
+      if (!u.equals(users.get(u.username()))) {
+        emit(Event.Type.USER_REGISTERED, u.toJson());
+      }
+    }
+  }
+
+  public List<UserRecord> users() {
+    return new ArrayList<>(users.values());
   }
 
   private void onAttached(String origin, JsonObject b) {

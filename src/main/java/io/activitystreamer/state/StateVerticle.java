@@ -47,10 +47,14 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private long joinBackoff = 200;
   private int joinAttempts;
 
-  public StateVerticle(ServerConfig config, String selfId, String name) {
+  private final JsonArray carryOverUsers;
+
+  /** {@code carryOverUsers}: users known to this server's previous incarnation (after a rejoin), or null. */
+  public StateVerticle(ServerConfig config, String selfId, String name, JsonArray carryOverUsers) {
     this.config = config;
     this.selfId = selfId;
     this.name = name;
+    this.carryOverUsers = carryOverUsers;
   }
 
   @Override
@@ -71,6 +75,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_EXPORT_USERS, m -> {
+      JsonArray users = new JsonArray();
+      state.users().forEach(u -> users.add(u.toJson()));
+      m.reply(users);
+    });
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
     bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> mesh.onLinkUp(m.body().linkId(), m.body().outbound(),
         m.body().msg(), now()));
@@ -89,7 +98,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   // ---- mesh start and join ----
 
   private void startMesh(Message<JsonObject> m) {
-    selfPort = m.body().getInteger("port");
+    // Test hook: -Dactivitystreamer.advertisedPort=N makes peers dial N (a test TCP proxy in front of
+    // this server) instead of the port listened on; clients redirected here also use N.
+    selfPort = Integer.getInteger("activitystreamer.advertisedPort", m.body().getInteger("port"));
     mesh.listeningOn(selfPort);
     joinedPromise = Promise.promise();
     joinedPromise.future().onComplete(ar -> m.reply(new JsonObject().put("joined", true)));
@@ -124,6 +135,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private void onJoined() {
     if (joinedPromise != null && !joinedPromise.future().isComplete()) {
       joinedPromise.complete();
+      if (carryOverUsers != null) {
+        List<UserRecord> known = new ArrayList<>();
+        carryOverUsers.forEach(u -> known.add(UserRecord.fromJson((JsonObject) u)));
+        state.reassert(known);
+      }
     }
     List<Runnable> run = new ArrayList<>(waitingForJoin);
     waitingForJoin.clear();
@@ -169,11 +185,13 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void handleLookup(Message<JsonObject> m) {
-    UserRecord u = state.user(m.body().getString("username"));
+    String username = m.body().getString("username");
+    UserRecord u = state.user(username);
     if (u == null) {
       m.fail(BusError.NOT_REGISTERED.code, "not registered");
     } else {
-      m.reply(u.toJson());
+      UserRecord lost = state.lostRegistration(username);
+      m.reply(lost == null ? u.toJson() : u.toJson().put("lost", lost.toJson()));
     }
   }
 
