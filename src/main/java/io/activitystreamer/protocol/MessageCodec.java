@@ -91,7 +91,8 @@ public final class MessageCodec {
   }
 
   private static ProtocolError nonEmpty(JsonObject body, String field) {
-    return body.getString(field).isEmpty() ? ProtocolError.invalid("field '" + field + "' must not be empty") : null;
+    // runs with the other checks (not after them): the field may be missing or of another type here
+    return "".equals(body.getValue(field)) ? ProtocolError.invalid("field '" + field + "' must not be empty") : null;
   }
 
   private static String truncate(String s) {
