@@ -2,8 +2,11 @@ package io.activitystreamer.gateway;
 
 import io.activitystreamer.balance.BalancerClient;
 import io.activitystreamer.bus.Addresses;
-import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.http.GatewayMetrics;
+import io.activitystreamer.http.GatewayMetrics.Transport;
+import io.activitystreamer.http.HttpApi;
 import io.activitystreamer.mesh.PeerLink;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
@@ -13,10 +16,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +34,11 @@ import org.slf4j.LoggerFactory;
  * Owns client connections on the shared port ({@code -lp}); deployed in several instances (one per
  * core), each with its own connections and event loop. The first line of a connection tells clients
  * from servers: AUTHENTICATE hands the socket to a {@link PeerLink}; anything else is a client.
- * Activities reach every instance as one {@link Delivery} published by the state.
+ * Activities reach every instance as {@link DeliveryBatch}es published by the state.
+ *
+ * <p>With {@code httpPort > 0} each instance also serves HTTP on that port (shared like the TCP port):
+ * SockJS clients get the same {@link ClientHandler} through a {@link SockJsTransport}, one JSON command
+ * per SockJS message; see {@link HttpApi} for the other routes.
  */
 public final class ClientGatewayVerticle extends VerticleBase implements GatewayContext {
   private static final Logger LOG = LoggerFactory.getLogger(ClientGatewayVerticle.class);
@@ -41,6 +51,8 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private final Map<String, ClientHandler> bySession = new HashMap<>();
   private long connectionCounter;
   private NetServer server;
+  private HttpServer httpServer;
+  private GatewayMetrics metrics;
   private BalancerClient balancer;
 
   private final AtomicInteger boundPort;
@@ -55,7 +67,9 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   @Override
   public Future<?> start() {
     balancer = new BalancerClient(vertx);
-    vertx.eventBus().<Delivery>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
+    metrics = GatewayMetrics.of(vertx);
+    vertx.setPeriodic(1000, t -> metrics.sample(System.currentTimeMillis()));
+    vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE, this::onRebalance);
     vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
       ClientHandler h = bySession.get(m.body());
@@ -70,14 +84,49 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     return server.listen().onSuccess(s -> {
       boundPort.compareAndSet(0, s.actualPort());
       LOG.debug("[{}] gateway {} listening on {}", serverId, instanceId, s.actualPort());
+    }).compose(s -> config.httpPort() > 0 ? listenHttp() : Future.succeededFuture());
+  }
+
+  private Future<?> listenHttp() {
+    httpServer = vertx.createHttpServer(HttpApi.serverOptions(config))
+        .requestHandler(HttpApi.router(vertx, config, serverId, boundPort::get, this::onSockJs));
+    return httpServer.listen()
+        .onSuccess(s -> LOG.debug("[{}] gateway {} serving HTTP on {}", serverId, instanceId, s.actualPort()))
+        .recover(err -> Future.failedFuture(new IllegalStateException(
+            "cannot listen for HTTP on port " + config.httpPort() + ": " + err.getMessage(), err)));
+  }
+
+  /** A browser over SockJS: each SockJS message is one command, with the same size limit as a TCP line. */
+  private void onSockJs(SockJSSocket socket) {
+    String id = instanceId + "-w" + (++connectionCounter);
+    socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
+    ClientHandler client = new ClientHandler(this, new Metered(new SockJsTransport(socket), metrics), id);
+    metrics.connectionOpened(Transport.SOCKJS);
+    LOG.info("[{}] SockJS connection {} opened from {}", serverId, id, socket.remoteAddress());
+    int max = config.maxMessageBytes();
+    socket.handler(msg -> {
+      if (msg.length() > max) {
+        client.onOverflow();
+      } else {
+        client.onLine(msg.toString(StandardCharsets.UTF_8));
+      }
+    });
+    socket.exceptionHandler(err -> LOG.debug("[{}] {} SockJS error: {}", serverId, id, err.getMessage()));
+    boolean[] closed = {false};
+    socket.closeHandler(v -> {
+      if (!closed[0]) {
+        closed[0] = true;
+        LOG.info("[{}] SockJS connection {} closed", serverId, id);
+        metrics.connectionClosed(Transport.SOCKJS);
+        client.onClosed();
+      }
     });
   }
 
   private void onConnect(NetSocket socket) {
     String id = instanceId + "-c" + (++connectionCounter);
     socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    TcpTransport transport = new TcpTransport(socket);
-    ClientHandler client = new ClientHandler(this, transport, id);
+    ClientHandler client = new ClientHandler(this, new Metered(new TcpTransport(socket), metrics), id);
     String remote = String.valueOf(socket.remoteAddress());
     LOG.info("[{}] connection {} opened from {}", serverId, id, remote);
     boolean[] first = {true};
@@ -99,6 +148,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
           framerRef[0].maxLineBytes(PeerLink.MAX_LINE_BYTES);
           return;
         }
+        metrics.connectionOpened(Transport.TCP);
       }
       if (!peer[0]) {
         client.onLine(line);
@@ -116,15 +166,26 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     socket.closeHandler(v -> {
       if (!peer[0]) {
         LOG.info("[{}] connection {} closed", serverId, id);
+        if (!first[0]) {
+          metrics.connectionClosed(Transport.TCP);
+        }
         client.onClosed();
       }
     });
   }
 
-  private void onDelivery(Delivery d) {
-    for (ClientHandler h : loggedIn.values()) {
-      h.deliver(d);
+  private void onDelivery(DeliveryBatch batch) {
+    for (ClientHandler h : new java.util.ArrayList<>(loggedIn.values())) {
+      h.deliver(batch.classicLines(), batch.resumeLines());
     }
+    metrics.activitiesOut((long) loggedIn.size() * batch.count());
+    batch.senders().forEach((connection, count) -> {
+      ClientHandler sender = loggedIn.get(connection);
+      if (sender != null) {
+        metrics.activitiesIn(count);
+        sender.releaseCredit(count);
+      }
+    });
   }
 
   @Override
@@ -189,11 +250,75 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
 
   @Override
   public void onProtocolError() {
+    metrics.protocolError();
     vertx.eventBus().send(Addresses.GATEWAY_PROTOCOL_ERROR, new JsonObject());
   }
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
+    Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
+    return Future.join(http, tcp);
+  }
+
+  /** Counts redirects on the way out: a REDIRECT is the last line before the server closes. */
+  private static final class Metered implements ClientTransport {
+    private static final byte[] REDIRECT = ("{\"command\":\"" + Command.REDIRECT.name() + "\"")
+        .getBytes(StandardCharsets.UTF_8);
+    private final ClientTransport inner;
+    private final GatewayMetrics metrics;
+    private Buffer last;
+
+    Metered(ClientTransport inner, GatewayMetrics metrics) {
+      this.inner = inner;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public void write(Buffer line) {
+      last = line;
+      inner.write(line);
+    }
+
+    @Override
+    public void close() {
+      if (last != null && startsWith(last, REDIRECT)) {
+        metrics.redirected();
+      }
+      last = null;
+      inner.close();
+    }
+
+    private static boolean startsWith(Buffer b, byte[] prefix) {
+      if (b.length() < prefix.length) {
+        return false;
+      }
+      for (int i = 0; i < prefix.length; i++) {
+        if (b.getByte(i) != prefix[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public void pause() {
+      inner.pause();
+    }
+
+    @Override
+    public void resume() {
+      inner.resume();
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return inner.writeQueueFull();
+    }
+
+    @Override
+    public String remote() {
+      return inner.remote();
+    }
   }
 }
