@@ -1,13 +1,13 @@
 package io.activitystreamer.cli;
 
 import io.activitystreamer.AppVerticle;
+import io.activitystreamer.bench.Bench;
 import io.activitystreamer.client.TerminalClient;
 import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.state.Secrets;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -80,16 +80,7 @@ public final class Main {
   }
 
   private static void runBench(String[] argv) throws Exception {
-    Class<?> bench;
-    try {
-      bench = Class.forName("io.activitystreamer.bench.Bench");
-    } catch (ClassNotFoundException e) {
-      System.err.println("the load generator is not part of this build");
-      System.exit(2);
-      return;
-    }
-    Method m = bench.getMethod("main", String[].class);
-    m.invoke(null, (Object) argv);
+    Bench.main(argv);
   }
 
   private static String rootMessage(Throwable t) {

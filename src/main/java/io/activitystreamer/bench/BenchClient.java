@@ -1,0 +1,222 @@
+package io.activitystreamer.bench;
+
+import io.activitystreamer.protocol.Fields;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * One generator connection, a subscriber or a publisher, on its {@link BenchLoop}'s event loop: connects,
+ * optionally REGISTERs, LOGs IN, follows a REDIRECT, then counts every ACTIVITY_BROADCAST it receives
+ * (publishers too: the server sends every activity to every session). A publisher writes activities in
+ * batches: in max-rate mode it refills its in-flight window after each received chunk, counting its own
+ * echoes as acknowledgements; in fixed-rate mode its loop's timer tells it what is due.
+ */
+final class BenchClient implements LineScanner.Sink {
+  enum Role { SUB, PUB }
+
+  final BenchLoop loop;
+  final Role role;
+  /** Publisher index (the "p" of its activities); -1 for a subscriber. */
+  final int index;
+  private final String username;
+  private final String secret;
+  private BenchOptions.Target target;
+  private NetSocket socket;
+  private final LineScanner scanner = new LineScanner(this);
+  private final long[] lastSeq;
+  private Promise<Void> ready = Promise.promise();
+  private boolean registeredDone;
+  private boolean redirecting;
+  private boolean stopping;
+  boolean loggedIn;
+
+  // publisher state
+  private final byte[] head;
+  private final byte[] middle;
+  private final byte[] tail;
+  boolean publishing;
+  long startNanos;
+  long sent;
+  private int inFlight;
+
+  BenchClient(BenchLoop loop, Role role, int index, BenchOptions.Target target, String username, String secret,
+              int publishers, int payloadBytes) {
+    this.loop = loop;
+    this.role = role;
+    this.index = index;
+    this.target = target;
+    this.username = username;
+    this.secret = secret;
+    this.lastSeq = new long[publishers];
+    // names and secrets are generated (plain ASCII): no JSON escaping needed
+    String credentials = "\"" + Fields.USERNAME + "\":\"" + username + "\""
+        + (secret == null ? "" : ",\"" + Fields.SECRET + "\":\"" + secret + "\"");
+    this.head = ("{\"command\":\"ACTIVITY_MESSAGE\"," + credentials + ",\"activity\":{\"t\":")
+        .getBytes(StandardCharsets.UTF_8);
+    this.middle = (",\"p\":" + index + ",\"s\":").getBytes(StandardCharsets.US_ASCII);
+    char[] pad = new char[payloadBytes];
+    Arrays.fill(pad, 'x');
+    this.tail = (",\"d\":\"" + new String(pad) + "\"}}\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Connects and logs in; completes once LOGIN_SUCCESS arrived. Call on the loop's context. */
+  Future<Void> start() {
+    ready = Promise.promise();
+    connect();
+    return ready.future();
+  }
+
+  private void connect() {
+    loop.client().connect(target.port(), target.host()).onComplete(ar -> {
+      if (ar.failed()) {
+        loop.error("connect to " + target + " failed: " + ar.cause().getMessage());
+        ready.tryFail(ar.cause());
+        return;
+      }
+      socket = ar.result();
+      socket.handler(this::onData);
+      socket.exceptionHandler(err -> { });
+      socket.closeHandler(v -> onClosed());
+      if (loop.options().registered && !registeredDone) {
+        send(new JsonObject().put(Fields.COMMAND, "REGISTER").put(Fields.USERNAME, username)
+            .put(Fields.SECRET, secret));
+      } else {
+        login();
+      }
+    });
+  }
+
+  private void login() {
+    JsonObject m = new JsonObject().put(Fields.COMMAND, "LOGIN").put(Fields.USERNAME, username);
+    if (secret != null) {
+      m.put(Fields.SECRET, secret);
+    }
+    send(m);
+  }
+
+  private void send(JsonObject m) {
+    socket.write(m.toBuffer().appendByte((byte) '\n'));
+  }
+
+  private void onData(Buffer b) {
+    loop.chunkArrived();
+    scanner.scan(((BufferInternal) b).getByteBuf());
+    if (publishing && role == Role.PUB && loop.options().maxRate()) {
+      int room = loop.options().window - inFlight;
+      if (room > 0) {
+        publish(room);
+      }
+    }
+  }
+
+  private void onClosed() {
+    boolean was = loggedIn;
+    loggedIn = false;
+    if (was) {
+      loop.loggedInChanged(-1);
+    }
+    if (redirecting) {
+      redirecting = false;
+      connect();
+      return;
+    }
+    if (!stopping) {
+      loop.disconnected();
+      ready.tryFail("connection to " + target + " closed");
+    }
+  }
+
+  @Override
+  public void control(JsonObject line) {
+    String cmd = String.valueOf(line.getValue(Fields.COMMAND));
+    switch (cmd) {
+      case "REGISTER_SUCCESS" -> {
+        registeredDone = true;
+        login();
+      }
+      case "LOGIN_SUCCESS" -> {
+        loggedIn = true;
+        loop.loggedInChanged(1);
+        ready.tryComplete();
+      }
+      case "REDIRECT" -> {
+        loop.redirected();
+        redirecting = true;
+        target = new BenchOptions.Target(line.getString(Fields.HOSTNAME), line.getInteger(Fields.PORT));
+        socket.close();
+      }
+      default -> {
+        loop.error(username + " got " + line.encode());
+        ready.tryFail(cmd + ": " + line.getString(Fields.INFO));
+      }
+    }
+  }
+
+  @Override
+  public void broadcast(long sentNanos, int publisher, long seq) {
+    boolean fresh = true;
+    if (publisher >= 0 && publisher < lastSeq.length) {
+      if (seq <= lastSeq[publisher]) {
+        fresh = false;
+      } else {
+        lastSeq[publisher] = seq;
+      }
+    }
+    if (role == Role.SUB) {
+      loop.subscriberDelivery(sentNanos, fresh);
+    } else {
+      loop.publisherDelivery();
+      if (publisher == index) {
+        inFlight--;
+      }
+    }
+  }
+
+  /** Writes {@code n} activities in one buffer. */
+  void publish(int n) {
+    Buffer out = Buffer.buffer(n * (head.length + middle.length + tail.length + 40));
+    String t = Long.toString(Bench.now());
+    for (int k = 0; k < n; k++) {
+      out.appendBytes(head).appendString(t).appendBytes(middle).appendString(Long.toString(++sent)).appendBytes(tail);
+    }
+    inFlight += n;
+    loop.published(n);
+    socket.write(out);
+  }
+
+  /** Fixed-rate mode: called by the loop's timer. */
+  void tick(long now, double rate) {
+    long due = (long) (rate * (now - startNanos) / 1e9) - sent;
+    if (due <= 0) {
+      return;
+    }
+    if (socket.writeQueueFull()) {
+      loop.behind();
+      return;
+    }
+    publish((int) Math.min(due, 10_000));
+  }
+
+  void startPublishing() {
+    publishing = true;
+    startNanos = Bench.now();
+    if (loop.options().maxRate()) {
+      publish(loop.options().window);
+    }
+  }
+
+  void stop() {
+    stopping = true;
+    publishing = false;
+  }
+
+  long slowLines() {
+    return scanner.slowLines();
+  }
+}
