@@ -4,6 +4,7 @@ import io.activitystreamer.balance.BalancerVerticle;
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.bus.Line;
 import io.activitystreamer.bus.LocalCodec;
 import io.activitystreamer.bus.LoginResult;
@@ -59,6 +60,7 @@ public final class AppVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx, Delivery.class);
+    LocalCodec.register(vertx, DeliveryBatch.class);
     LocalCodec.register(vertx, ActivityIn.class);
     LocalCodec.register(vertx, LoginResult.class);
     LocalCodec.register(vertx, Line.class);

@@ -3,7 +3,6 @@ package io.activitystreamer.gateway;
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
-import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
@@ -29,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+  /** Longest a LOGOUT waits for the echo of the connection's own earlier activities. */
+  private static final long LOGOUT_GRACE_MILLIS = 5000;
 
   private final GatewayContext gw;
   private final ClientTransport transport;
@@ -42,6 +43,10 @@ public final class ClientHandler {
   String sessionId;
   boolean resumeClient;
   private int inFlight;
+  /** Highest client seq accepted on this session (resume extension); resends at or below it are dropped. */
+  private long lastClientSeq;
+  /** LOGOUT arrived while this connection's own activities were still on their way back to it. */
+  private boolean logoutPending;
   private boolean leaving;
   private boolean pausedForCredit;
 
@@ -170,6 +175,7 @@ public final class ClientHandler {
     anonymous = anon;
     sessionId = result.sessionId();
     resumeClient = resume;
+    lastClientSeq = result.lastSeq();
     JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
     if (resume) {
       fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
@@ -215,6 +221,14 @@ public final class ClientHandler {
   }
 
   private void handleLogout() {
+    if (loggedIn() && inFlight > 0 && !logoutPending) {
+      // the activities sent before LOGOUT are still owed to this session: close once they are written
+      logoutPending = true;
+      busy = true;
+      transport.pause();
+      gw.vertx().setTimer(LOGOUT_GRACE_MILLIS, t -> finishPendingLogout());
+      return;
+    }
     if (loggedIn() && !anonymous) {
       gw.vertx().eventBus().send(Addresses.STATE_LOGOUT, new JsonObject().put("session", sessionId));
     } else if (loggedIn()) {
@@ -223,6 +237,14 @@ public final class ClientHandler {
     }
     sessionId = null;
     closeConnection("logout");
+  }
+
+  private void finishPendingLogout() {
+    if (logoutPending && !closed) {
+      logoutPending = false;
+      inFlight = 0;
+      handleLogout();
+    }
   }
 
   private void handleActivity(Decoded d) {
@@ -250,31 +272,47 @@ public final class ClientHandler {
     }
     act.put(Fields.AUTHENTICATED_USER, username);
     Number seq = (Number) d.body().getValue(Fields.SEQ);
-    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY,
-        new ActivityIn(sessionId, id, act, seq == null ? -1 : seq.longValue()));
+    long clientSeq = seq == null ? -1 : seq.longValue();
+    if (clientSeq > 0 && clientSeq <= lastClientSeq) {
+      // a resend the session already accepted: the state would drop it and never echo it, so it must
+      // not take a credit (the connection would stall after maxInFlightPerClient of them)
+      LOG.debug("[{}] {} dropped resend seq {} (last {})", gw.serverId(), id, clientSeq, lastClientSeq);
+      return;
+    }
+    lastClientSeq = Math.max(lastClientSeq, clientSeq);
+    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY, new ActivityIn(sessionId, id, act, clientSeq));
     if (++inFlight >= gw.settings().maxInFlightPerClient() && !pausedForCredit) {
       pausedForCredit = true;
       transport.pause();
     }
   }
 
-  /** Writes one delivered activity; releases a credit if this connection sent it. */
-  void deliver(Delivery d) {
+  /** Writes a batch of delivered activities (one write for the whole batch). */
+  void deliver(Buffer classicLines, Buffer resumeLines) {
     if (closed || leaving) {
       return;
     }
-    transport.write(resumeClient ? d.resumeLine() : d.classicLine());
-    if (id.equals(d.senderConnection())) {
-      inFlight--;
-      if (pausedForCredit && inFlight < gw.settings().maxInFlightPerClient() / 2) {
-        pausedForCredit = false;
-        transport.resume();
-      }
-    }
+    transport.write(resumeClient ? resumeLines : classicLines);
     if (transport.writeQueueFull()) {
       LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", gw.serverId(), id,
           gw.settings().clientWriteQueueMaxBytes());
       closeConnection("slow consumer");
+    }
+  }
+
+  /** {@code count} of this connection's own activities were broadcast (after the batch was written). */
+  void releaseCredit(int count) {
+    if (closed) {
+      return;
+    }
+    inFlight -= count;
+    if (logoutPending && inFlight <= 0) {
+      finishPendingLogout();
+      return;
+    }
+    if (pausedForCredit && !logoutPending && inFlight < gw.settings().maxInFlightPerClient() / 2) {
+      pausedForCredit = false;
+      transport.resume();
     }
   }
 

@@ -4,6 +4,7 @@ import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.bus.Line;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.bus.PeerIn;
@@ -261,10 +262,40 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   // ---- StateOutbox ----
 
+  /**
+   * Deliveries are batched per turn of this event loop: the first one schedules a flush behind the
+   * messages already queued, so under load one batch carries many activities and each client gets one
+   * write for all of them, while a lone activity still goes out at once.
+   */
   @Override
   public void deliver(Delivery delivery) {
-    vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, delivery);
+    if (batchClassic == null) {
+      batchClassic = Buffer.buffer(4096);
+      batchResume = Buffer.buffer(4096);
+      batchSenders = new java.util.HashMap<>();
+      vertx.getOrCreateContext().runOnContext(v -> flushDeliveries());
+    }
+    batchCount++;
+    batchClassic.appendBuffer(delivery.classicLine());
+    batchResume.appendBuffer(delivery.resumeLine());
+    if (delivery.senderConnection() != null) {
+      batchSenders.merge(delivery.senderConnection(), 1, Integer::sum);
+    }
   }
+
+  private void flushDeliveries() {
+    DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
+    batchCount = 0;
+    batchClassic = null;
+    batchResume = null;
+    batchSenders = null;
+    vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch);
+  }
+
+  private Buffer batchClassic;
+  private int batchCount;
+  private Buffer batchResume;
+  private java.util.Map<String, Integer> batchSenders;
 
   @Override
   public void replicate(Event event) {
