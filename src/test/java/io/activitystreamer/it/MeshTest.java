@@ -1,0 +1,232 @@
+package io.activitystreamer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.activitystreamer.testing.LineClient;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The mesh with real server JVMs on loopback (issue 3): joins, concurrent joins, kill -9 during traffic,
+ * restart after a crash, link flaps through a TCP proxy. Announce 200 ms, suspicion 1500 ms. Prints the
+ * measured times (join-to-login, crash detection) and mesh messages per activity on stdout.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MeshTest {
+  private static final Duration CONVERGE = Duration.ofSeconds(20);
+  private Cluster cluster = new Cluster(200, 1500);
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  static void register(int port, String user, String secret) {
+    try (LineClient c = LineClient.connect(port)) {
+      c.register(user, secret).expect("REGISTER_SUCCESS");
+    }
+  }
+
+  static StreamClient loggedIn(int port, String user, String secret) {
+    StreamClient c = StreamClient.open(port);
+    c.send(LineClient.command("LOGIN").put("username", user).put("secret", secret));
+    c.expect("LOGIN_SUCCESS");
+    return c;
+  }
+
+  static JsonObject activity(String user, String secret, String sender, long n) {
+    return LineClient.command("ACTIVITY_MESSAGE").put("username", user).put("secret", secret)
+        .put("activity", new JsonObject().put("sender", sender).put("n", n));
+  }
+
+  @Test
+  void joinerServesOldUsersAtOnceAndConcurrentJoinersAgreeOnMembership() {
+    cluster.start("s1", null);
+    for (int i = 0; i < 4; i++) {
+      register(cluster.port("s1"), "old" + i, "pw" + i);
+    }
+    long t0 = System.nanoTime();
+    cluster.start("s2", "s1");
+    long listening = System.nanoTime();
+    for (int i = 0; i < 4; i++) {
+      assertTrue(cluster.loginWorks("s2", "old" + i, "pw" + i), "old user logs in on the joiner at once");
+    }
+    long served = System.nanoTime();
+    System.out.printf("MEASURE join: start-to-listening %d ms, listening-to-4-logins %d ms%n",
+        (listening - t0) / 1_000_000, (served - listening) / 1_000_000);
+    register(cluster.port("s2"), "mid", "pwm");
+
+    // two servers join at the same moment through different members
+    cluster.launch("s3", "s1");
+    cluster.launch("s4", "s2");
+    cluster.node("s3").awaitPort(Duration.ofSeconds(30));
+    cluster.node("s4").awaitPort(Duration.ofSeconds(30));
+    cluster.awaitOneMembership(CONVERGE);
+    for (String s : List.of("s1", "s2", "s3", "s4")) {
+      assertTrue(cluster.loginWorks(s, "old0", "pw0"), "old0 on " + s);
+      assertTrue(cluster.loginWorks(s, "mid", "pwm"), "mid on " + s);
+    }
+    register(cluster.port("s4"), "late", "pwl");
+    for (String s : List.of("s1", "s2", "s3")) {
+      String srv = s;
+      Cluster.await("late registered on s4 logs in on " + s, CONVERGE, () -> cluster.loginWorks(srv, "late", "pwl"));
+    }
+  }
+
+  @Test
+  void survivorsConvergeAfterKillDuringTrafficAndTheCrashedServerRejoins() {
+    cluster.start("s1", null);
+    cluster.start("s2", "s1");
+    cluster.start("s3", "s1");
+    cluster.awaitOneMembership(CONVERGE);
+    register(cluster.port("s1"), "r1", "a");
+    register(cluster.port("s1"), "r2", "b");
+    register(cluster.port("s1"), "snd", "c");
+    Cluster.await("snd known on s3", CONVERGE, () -> cluster.loginWorks("s3", "snd", "c"));
+    try (StreamClient r1 = loggedIn(cluster.port("s1"), "r1", "a");
+         StreamClient r2 = loggedIn(cluster.port("s2"), "r2", "b");
+         StreamClient snd = loggedIn(cluster.port("s3"), "snd", "c")) {
+      for (int n = 1; n <= 30; n++) {
+        snd.send(activity("snd", "c", "snd", n));
+      }
+      Cluster.await("first 30 everywhere", CONVERGE, () -> r1.activities().size() >= 30 && r2.activities().size() >= 30);
+      // a burst, then kill -9 while it is being replicated
+      for (int n = 31; n <= 400; n++) {
+        snd.trySend(activity("snd", "c", "snd", n));
+      }
+      long killedAt = System.currentTimeMillis();
+      cluster.kill9("s3");
+      Cluster.await("s3 declared dead on s1 and s2", CONVERGE,
+          () -> cluster.logCount("s1", "s3#") > 0 && cluster.node("s1").output().contains("declared dead")
+              && cluster.node("s2").output().contains("declared dead"));
+      long detected = System.currentTimeMillis();
+      System.out.printf("MEASURE crash detection (kill -9 to declared dead on both survivors, suspicion 1500 ms): %d ms%n",
+          detected - killedAt);
+      Cluster.await("survivors' clients got the same activity set of s3", CONVERGE,
+          () -> ns(r1).equals(ns(r2)));
+      List<Long> got1 = nList(r1);
+      assertEquals(new TreeSet<>(got1).size(), got1.size(), "no duplicates");
+      assertEquals(new ArrayList<>(new TreeSet<>(got1)), got1, "in sender order");
+      System.out.printf("MEASURE kill during burst: %d of 400 sent reached the survivors (identical sets)%n",
+          got1.size());
+      for (long n = 1; n <= got1.size(); n++) {
+        assertTrue(got1.contains(n), "a prefix of the sender's activities: " + n);
+      }
+    }
+    // the crashed server restarts (same port, new incarnation) and rejoins
+    long t0 = System.nanoTime();
+    cluster.start("s3", "s2");
+    cluster.awaitOneMembership(CONVERGE);
+    System.out.printf("MEASURE restart-to-one-membership: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertTrue(cluster.loginWorks("s3", "r1", "a"));
+    register(cluster.port("s3"), "after", "x");
+    Cluster.await("after known on s1", CONVERGE, () -> cluster.loginWorks("s1", "after", "x"));
+  }
+
+  private static TreeMap<Long, Integer> ns(StreamClient c) {
+    TreeMap<Long, Integer> m = new TreeMap<>();
+    for (long n : nList(c)) {
+      m.merge(n, 1, Integer::sum);
+    }
+    return m;
+  }
+
+  private static List<Long> nList(StreamClient c) {
+    List<Long> out = new ArrayList<>();
+    for (JsonObject a : c.activities()) {
+      out.add(a.getJsonObject("activity").getLong("n"));
+    }
+    return out;
+  }
+
+  /**
+   * s2 runs behind a proxy and advertises it, so s1 (the smaller id) dials s2 through it; s3 links to both
+   * directly. A cut shorter than the suspicion time declares no one dead and loses nothing; a longer one
+   * declares a member dead, and the mesh re-forms with three members after the proxy is restored.
+   */
+  @Test
+  void linkFlapsThroughProxy() {
+    TcpProxy proxy = cluster.proxyInFront("s2");
+    cluster.start("s2", null);
+    cluster.start("s1", "s2");
+    cluster.start("s3", "s1");
+    cluster.awaitOneMembership(CONVERGE);
+    Cluster.await("s1-s2 link through the proxy", CONVERGE, () -> proxy.openConnections() >= 2);
+    register(cluster.port("s1"), "a", "pa");
+    register(cluster.port("s1"), "b", "pb");
+    Cluster.await("b known on s2", CONVERGE, () -> cluster.loginWorks("s2", "b", "pb"));
+    try (StreamClient a = loggedIn(cluster.port("s1"), "a", "pa");
+         StreamClient b = loggedIn(cluster.port("s2"), "b", "pb")) {
+      // steady state: MESH_EVENT lines on the s1-s2 link per activity
+      Cluster.await("quiet link", CONVERGE, () -> b.activities().isEmpty());
+      proxy.resetCounts();
+      long t0 = System.currentTimeMillis();
+      int burst = 200;
+      for (int n = 1; n <= burst; n++) {
+        a.send(activity("a", "pa", "a", n));
+      }
+      Cluster.await("burst delivered on s2", CONVERGE, () -> b.activities().size() >= burst);
+      long ms = System.currentTimeMillis() - t0;
+      System.out.printf("MEASURE steady state on one link: %d activities -> %d MESH_EVENT, %d MESH_DIGEST, "
+              + "%d SERVER_ANNOUNCE in %d ms (%.2f MESH_EVENT per activity per link)%n", burst,
+          proxy.count("MESH_EVENT"), proxy.count("MESH_DIGEST"), proxy.count("SERVER_ANNOUNCE"), ms,
+          proxy.count("MESH_EVENT") / (double) burst);
+
+      // short flap: nobody declared dead, nothing lost
+      proxy.cut();
+      a.send(activity("a", "pa", "a", burst + 1));
+      long cutAt = System.nanoTime();
+      Cluster.await("s1 notices the cut", Duration.ofSeconds(5), () -> cluster.node("s1").output().contains("lost"));
+      long elapsed = (System.nanoTime() - cutAt) / 1_000_000;
+      if (elapsed < 500) {
+        Cluster.await("flap of 500 ms", Duration.ofSeconds(2),
+            () -> (System.nanoTime() - cutAt) / 1_000_000 >= 500);
+      }
+      proxy.restore();
+      Cluster.await("activity sent during the flap reaches s2", CONVERGE, () -> b.activities().size() >= burst + 1);
+      Cluster.await("link back through the proxy", CONVERGE, () -> proxy.openConnections() >= 2);
+      cluster.awaitOneMembership(CONVERGE);
+      for (String s : List.of("s1", "s2", "s3")) {
+        assertTrue(!cluster.node(s).output().contains("declared dead"), s + " declared no one dead for a short flap");
+      }
+    }
+    // long flap: declared dead, rejoined
+    proxy.cut();
+    Cluster.await("someone declared dead during a long cut", CONVERGE,
+        () -> cluster.node("s1").output().contains("declared dead")
+            || cluster.node("s2").output().contains("declared dead"));
+    proxy.restore();
+    Cluster.await("a new incarnation rejoined", CONVERGE,
+        () -> cluster.node("s1").output().contains("rejoining") || cluster.node("s2").output().contains("rejoining"));
+    cluster.awaitOneMembership(CONVERGE);
+    for (String s : List.of("s1", "s2", "s3")) {
+      assertTrue(cluster.loginWorks(s, "a", "pa"), "a logs in on " + s + " after the mesh re-formed");
+    }
+  }
+
+  @Test
+  void tenServersJoinAndServeLogins() {
+    Map<String, Long> joinMs = new TreeMap<>();
+    cluster.start("s01", null);
+    register(cluster.port("s01"), "u", "p");
+    for (int i = 2; i <= 10; i++) {
+      String name = String.format("s%02d", i);
+      long t0 = System.nanoTime();
+      cluster.start(name, "s01");
+      Cluster.await("u logs in on " + name, CONVERGE, () -> cluster.loginWorks(name, "u", "p"));
+      joinMs.put(name, (System.nanoTime() - t0) / 1_000_000);
+    }
+    cluster.awaitOneMembership(Duration.ofSeconds(40));
+    System.out.println("MEASURE join (process start to first login served) per joiner: " + joinMs);
+  }
+}
