@@ -175,10 +175,15 @@ public final class MeshCore {
       if (m != null) {
         m.connecting = false;
       }
-      out.closeLink(linkId, PeerMessages.memberDead(id));
+      out.closeLink(linkId, PeerMessages.refusedAsDead(id, self, liveCount()));
       return;
     }
     JsonObject snapshot = hello.getJsonObject("snapshot");
+    if (!joined && snapshot == null) {
+      // not joined yet: serving a snapshot or events now would hand out (or mix in) an empty state
+      out.closeLink(linkId, null);
+      return;
+    }
     if (snapshot != null && !joined) {
       install(snapshot);
     }
@@ -262,6 +267,12 @@ public final class MeshCore {
     if (from == null) {
       // a link we dialled was refused before MESH_WELCOME because the mesh holds us dead
       if (self.equals(msg.getString(Fields.ID)) && Command.MEMBER_DEAD.name().equals(msg.getString(Fields.COMMAND))) {
+        String by = msg.getString("by");
+        if (by != null && dead.contains(by) && outranks(msg.getInteger("live", 0), by)) {
+          // a healed partition: each side holds the other dead; only the smaller side (ties: larger id) rejoins
+          LOG.info("[{}] {} holds this server dead, and is held dead here; this side is larger, it stays", self, by);
+          return;
+        }
         LOG.warn("[{}] {}:{} says the mesh declared this server dead: rejoining as a new incarnation", self,
             msg.getString("viaHostname"), msg.getInteger("viaPort"));
         joined = false;
@@ -286,6 +297,23 @@ public final class MeshCore {
       case MESH_WELCOME -> { }
       default -> LOG.warn("[{}] ignoring {} from {}", self, c, from);
     }
+  }
+
+  /** Members not held dead, this server included. */
+  private int liveCount() {
+    int n = 1;
+    for (Member m : members.values()) {
+      if (m.status != Member.Status.DEAD) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** True if this side of a mutual dead verdict stays: more live members, or as many and the smaller id. */
+  private boolean outranks(int theirLive, String theirId) {
+    int mine = liveCount();
+    return mine > theirLive || mine == theirLive && self.compareTo(theirId) < 0;
   }
 
   private void onAnnounce(Member m, JsonObject msg, long now) {

@@ -47,6 +47,11 @@ final class PeerMessages {
     return MessageCodec.encode(Command.MEMBER_DEAD, new JsonObject().put(Fields.ID, id));
   }
 
+  /** MEMBER_DEAD refusing a link from a member held dead: {@code by} (this server) and its live member count. */
+  static Buffer refusedAsDead(String id, String by, int live) {
+    return MessageCodec.encode(Command.MEMBER_DEAD, new JsonObject().put(Fields.ID, id).put("by", by).put("live", live));
+  }
+
   static Buffer lock(Command c, Registrar.Req r) {
     return MessageCodec.encode(c, new JsonObject().put(Fields.USERNAME, r.username()).put("ts", r.ts())
         .put("requester", r.requester()));

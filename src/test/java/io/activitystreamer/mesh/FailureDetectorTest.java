@@ -1,0 +1,163 @@
+package io.activitystreamer.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.activitystreamer.protocol.Command;
+import io.activitystreamer.testing.InMemoryMesh;
+import io.activitystreamer.testing.InMemoryMesh.Node;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Suspicion, verdicts and rejoin, with the manual clock (suspicion 1000 ms, announce 100 ms). */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class FailureDetectorTest {
+
+  private static InMemoryMesh threeServers(long seed) {
+    InMemoryMesh net = InMemoryMesh.standard(seed);
+    Node a = net.start("a");
+    net.join("b", a);
+    net.runUntil(net::converged, 2000, "b joined");
+    net.join("c", a);
+    net.runUntil(net::converged, 2000, "c joined");
+    return net;
+  }
+
+  private static List<String> verdicts(InMemoryMesh net) {
+    List<String> seen = new ArrayList<>();
+    net.drop(m -> {
+      if (m.command() == Command.MEMBER_DEAD) {
+        seen.add(m.from() + "->" + m.to() + ":" + m.body().getString("id"));
+      }
+      return false;
+    });
+    return seen;
+  }
+
+  @Test
+  void linkFlapShorterThanSuspicionCostsNothing() {
+    InMemoryMesh net = threeServers(1);
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    List<String> verdicts = verdicts(net);
+    net.cut(a, c);
+    net.run(600);
+    net.heal(a, c);
+    net.runUntil(net::converged, 1000, "relinked after the flap");
+    net.run(3000);
+    assertTrue(net.converged(), net.describe());
+    assertEquals(List.of(), verdicts);
+    for (Node n : List.of(a, b, c)) {
+      assertTrue(n.alive && n.rejoinCalls.isEmpty(), n.id + " rejoined");
+      assertEquals(3, InMemoryMesh.view(n).size(), net.describe());
+    }
+  }
+
+  @Test
+  void repeatedShortFlapsCostNothing() {
+    InMemoryMesh net = threeServers(2);
+    Node a = net.node("a");
+    Node b = net.node("b");
+    List<String> verdicts = verdicts(net);
+    for (int i = 0; i < 10; i++) {
+      net.flap(a, b);
+      net.run(300);
+    }
+    net.runUntil(net::converged, 1000, "relinked");
+    assertEquals(List.of(), verdicts);
+    net.alive().forEach(n -> assertTrue(n.rejoinCalls.isEmpty(), n.id));
+  }
+
+  @Test
+  void crashedServerIsDeclaredDeadByAll() {
+    InMemoryMesh net = threeServers(3);
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    net.kill(c, false);
+    net.run(500);
+    assertEquals(Member.Status.SUSPECT, a.mesh.members().get(c.id).status());
+    net.run(1200);
+    assertEquals(Member.Status.DEAD, a.mesh.members().get(c.id).status());
+    assertEquals(Member.Status.DEAD, b.mesh.members().get(c.id).status());
+    assertTrue(net.converged(), net.describe());
+  }
+
+  @Test
+  void silentServerIsDeclaredDeadWhenAnnouncementsStop() {
+    InMemoryMesh net = threeServers(4);
+    Node a = net.node("a");
+    Node c = net.node("c");
+    // c's links stay open but nothing it sends arrives (a hung process)
+    net.drop(m -> m.from().equals("c"));
+    net.run(2500);
+    assertEquals(Member.Status.DEAD, a.mesh.members().get(c.id).status(), net.describe());
+    assertEquals(Member.Status.DEAD, net.node("b").mesh.members().get(c.id).status(), net.describe());
+  }
+
+  @Test
+  void longCutMakesOneSideDeadEverywhereAndItRejoins() {
+    InMemoryMesh net = threeServers(5);
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    net.cut(a, c);
+    net.run(2500);
+    net.heal(a, c);
+    net.runUntil(net::converged, 8000, "one membership after the long cut");
+    // someone was told it is dead and came back as a new incarnation
+    int rejoins = a.rejoinCalls.size() + b.rejoinCalls.size() + c.rejoinCalls.size();
+    assertTrue(rejoins >= 1, net.describe());
+    assertEquals(3, net.alive().size());
+    for (Node n : net.alive()) {
+      assertEquals(3, InMemoryMesh.view(n).size(), net.describe());
+    }
+  }
+
+  @Test
+  void isolatedServerIsDeclaredDeadAndRejoinsAfterTheHeal() {
+    for (long seed = 1; seed <= 20; seed++) {
+      isolatedServerRejoins(seed, seed % 2 == 0, 2000 + 100 * seed);
+    }
+  }
+
+  private void isolatedServerRejoins(long seed, boolean reorder, long isolation) {
+    InMemoryMesh net = threeServers(seed).reorder(reorder);
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    net.isolate(c);
+    net.run(isolation);
+    assertEquals(Member.Status.DEAD, a.mesh.members().get(c.id).status());
+    assertEquals(Member.Status.DEAD, b.mesh.members().get(c.id).status());
+    net.unisolate(c);
+    net.runUntil(net::converged, 8000, "seed " + seed + ": c back after the heal");
+    // the majority keeps its incarnations; the isolated one is the one that rejoins
+    assertTrue(a.alive && b.alive, "seed " + seed + " reorder " + reorder + "\n" + net.describe());
+    assertFalse(c.alive, net.describe());
+    assertEquals(List.of(), a.rejoinCalls);
+    assertEquals(List.of(), b.rejoinCalls);
+    Node c2 = net.node("c");
+    assertEquals("c#2", c2.id);
+    assertEquals(3, InMemoryMesh.view(a).size(), net.describe());
+  }
+
+  @Test
+  void crashedServerRestartedRejoinsAsNewIncarnation() {
+    InMemoryMesh net = threeServers(7);
+    Node a = net.node("a");
+    Node c = net.node("c");
+    net.kill(c, false);
+    net.run(300);
+    Node c2 = net.restart(c, a);
+    net.runUntil(net::converged, 3000, "c#2 joined");
+    assertEquals(Member.Status.DEAD, a.mesh.members().get(c.id).status());
+    assertEquals(Member.Status.DEAD, net.node("b").mesh.members().get(c.id).status(), net.describe());
+    assertTrue(InMemoryMesh.view(net.node("b")).contains(c2.id));
+  }
+}
