@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Helpers for the bench scripts: start and stop servers, run the generator, take medians.
+# Sourced by workloads.sh; every server started here is stopped by stop_servers (also on exit).
+
+JAR=${JAR:-target/activitystreamer.jar}
+SECRET=${SECRET:-bench-secret}
+SERVER_OPTS=${SERVER_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}
+GEN_OPTS=${GEN_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC}
+OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
+SERVER_PIDS=()
+SERVER_PORTS=()
+
+mkdir -p "$OUT"
+
+log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+
+# start_server NAME [extra server flags...]: starts one server on a free port, waits until it listens.
+start_server() {
+  local name=$1; shift
+  local logf="$OUT/server-$name.log"
+  # shellcheck disable=SC2086
+  java $SERVER_OPTS -jar "$JAR" -lp 0 -hp 0 -s "$SECRET" "$@" >"$logf" 2>"$OUT/server-$name.err" &
+  local pid=$!
+  local port=""
+  for _ in $(seq 1 300); do
+    port=$(grep -o 'listening on port [0-9]*' "$logf" 2>/dev/null | awk '{print $4}')
+    [ -n "$port" ] && break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "server $name died: $(tail -3 "$OUT/server-$name.err")"; return 1
+    fi
+    sleep 0.1
+  done
+  [ -n "$port" ] || { log "server $name did not start"; kill "$pid"; return 1; }
+  SERVER_PIDS+=("$pid"); SERVER_PORTS+=("$port")
+  log "server $name pid $pid port $port"
+}
+
+# start_mesh N [extra flags...]: N servers, the others joining the first.
+start_mesh() {
+  local n=$1; shift
+  start_server s1 "$@" || return 1
+  local first=${SERVER_PORTS[0]}
+  for i in $(seq 2 "$n"); do
+    start_server "s$i" -rh localhost -rp "$first" "$@" || return 1
+  done
+}
+
+stop_servers() {
+  for pid in "${SERVER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  for pid in "${SERVER_PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  SERVER_PIDS=(); SERVER_PORTS=()
+}
+trap stop_servers EXIT
+
+servers_arg() { local IFS=,; local s=(); for p in "${SERVER_PORTS[@]}"; do s+=("localhost:$p"); done; echo "${s[*]}"; }
+pids_arg() { local IFS=,; echo "${SERVER_PIDS[*]}"; }
+
+# bench LABEL [generator options...]: one run; appends its JSON line to $OUT/LABEL.jsonl.
+bench() {
+  local label=$1; shift
+  # shellcheck disable=SC2086
+  java $GEN_OPTS -jar "$JAR" bench --servers "$(servers_arg)" --pids "$(pids_arg)" --label "$label" "$@" \
+    2>>"$OUT/$label.gen.err" | tee -a "$OUT/$label.txt" | grep '^{"bench"' >>"$OUT/$label.jsonl"
+}
+
+# field FILE KEY: the numeric values of KEY, one per JSON line.
+field() { grep -o "\"$2\":[-0-9.]*" "$1" | head -1000 | cut -d: -f2; }
+
+# median FILE KEY
+median() { field "$1" "$2" | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
+
+# total FILE KEY: the sum over runs (for lost: any loss in any run shows)
+total() { field "$1" "$2" | awk '{s+=$1} END {print s+0}'; }
+
+# summarize LABEL: one markdown row from the medians of the runs of LABEL.
+summarize() {
+  local f="$OUT/$1.jsonl"
+  [ -s "$f" ] || { echo "| $1 | no result | | | | | | | | |"; return; }
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(wc -l <"$f")" \
+    "$(median "$f" publishedPerSec)" "$(median "$f" deliveriesPerSec)" "$(total "$f" lost)" \
+    "$(median "$f" p50Ms)" "$(median "$f" p99Ms)" "$(median "$f" p999Ms)" "$(median "$f" cpuPct)" \
+    "$(median "$f" generatorCpuPct)"
+}
+
+table_header() {
+  echo "| run | runs | published/s | deliveries/s | lost (all runs) | p50 ms | p99 ms | p99.9 ms | server CPU % | generator CPU % |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+}

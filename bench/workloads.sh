@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs the standard workloads of issue 7 and prints a markdown table of medians.
+#   bench/workloads.sh [A B C D E F ...]      (default: all)
+# Build first: mvn -q -B package -DskipTests (or -DbuildDir=... and JAR=.../activitystreamer.jar).
+# Environment: JAR, DURATION (s, default 20), WARMUP (s, 3), REPEAT (3), PAYLOAD (200), LOOPS (generator
+# event loops, 2), WINDOW (max-rate in-flight window per publisher, 64), F_CONNS (10000), SERVER_OPTS,
+# GEN_OPTS, OUT (results directory). Every server is started here and stopped on exit.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+REPEAT=${REPEAT:-3}
+PAYLOAD=${PAYLOAD:-200}
+LOOPS=${LOOPS:-2}
+WINDOW=${WINDOW:-64}
+F_CONNS=${F_CONNS:-10000}
+COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS" --window "$WINDOW")
+
+[ -f "$JAR" ] || { log "no $JAR: build it first (mvn -q -B package -DskipTests)"; exit 2; }
+
+repeat() { for _ in $(seq 1 "$REPEAT"); do bench "$@"; done; }
+
+workload_A() { start_server s1 && repeat A --pubs 1 --subs 50 "${COMMON[@]}"; stop_servers; }
+workload_B() { start_server s1 && repeat B --pubs 20 --subs 20 "${COMMON[@]}"; stop_servers; }
+workload_C() { start_server s1 && repeat C --pubs 1 --subs 50 --rate 1000 "${COMMON[@]}"; stop_servers; }
+workload_D() { start_server s1 && repeat D --pubs 1 --subs 1000 --rate 100 "${COMMON[@]}"; stop_servers; }
+workload_E() {
+  start_mesh 3 -a 1000 && repeat E-A --pubs 1 --subs 50 "${COMMON[@]}" && repeat E-B --pubs 20 --subs 20 "${COMMON[@]}"
+  stop_servers
+}
+
+# F: heap per idle logged-in connection, from the live-object total of GC.class_histogram (a full GC)
+# before the connections and while they are held.
+live_bytes() { jcmd "$1" GC.class_histogram 2>/dev/null | awk '$1 == "Total" {print $3}'; }
+workload_F() {
+  start_server s1 || return
+  local pid=${SERVER_PIDS[0]}
+  for _ in $(seq 1 "$REPEAT"); do
+    local before after errf="$OUT/F.gen.err"
+    before=$(live_bytes "$pid")
+    : >"$errf.run"
+    # shellcheck disable=SC2086
+    java $GEN_OPTS -jar "$JAR" bench --servers "$(servers_arg)" --pids "$pid" --label F --pubs 0 \
+      --subs "$F_CONNS" --warmup 0 --duration 15 --loops "$LOOPS" 2>"$errf.run" | tee -a "$OUT/F.txt" \
+      | grep '^{"bench"' >>"$OUT/F.jsonl" &
+    local gen=$!
+    for _ in $(seq 1 1200); do grep -q 'bench: ready' "$errf.run" && break; kill -0 $gen 2>/dev/null || break; sleep 0.1; done
+    after=$(live_bytes "$pid")
+    wait $gen
+    cat "$errf.run" >>"$errf"
+    echo "{\"liveBytesBefore\":$before,\"liveBytesAfter\":$after,\"connections\":$F_CONNS,\"heapBytesPerConnection\":$(( (after - before) / F_CONNS ))}" \
+      | tee -a "$OUT/F-heap.jsonl"
+  done
+  stop_servers
+}
+
+WORKLOADS=("$@")
+[ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(A B C D E F)
+log "results in $OUT; jar $JAR; ${DURATION}s runs, ${WARMUP}s warm-up, $REPEAT repeats"
+for w in "${WORKLOADS[@]}"; do
+  log "workload $w"
+  "workload_$w"
+done
+
+{
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
+  echo "server: $SERVER_OPTS; generator: $GEN_OPTS, $LOOPS event loops; payload $PAYLOAD B; ${DURATION}s + ${WARMUP}s warm-up; median of $REPEAT"
+  echo
+  table_header
+  for w in A B C D E-A E-B; do [ -s "$OUT/$w.jsonl" ] && summarize "$w"; done
+  if [ -s "$OUT/F-heap.jsonl" ]; then
+    echo
+    echo "F: heap bytes per idle connection (median): $(median "$OUT/F-heap.jsonl" heapBytesPerConnection);" \
+      "server RSS KiB per connection (median): $(median "$OUT/F.jsonl" rssKiBPerConnection)"
+  fi
+} | tee "$OUT/summary.md"
