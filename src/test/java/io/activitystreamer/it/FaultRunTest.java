@@ -1,0 +1,73 @@
+package io.activitystreamer.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.activitystreamer.testing.HistoryChecker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Seeded fault runs ({@link FaultRun}). The normal suite runs two short seeds; the soak mode
+ * ({@code bash scripts/soak.sh N}, i.e. {@code -Dfaults.seeds=N}) runs N seeds from
+ * {@code faults.firstSeed} (default 1) with {@code faults.trafficSeconds} (default 15) of traffic each
+ * and prints one line per seed, then the totals.
+ */
+class FaultRunTest {
+
+  @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  @DisabledIfSystemProperty(named = "faults.seeds", matches = ".+")
+  void shortSeeds() throws Exception {
+    runSeeds(List.of(11L, 12L), Duration.ofSeconds(8));
+  }
+
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.HOURS)
+  @EnabledIfSystemProperty(named = "faults.seeds", matches = ".+")
+  void soak() throws Exception {
+    int n = Integer.getInteger("faults.seeds");
+    long first = Long.getLong("faults.firstSeed", 1L);
+    List<Long> seeds = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      seeds.add(first + i);
+    }
+    runSeeds(seeds, Duration.ofSeconds(Integer.getInteger("faults.trafficSeconds", 15)));
+  }
+
+  private static void runSeeds(List<Long> seeds, Duration traffic) throws Exception {
+    long missing = 0;
+    long dupResume = 0;
+    long dupClassic = 0;
+    long dupClassicOut = 0;
+    long order = 0;
+    long names = 0;
+    long accepted = 0;
+    List<String> failed = new ArrayList<>();
+    for (long seed : seeds) {
+      FaultRun run = new FaultRun(seed, traffic);
+      HistoryChecker.Report r = run.run();
+      System.out.println("SEED " + seed + ": " + r + " faults=" + run.faults
+          + (run.problems.isEmpty() ? "" : " clientProblems=" + run.problems));
+      missing += r.missing;
+      dupResume += r.duplicatesResume;
+      dupClassic += r.duplicatesClassic;
+      dupClassicOut += r.duplicatesClassicOutsideWindow;
+      order += r.orderViolations;
+      names += r.doubleNames;
+      accepted += r.accepted;
+      if (!r.ok()) {
+        failed.add(seed + ": " + r);
+      }
+    }
+    System.out.printf("TOTAL seeds=%d accepted=%d missing=%d dupResume=%d dupClassic=%d dupClassicOutsideWindow=%d "
+        + "orderViolations=%d doubleNames=%d%n", seeds.size(), accepted, missing, dupResume, dupClassic, dupClassicOut,
+        order, names);
+    assertTrue(failed.isEmpty(), "fault runs violated the guarantees: " + failed);
+  }
+}
