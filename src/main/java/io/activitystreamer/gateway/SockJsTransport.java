@@ -5,8 +5,8 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 /**
  * A browser client over SockJS: one JSON command per SockJS message, in both directions. The protocol
- * layer hands us newline-terminated lines (the TCP framing); the newline is cut off here, so a SockJS
- * message is exactly one JSON object.
+ * layer hands us newline-terminated lines (the TCP framing), possibly several in one buffer; they are
+ * split here, so a SockJS message is exactly one JSON object.
  */
 final class SockJsTransport implements ClientTransport {
   private final SockJSSocket socket;
@@ -15,10 +15,22 @@ final class SockJsTransport implements ClientTransport {
     this.socket = socket;
   }
 
+  /** {@code lines} holds one or more newline-terminated lines (a delivery may batch several): one message each. */
   @Override
-  public void write(Buffer line) {
-    int n = line.length();
-    socket.write(n > 0 && line.getByte(n - 1) == '\n' ? line.slice(0, n - 1) : line);
+  public void write(Buffer lines) {
+    int n = lines.length();
+    int start = 0;
+    for (int i = 0; i < n; i++) {
+      if (lines.getByte(i) == '\n') {
+        if (i > start) {
+          socket.write(lines.slice(start, i));
+        }
+        start = i + 1;
+      }
+    }
+    if (start < n) {
+      socket.write(lines.slice(start, n));
+    }
   }
 
   @Override

@@ -1,0 +1,189 @@
+package io.activitystreamer.browser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.activitystreamer.browser.Chromium.Page;
+import io.activitystreamer.testing.LineClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The browser client in a real headless Chromium against two real servers (child JVMs): two pages and
+ * one TCP client exchange activities across both servers; then the server of one page is killed, and
+ * the page reconnects to the other member, resumes its session and shows what it missed, once.
+ * Screenshots of every step go to {@code <build>/screenshots}. Skipped when chromium is not installed.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class BrowserMeshTest {
+  private static final long WAIT_MS = 20_000;
+  private static final String SECRET = "browser-mesh-secret";
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  private ServerProcess a;
+  private ServerProcess b;
+  private Chromium chrome;
+  private LineClient carol;
+  private final Path shots = ServerProcess.buildDir().resolve("screenshots");
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Chromium.binary() != null, "chromium is not installed: browser tests skipped "
+        + "(scripts/test.sh installs Debian's chromium and chromium-driver)");
+    a = ServerProcess.start("a", "-s", SECRET, "-a", "300");
+    b = ServerProcess.start("b", "-s", SECRET, "-a", "300", "-rh", "127.0.0.1", "-rp", String.valueOf(a.port));
+    chrome = Chromium.launch();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (carol != null) {
+      carol.close();
+    }
+    if (chrome != null) {
+      chrome.console().forEach(l -> System.out.println("[browser] " + l));
+      chrome.close();
+    }
+    for (ServerProcess s : new ServerProcess[] {a, b}) {
+      if (s != null) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void twoPagesAndATcpClientShareOneStreamAndAPageResumesAfterItsServerDies() throws Exception {
+    Page alice = chrome.open(a.http() + "/");
+    alice.waitFor("document.querySelectorAll('#mesh-members tr[data-status=ALIVE]').length === 2", WAIT_MS,
+        "the mesh panel to show both servers");
+    alice.screenshot(shots.resolve("01-page-loaded.png"));
+
+    String aliceSecret = register(alice, "alice");
+    alice.eval("document.getElementById('remember-button').click()");
+    assertEquals(aliceSecret, alice.evalString("JSON.parse(localStorage.getItem('streamer.secrets')).alice"),
+        "the secret is remembered in localStorage");
+    alice.screenshot(shots.resolve("02-alice-registered.png"));
+
+    Page bob = chrome.open(b.http() + "/");
+    register(bob, "bob");
+    awaitHttp(a.http() + "/api/mesh", j -> loadOf(j, b.port) == 1 && loadOf(j, a.port) == 1,
+        "server a to see one client on each server");
+    carol = LineClient.connect(a.port).registerAndLogin("carol", "carol-secret");
+
+    send(alice, "text", "hello from alice");
+    send(bob, "json", "{\"type\": \"note\", \"text\": \"hello from bob\"}");
+    carol.activity("carol", "carol-secret", new JsonObject().put("text", "hello from carol"));
+    for (Page p : new Page[] {alice, bob}) {
+      for (String t : new String[] {"hello from alice", "hello from bob", "hello from carol"}) {
+        awaitShown(p, t, 1);
+      }
+    }
+    assertEquals(Set.of("hello from alice", "hello from bob", "hello from carol"), tcpTexts(carol, 3));
+    alice.screenshot(shots.resolve("03-exchange-alice-on-a.png"));
+    bob.screenshot(shots.resolve("03-exchange-bob-on-b.png"));
+
+    b.kill();
+    bob.waitFor("document.getElementById('conn').dataset.state !== 'online'", WAIT_MS,
+        "bob's page to notice its server died");
+    bob.screenshot(shots.resolve("04-bob-server-killed.png"));
+    send(alice, "text", "while bob was away");
+    carol.activity("carol", "carol-secret", new JsonObject().put("text", "carol during the outage"));
+
+    bob.waitFor("document.getElementById('conn').dataset.state === 'online'"
+        + " && document.getElementById('conn').dataset.server === '" + a.http() + "'", WAIT_MS,
+        "bob's page to resume on server a");
+    awaitShown(bob, "while bob was away", 1);
+    awaitShown(bob, "carol during the outage", 1);
+    send(bob, "text", "bob is back");
+    awaitShown(alice, "bob is back", 1);
+    assertEquals(Set.of("while bob was away", "carol during the outage", "bob is back"), tcpTexts(carol, 3));
+    for (String t : new String[] {"hello from alice", "hello from bob", "hello from carol"}) {
+      assertEquals(1L, shown(bob, t), "no duplicate of '" + t + "' after the resume");
+    }
+    bob.waitFor("!!document.querySelector('#mesh-members tr.current')", WAIT_MS, "the mesh panel of server a");
+    bob.screenshot(shots.resolve("05-bob-resumed-on-a.png"));
+    alice.screenshot(shots.resolve("05-alice-after-failover.png"));
+    assertTrue(chrome.console().stream().noneMatch(l -> l.contains("page error")), "no page errors: "
+        + chrome.console());
+  }
+
+  /** Registers {@code user} through the page's form (generated secret) and waits until it is online. */
+  private static String register(Page page, String user) {
+    page.eval("document.querySelector('.tab[data-tab=register-form]').click();"
+        + "document.getElementById('register-username').value = '" + user + "';"
+        + "document.getElementById('register-button').click()");
+    page.waitFor("!document.getElementById('secret-box').classList.contains('hidden')"
+        + " && document.getElementById('conn').dataset.state === 'online'", WAIT_MS, user + " registered and online");
+    String secret = page.evalString("document.getElementById('secret-value').textContent");
+    assertTrue(secret.matches("[0-9a-f]{32}"), "a generated secret is shown: " + secret);
+    return secret;
+  }
+
+  private static void send(Page page, String mode, String text) {
+    page.eval("document.querySelector('.mode[data-mode=" + mode + "]').click();"
+        + "document.getElementById('compose-text').value = " + JsonArray.of(text).encode() + "[0];"
+        + "document.getElementById('send-button').click()");
+  }
+
+  private static String countJs(String text) {
+    return "Array.from(document.querySelectorAll('#stream li .content')).filter(e => e.textContent.includes("
+        + JsonArray.of(text).encode() + "[0])).length";
+  }
+
+  private static void awaitShown(Page page, String text, int times) {
+    page.waitFor(countJs(text) + " >= " + times, WAIT_MS, "'" + text + "' in the stream");
+  }
+
+  private static long shown(Page page, String text) {
+    return ((Number) page.eval(countJs(text))).longValue();
+  }
+
+  private static Set<String> tcpTexts(LineClient c, int n) {
+    Set<String> texts = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      JsonObject m = c.nextMatching(j -> "ACTIVITY_BROADCAST".equals(j.getString("command")), Duration.ofSeconds(20));
+      texts.add(m.getJsonObject("activity").getString("text"));
+    }
+    return texts;
+  }
+
+  private static int loadOf(JsonObject mesh, int port) {
+    for (Object o : mesh.getJsonArray("members", new JsonArray())) {
+      JsonObject m = (JsonObject) o;
+      if (m.getInteger("port") == port) {
+        return m.getInteger("load", -1);
+      }
+    }
+    return -1;
+  }
+
+  private JsonObject awaitHttp(String url, Predicate<JsonObject> ok, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    JsonObject last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      last = new JsonObject(r.body());
+      if (ok.test(last)) {
+        return last;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new AssertionError("timed out waiting for " + what + "; last " + url + ": " + last);
+  }
+}
