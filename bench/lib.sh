@@ -14,12 +14,22 @@ mkdir -p "$OUT"
 
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
+# free_port: a TCP port nobody listens on (explicit ports: a server's mesh name is hostname:port, so
+# several servers started with -lp 0 would all be called localhost:0).
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 10000 ))
+    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+}
+
 # start_server NAME [extra server flags...]: starts one server on a free port, waits until it listens.
 start_server() {
   local name=$1; shift
   local logf="$OUT/server-$name.log"
   # shellcheck disable=SC2086
-  java $SERVER_OPTS -jar "$JAR" -lp 0 -hp 0 -s "$SECRET" "$@" >"$logf" 2>"$OUT/server-$name.err" &
+  java $SERVER_OPTS -jar "$JAR" -lp "$(free_port)" -hp 0 -s "$SECRET" "$@" >"$logf" 2>"$OUT/server-$name.err" &
   local pid=$!
   local port=""
   for _ in $(seq 1 300); do

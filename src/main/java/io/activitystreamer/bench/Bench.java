@@ -144,10 +144,12 @@ public final class Bench {
       String run = Long.toString(System.currentTimeMillis(), 36) + ThreadLocalRandom.current().nextInt(1000);
       int k = o.servers.size();
       for (int j = 0; j < o.publishers; j++) {
+        // one round-robin sequence over publishers then subscribers: server loads differ by at most 1,
+        // so the balancer has no reason to redirect anyone
         clients.add(client(BenchClient.Role.PUB, j, j, o.servers.get(j % k), "bench-" + run + "-p" + j));
       }
       for (int i = 0; i < o.subscribers; i++) {
-        clients.add(client(BenchClient.Role.SUB, -1, o.publishers + i, o.servers.get(i % k),
+        clients.add(client(BenchClient.Role.SUB, -1, o.publishers + i, o.servers.get((o.publishers + i) % k),
             "bench-" + run + "-s" + i));
       }
     }
