@@ -208,6 +208,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       result = new LoginResult(r.sessionId(), r.resumed(), r.backlog(), r.dropped(), r.lastSeq(), memberAddresses());
     }
     membersChanged();
+    // Activities applied before this login are in its backlog: publish their pending batch first, so the
+    // gateway never delivers them again to the connection that logs in now (duplicates for resume clients).
+    flushDeliveries();
     m.reply(result);
   }
 
@@ -284,6 +287,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void flushDeliveries() {
+    if (batchClassic == null) {
+      return;
+    }
     DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
     batchCount = 0;
     batchClassic = null;
