@@ -139,7 +139,7 @@ public final class MeshCore {
   public void register(String username, String salt, String hash, int iterations, long now,
                        Consumer<Boolean> done) {
     pendingRegistrations.put(username, new String[] {salt, hash, String.valueOf(iterations)});
-    registrar.register(username, now, linkedMembers(), ok -> {
+    registrar.register(username, now, liveMembers(), ok -> {
       pendingRegistrations.remove(username);
       done.accept(ok);
     });
@@ -147,10 +147,11 @@ public final class MeshCore {
 
   private final Map<String, String[]> pendingRegistrations = new HashMap<>();
 
-  private Set<String> linkedMembers() {
+  /** Every member not held dead, linked or not: a suspect member must answer too (or be declared dead). */
+  private Set<String> liveMembers() {
     Set<String> s = new HashSet<>();
     for (Member m : members.values()) {
-      if (m.linkId != null && m.status != Member.Status.DEAD) {
+      if (m.status != Member.Status.DEAD) {
         s.add(m.id);
       }
     }
@@ -215,6 +216,7 @@ public final class MeshCore {
     }
     mergeMembers(hello.getJsonArray(Fields.MEMBERS), now);
     out.send(linkId, PeerMessages.digest(replicator.positions(), true));
+    registrar.onMemberLinked(id);
     LOG.info("[{}] link to {} up ({}){}", self, id, initiatedBySelf ? "outbound" : "inbound",
         wasSuspect ? "" : " (replaced)");
     announceNow(now);
@@ -591,6 +593,11 @@ public final class MeshCore {
     @Override
     public boolean registered(String username) {
       return state.user(username) != null;
+    }
+
+    @Override
+    public Set<String> liveMembers() {
+      return MeshCore.this.liveMembers();
     }
 
     private void sendTo(String memberId, Buffer line) {

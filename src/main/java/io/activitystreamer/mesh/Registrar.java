@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * (earlier {@code ts}, then smaller requester id). Pure; owned by {@link MeshCore}.
  *
  * <p>Each server holds at most one lock per name. A requester holds its own lock for the whole round
- * and needs LOCK_ALLOWED from every member linked at the start (members lost meanwhile stop counting).
+ * and needs LOCK_ALLOWED from every member not dead at the start (members declared dead meanwhile stop
+ * counting; a member whose link broke is asked again when it relinks: a flap is not consent).
  * A member asked for a name whose lock it already granted to a request of higher priority answers
  * LOCK_DENIED; for one of lower priority it defers its answer until that request resolves. Example: a
  * (ts 5) and b (ts 7) both ask for "ann": a denies b (a's own lock has priority), b fails and sends
@@ -47,6 +48,9 @@ final class Registrar {
     boolean commit(Req r);
 
     boolean registered(String username);
+
+    /** The members a round must hear from now (every member not held dead). */
+    Set<String> liveMembers();
   }
 
   private static final class Round {
@@ -66,6 +70,8 @@ final class Registrar {
   private final Map<String, Req> locks = new HashMap<>();
   private final Map<String, List<Req>> deferred = new HashMap<>();
   private final Map<String, Round> rounds = new HashMap<>();
+  /** Local REGISTERs waiting while another request holds the name's lock here. */
+  private final Map<String, List<Runnable>> queued = new HashMap<>();
 
   Registrar(String self, Effects fx) {
     this.self = self;
@@ -74,8 +80,14 @@ final class Registrar {
 
   /** A local REGISTER whose secret is hashed; {@code done} gets true on success. */
   void register(String username, long now, Set<String> members, Consumer<Boolean> done) {
-    if (fx.registered(username) || locks.containsKey(username)) {
+    if (fx.registered(username)) {
       done.accept(false);
+      return;
+    }
+    if (locks.containsKey(username)) {
+      // another request holds the name here: wait for it (it may fail), keeping our time
+      queued.computeIfAbsent(username, k -> new ArrayList<>())
+          .add(() -> register(username, now, fx.liveMembers(), done));
       return;
     }
     Req r = new Req(username, now, self);
@@ -101,7 +113,10 @@ final class Registrar {
     } else if (held.precedes(r)) {
       fx.sendDenied(from, r);
     } else {
-      deferred.computeIfAbsent(r.username(), k -> new ArrayList<>()).add(r);
+      List<Req> waiting = deferred.computeIfAbsent(r.username(), k -> new ArrayList<>());
+      if (!waiting.contains(r)) {
+        waiting.add(r);
+      }
     }
   }
 
@@ -123,6 +138,10 @@ final class Registrar {
   }
 
   void onRelease(Req r) {
+    List<Req> waiting = deferred.get(r.username());
+    if (waiting != null) {
+      waiting.remove(r); // it failed elsewhere while it waited here: never grant it later
+    }
     if (r.equals(locks.get(r.username()))) {
       locks.remove(r.username());
       reconsider(r.username());
@@ -140,23 +159,38 @@ final class Registrar {
     reconsider(username);
   }
 
-  /** A member was lost (dead or unlinked): stop waiting for it; release its locks. */
+  /**
+   * A member's link broke ({@code dead} false) or it was declared dead. Its locks and deferred requests
+   * here are dropped either way (its LOCK_RELEASE may have been lost with the link; a live requester asks
+   * again on the new link, and safety never rests on third-party locks: every round needs the competing
+   * requester, which holds its own lock). Only a dead member stops counting in our rounds: a broken link
+   * is not consent, the request is sent again when the member relinks ({@link #onMemberLinked}).
+   */
   void onMemberLost(String member, boolean dead) {
-    for (Round round : new ArrayList<>(rounds.values())) {
-      if (round.awaiting.remove(member) && round.awaiting.isEmpty()) {
-        finish(round, true);
-      }
-    }
-    if (!dead) {
-      return;
-    }
+    deferred.values().forEach(list -> list.removeIf(r -> r.requester().equals(member)));
     for (Req held : new ArrayList<>(locks.values())) {
       if (held.requester().equals(member)) {
         locks.remove(held.username());
         reconsider(held.username());
       }
     }
-    deferred.values().forEach(list -> list.removeIf(r -> r.requester().equals(member)));
+    if (!dead) {
+      return;
+    }
+    for (Round round : new ArrayList<>(rounds.values())) {
+      if (round.awaiting.remove(member) && round.awaiting.isEmpty()) {
+        finish(round, true);
+      }
+    }
+  }
+
+  /** A new link to {@code member}: our rounds still waiting for it ask again (answers may have been lost). */
+  void onMemberLinked(String member) {
+    for (Round round : new ArrayList<>(rounds.values())) {
+      if (round.awaiting.contains(member)) {
+        fx.broadcastRequest(Set.of(member), round.req);
+      }
+    }
   }
 
   int locksHeld() {
@@ -176,12 +210,17 @@ final class Registrar {
 
   private void reconsider(String username) {
     List<Req> waiting = deferred.remove(username);
-    if (waiting == null) {
-      return;
+    if (waiting != null) {
+      waiting.sort(Req.PRIORITY);
+      for (Req r : waiting) {
+        onRequest(r.requester(), r);
+      }
     }
-    waiting.sort(Req.PRIORITY);
-    for (Req r : waiting) {
-      onRequest(r.requester(), r);
+    if (!locks.containsKey(username)) {
+      List<Runnable> local = queued.remove(username);
+      if (local != null) {
+        local.forEach(Runnable::run);
+      }
     }
   }
 }

@@ -220,8 +220,11 @@ public final class InMemoryMesh {
       return true;
     }
     List<End> ready = new ArrayList<>();
-    for (End e : ends.values()) {
-      if (!e.inbox.isEmpty() && e.owner.alive) {
+    for (var it = ends.values().iterator(); it.hasNext(); ) {
+      End e = it.next();
+      if (e.closed && e.inbox.isEmpty() && (e.peer.closed && e.peer.inbox.isEmpty())) {
+        it.remove();
+      } else if (!e.inbox.isEmpty() && e.owner.alive) {
         ready.add(e);
       }
     }
