@@ -289,6 +289,11 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
       inner.close();
     }
 
+    @Override
+    public void abort() {
+      inner.abort();
+    }
+
     private static boolean startsWith(Buffer b, byte[] prefix) {
       if (b.length() < prefix.length) {
         return false;

@@ -30,6 +30,8 @@ public final class ClientHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
   /** Longest a LOGOUT waits for the echo of the connection's own earlier activities. */
   private static final long LOGOUT_GRACE_MILLIS = 5000;
+  /** Longest a closing connection may take to flush its last lines before it is aborted. */
+  private static final long CLOSE_GRACE_MILLIS = 10_000;
 
   private final GatewayContext gw;
   private final ClientTransport transport;
@@ -47,6 +49,7 @@ public final class ClientHandler {
   private long lastClientSeq;
   /** LOGOUT arrived while this connection's own activities were still on their way back to it. */
   private boolean logoutPending;
+  private boolean transportGone;
   private boolean leaving;
   private boolean pausedForCredit;
 
@@ -297,6 +300,7 @@ public final class ClientHandler {
       LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", gw.serverId(), id,
           gw.settings().clientWriteQueueMaxBytes());
       closeConnection("slow consumer");
+      transport.abort();
     }
   }
 
@@ -356,12 +360,20 @@ public final class ClientHandler {
       closed = true;
       queued.clear();
       transport.close();
+      // a client that does not read would hold the connection (and its queued bytes) forever
+      gw.vertx().setTimer(CLOSE_GRACE_MILLIS, t -> {
+        if (!transportGone) {
+          LOG.debug("[{}] {} did not close within {} ms: aborting", gw.serverId(), id, CLOSE_GRACE_MILLIS);
+          transport.abort();
+        }
+      });
     }
   }
 
   /** The transport closed (by either side). Leaves the session open and detached unless logged out. */
   public void onClosed() {
     closed = true;
+    transportGone = true;
     gw.onClosed(this);
     if (sessionId != null) {
       gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)

@@ -9,6 +9,11 @@ public interface ClientTransport {
   /** Closes after pending writes are flushed. */
   void close();
 
+  /** Closes now, dropping unflushed writes (a client that stopped reading would never let close() end). */
+  default void abort() {
+    close();
+  }
+
   void pause();
 
   void resume();

@@ -1,0 +1,161 @@
+package io.activitystreamer.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.activitystreamer.testing.LineClient;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Every logged-in client receives every activity, each sender's in the order sent (G3, G4 on one server). */
+@Timeout(90)
+class FanOutTest {
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start(new JsonObject().put("clientWriteQueueMaxBytes", 64 * 1024));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void twoClients() throws Exception {
+    exchange("two", 2, 200);
+  }
+
+  @Test
+  void fiftyClients() throws Exception {
+    exchange("fifty", 50, 20);
+  }
+
+  /** n clients (half named, half anonymous) each send {@code perSender} activities at once; all get all. */
+  private static void exchange(String prefix, int n, int perSender) throws Exception {
+    List<LineClient> clients = new ArrayList<>();
+    List<String> users = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 16));
+    try {
+      for (int i = 0; i < n; i++) {
+        LineClient c = LineClient.connect(server.port());
+        clients.add(c);
+        if (i % 2 == 0) {
+          String u = prefix + "-" + i;
+          c.registerAndLogin(u, "pw" + i);
+          users.add(u);
+        } else {
+          c.loginOk("anonymous", null);
+          users.add("anonymous");
+        }
+      }
+      List<Future<?>> sends = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int from = i;
+        sends.add(pool.submit(() -> {
+          LineClient c = clients.get(from);
+          String u = users.get(from);
+          for (int k = 1; k <= perSender; k++) {
+            c.activity(u, "anonymous".equals(u) ? null : "pw" + from,
+                new JsonObject().put("from", from).put("seq", k).put("text", "message " + k + " from " + from));
+          }
+        }));
+      }
+      for (Future<?> f : sends) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      for (int r = 0; r < n; r++) {
+        LineClient c = clients.get(r);
+        int[] last = new int[n];
+        for (int got = 0; got < n * perSender; got++) {
+          JsonObject a = c.next(Duration.ofSeconds(20)).getJsonObject("activity");
+          int from = a.getInteger("from");
+          int seq = a.getInteger("seq");
+          assertEquals(last[from] + 1, seq, "receiver " + r + ": sender " + from + " in order, no gap, no duplicate");
+          assertEquals(users.get(from), a.getString("authenticated_user"));
+          last[from] = seq;
+        }
+        for (int from = 0; from < n; from++) {
+          assertEquals(perSender, last[from], "receiver " + r + " got all of sender " + from);
+        }
+      }
+      for (LineClient c : clients) {
+        assertTrue(c.quietFor(Duration.ZERO), "nothing more than sent");
+      }
+    } finally {
+      pool.shutdownNow();
+      clients.forEach(LineClient::close);
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadIsDisconnectedAndOthersCarryOn() throws Exception {
+    try (Socket slow = new Socket(); LineClient sender = LineClient.connect(server.port());
+         LineClient watcher = LineClient.connect(server.port())) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+      slow.getOutputStream().write("{\"command\":\"LOGIN\",\"username\":\"anonymous\"}\n"
+          .getBytes(StandardCharsets.UTF_8));
+      slow.getOutputStream().flush();
+      InputStream in = slow.getInputStream();
+      // read exactly the LOGIN_SUCCESS line, then stop reading
+      StringBuilder first = new StringBuilder();
+      int b;
+      while ((b = in.read()) != '\n' && b >= 0) {
+        first.append((char) b);
+      }
+      assertTrue(first.toString().contains("LOGIN_SUCCESS"), first.toString());
+      sender.loginOk("anonymous", null);
+      watcher.loginOk("anonymous", null);
+      String pad = "z".repeat(8000);
+      int total = 0;
+      // far more than the slow client's socket buffers plus the 64 KiB write queue; stop once it is cut off
+      while (total < 2000) {
+        for (int i = 0; i < 50; i++) {
+          sender.activity("anonymous", null, new JsonObject().put("i", total++).put("pad", pad));
+        }
+        for (int i = total - 50; i < total; i++) {
+          assertEquals(i, sender.nextActivity().getInteger("i"));
+          assertEquals(i, watcher.nextActivity().getInteger("i"));
+        }
+        if (server.meshInfo().getInteger("load") == 2) {
+          break;
+        }
+      }
+      assertEquals(2, server.awaitInfo(i -> i.getInteger("load") == 2, Duration.ofSeconds(10)).getInteger("load"),
+          "the slow client was disconnected (after " + total + " activities of 8 KB)");
+      assertTrue(total < 2000, "cut off before 16 MB were queued for it");
+      // its socket is closed by the server: reading drains what was buffered, then ends
+      slow.setSoTimeout(10_000);
+      long drained = 0;
+      try {
+        byte[] buf = new byte[65536];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          drained += n;
+        }
+      } catch (SocketException e) {
+        // reset: closed as well
+      } catch (IOException e) {
+        throw new AssertionError("the slow client's connection was not closed (read " + drained + ")", e);
+      }
+    }
+  }
+}
