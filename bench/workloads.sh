@@ -27,8 +27,13 @@ workload_A() { start_server s1 && repeat A --pubs 1 --subs 50 "${COMMON[@]}"; st
 workload_B() { start_server s1 && repeat B --pubs 20 --subs 20 "${COMMON[@]}"; stop_servers; }
 workload_C() { start_server s1 && repeat C --pubs 1 --subs 50 --rate 1000 "${COMMON[@]}"; stop_servers; }
 workload_D() { start_server s1 && repeat D --pubs 1 --subs 1000 --rate 100 "${COMMON[@]}"; stop_servers; }
+# E: the balancer redirects clients while the announced loads catch up; wait for 3 announce intervals
+# without a login before publishing. E_OPTS=--registered makes sessions survive a redirect (G3).
+E_OPTS=${E_OPTS:-}
 workload_E() {
-  start_mesh 3 -a 1000 && repeat E-A --pubs 1 --subs 50 "${COMMON[@]}" && repeat E-B --pubs 20 --subs 20 "${COMMON[@]}"
+  # shellcheck disable=SC2086
+  start_mesh 3 -a 1000 && repeat E-A --pubs 1 --subs 50 --settle 3000 $E_OPTS "${COMMON[@]}" \
+    && repeat E-B --pubs 20 --subs 20 --settle 3000 $E_OPTS "${COMMON[@]}"
   stop_servers
 }
 

@@ -120,7 +120,8 @@ public record BenchResult(JsonObject json) {
             .put("p50Ms", ms(latency.getValueAtPercentile(50))).put("p90Ms", ms(latency.getValueAtPercentile(90)))
             .put("p99Ms", ms(latency.getValueAtPercentile(99)))
             .put("p999Ms", ms(latency.getValueAtPercentile(99.9))).put("maxMs", ms(latency.getMaxValue()))
-            .put("latencySamples", latency.getTotalCount());
+            .put("latencySamples", latency.getTotalCount())
+            .put("redirectsMeasured", end.redirects() - start.redirects());
       }
       long expected = totals.published() * o.subscribers;
       long distinct = totals.subscriberDeliveries() - totals.subscriberDuplicates();
