@@ -6,6 +6,8 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Builds the effective {@link ServerConfig}: defaults, then the JSON file of {@code -conf} (if any), then
@@ -36,20 +38,25 @@ public final class ConfigLoader {
         });
   }
 
-  /** Splits the retrieved JSON into file keys and environment overrides, then applies the flags. */
+  /**
+   * Splits the retrieved JSON (file keys and every environment variable, merged by vertx-config) into
+   * file keys and {@code STREAMER_*} overrides, then applies the flags: flags win over the environment,
+   * which wins over the file. Any other key that is an environment variable is ignored; any other key
+   * is a file key, checked by {@link ServerConfig#fromJson} (so a typo in the file is an error).
+   */
   static ServerConfig resolve(JsonObject raw, JsonObject flags) {
+    Map<String, String> byEnvName = new HashMap<>();
+    for (String key : ServerConfig.DEFAULTS.keySet()) {
+      byEnvName.put(ServerConfig.envName(key), key);
+    }
     JsonObject file = new JsonObject();
     JsonObject env = new JsonObject();
-    for (String key : raw.fieldNames()) {
-      boolean fromEnvironment = System.getenv(key) != null && !ServerConfig.DEFAULTS.containsKey(key);
-      if (!fromEnvironment) {
-        file.put(key, raw.getValue(key));
-      }
-    }
-    for (String key : ServerConfig.DEFAULTS.keySet()) {
-      Object v = raw.getValue(ServerConfig.envName(key));
-      if (v != null) {
-        env.put(key, v);
+    for (String name : raw.fieldNames()) {
+      String key = byEnvName.get(name);
+      if (key != null) {
+        env.put(key, raw.getValue(name));
+      } else if (ServerConfig.DEFAULTS.containsKey(name) || System.getenv(name) == null) {
+        file.put(name, raw.getValue(name));
       }
     }
     return ServerConfig.fromJson(file.mergeIn(env).mergeIn(flags));
