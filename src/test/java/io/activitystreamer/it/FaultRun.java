@@ -117,14 +117,13 @@ final class FaultRun {
           && (history.missingNow() > 0 || actors.stream().anyMatch(a -> !a.settled()))) {
         pause(200);
       }
-      actors.forEach(Actor::stop);
-      HistoryChecker.Report r = history.check();
       for (Actor a : actors) {
         if (!a.settled()) {
-          problems.add(a.user + " never settled (unacked " + a.unackedCount() + ")");
+          problems.add(a.user + " never settled (logged in " + a.loggedInNow + ", unacked " + a.unackedCount() + ")");
         }
       }
-      return r;
+      actors.forEach(Actor::stop);
+      return history.check();
     }
   }
 
@@ -334,7 +333,8 @@ final class FaultRun {
           if (ctl != null) {
             if ("REDIRECT".equals(ctl.getString("command"))) {
               target = ctl.getInteger("port");
-            } else {
+            } else if (!"AUTHENTICATION_FAIL".equals(ctl.getString("command"))) {
+              // AUTHENTICATION_FAIL: an activity sent after the server redirected us (not accepted)
               problems.add(user + " got " + ctl.encode());
             }
             continue;
