@@ -115,10 +115,39 @@ public final class StateCore {
   public LoginResult login(String username, JsonObject resume, long now) {
     SessionRecord s = pickSession(username, resume);
     if (s == null) {
+      // A classic LOGIN while every session of the user is attached elsewhere: usually a connection that
+      // broke a moment ago on another server that has not replicated the detach yet. The new session
+      // takes the others' place (they are closed, their connections kicked) and starts from their
+      // cursor, so what they were owed is not lost (G3); a classic client may see duplicates of what was
+      // in flight, as after any reconnect.
+      Vector start = applied.copy();
+      List<String> superseded = new ArrayList<>();
+      if (resume == null) {
+        for (SessionRecord other : sessions.values()) {
+          if (other.username.equals(username)) {
+            superseded.add(other.id);
+            Map<String, Long> m = start.asMap();
+            for (Map.Entry<String, Long> o : m.entrySet()) {
+              o.setValue(Math.min(o.getValue(), cursorOf(other).get(o.getKey())));
+            }
+          }
+        }
+      }
       String id = self + "/" + (++sessionCounter);
       emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", username)
-          .put("start", applied.toJson()).put("at", now));
-      return new LoginResult(id, false, List.of(), 0, 0, List.of());
+          .put("start", start.toJson()).put("at", now));
+      for (String old : superseded) {
+        emit(Event.Type.SESSION_CLOSED, new JsonObject().put("id", old));
+      }
+      if (superseded.isEmpty()) {
+        return new LoginResult(id, false, List.of(), 0, 0, List.of());
+      }
+      List<Buffer> backlog = new ArrayList<>();
+      for (ActivityLog.Entry e : log.after(start)) {
+        backlog.add(e.classicLine());
+      }
+      emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", id).put("delivered", applied.toJson()));
+      return new LoginResult(id, true, backlog, log.droppedFor(start), 0, List.of());
     }
     Vector cursor = cursorOf(s).copy();
     if (resume != null && resume.getJsonObject(Fields.RECEIVED) != null) {
@@ -359,8 +388,14 @@ public final class StateCore {
       aseq = n;
     }
     applied.set(origin, n);
-    ActivityLog.Entry entry = appendToLog(origin, n, b.getLong("at", 0L), b.getJsonObject("activity"));
     SessionRecord sender = sessions.get(b.getString("session"));
+    long sseq = b.getLong("sseq", -1L);
+    if (sender != null && sseq > 0 && sseq <= sender.lastSeq) {
+      // A resume client's resend accepted by a server that had not yet applied the first copy (the
+      // client moved faster than replication): applied, but delivered and logged only once.
+      return;
+    }
+    ActivityLog.Entry entry = appendToLog(origin, n, b.getLong("at", 0L), b.getJsonObject("activity"));
     if (sender != null) {
       sender.lastSeq = Math.max(sender.lastSeq, b.getLong("sseq", -1L));
       sender.lastOrigin = origin;
