@@ -33,9 +33,10 @@ final class SockJsTransport implements ClientTransport {
     }
   }
 
+  /** SockJSSocket.end() only unregisters the socket's bus handler; close() ends the session after queued writes. */
   @Override
   public void close() {
-    socket.end();
+    socket.close();
   }
 
   @Override

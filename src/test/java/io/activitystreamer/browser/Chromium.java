@@ -2,6 +2,7 @@ package io.activitystreamer.browser;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
@@ -37,6 +38,8 @@ final class Chromium implements AutoCloseable {
   private final Process process;
   private final Path profile;
   private final Vertx vertx;
+  /** Referenced for the browser's lifetime: an unreferenced client is closed by its cleaner. */
+  private final WebSocketClient client;
   private final WebSocket ws;
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, CompletableFuture<JsonObject>> calls = new ConcurrentHashMap<>();
@@ -59,10 +62,11 @@ final class Chromium implements AutoCloseable {
     return null;
   }
 
-  private Chromium(Process process, Path profile, Vertx vertx, WebSocket ws) {
+  private Chromium(Process process, Path profile, Vertx vertx, WebSocketClient client, WebSocket ws) {
     this.process = process;
     this.profile = profile;
     this.vertx = vertx;
+    this.client = client;
     this.ws = ws;
   }
 
@@ -100,12 +104,12 @@ final class Chromium implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     try {
       URI uri = URI.create(endpoint.get(30, TimeUnit.SECONDS));
-      WebSocket ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(64 << 20)
-              .setMaxMessageSize(64 << 20))
-          .connect(new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
+      WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(64 << 20)
+          .setMaxMessageSize(64 << 20));
+      WebSocket ws = client.connect(new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
               .setURI(uri.getPath()).setAllowOriginHeader(false))
           .await(15, TimeUnit.SECONDS);
-      Chromium c = new Chromium(p, profile, vertx, ws);
+      Chromium c = new Chromium(p, profile, vertx, client, ws);
       ws.textMessageHandler(c::onMessage);
       return c;
     } catch (Exception e) {
