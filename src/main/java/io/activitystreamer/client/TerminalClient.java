@@ -48,6 +48,8 @@ public final class TerminalClient {
   private volatile Socket socket;
   private volatile OutputStream sink;
   private volatile boolean quitting;
+  /** Set when run from the command line: exit once no server can be reached any more. */
+  private boolean exitWhenLost;
 
   TerminalClient(String host, int port, String username, String secret, boolean json, PrintStream out) {
     this.host = host;
@@ -87,7 +89,9 @@ public final class TerminalClient {
       return 2;
     }
     try {
-      return new TerminalClient(host, port, user, secret, json, System.out).session();
+      TerminalClient client = new TerminalClient(host, port, user, secret, json, System.out);
+      client.exitWhenLost = true;
+      return client.session();
     } catch (IOException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
@@ -155,7 +159,12 @@ public final class TerminalClient {
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       s.getOutputStream().write((new JsonObject().put(Fields.COMMAND, "REGISTER").put(Fields.USERNAME, username)
           .put(Fields.SECRET, secret).encode() + "\n").getBytes(StandardCharsets.UTF_8));
-      JsonObject reply = new JsonObject(in.readLine());
+      String line = in.readLine();
+      if (line == null) {
+        out.println("register failed: the server closed the connection");
+        return false;
+      }
+      JsonObject reply = new JsonObject(line);
       if (!"REGISTER_SUCCESS".equals(reply.getString(Fields.COMMAND))) {
         out.println("register failed: " + reply.getString(Fields.INFO));
         return false;
@@ -166,7 +175,7 @@ public final class TerminalClient {
 
   /** Connects to the current server (or any known member) and logs in; starts the reader thread. */
   private boolean connectAndLogin() {
-    List<String> candidates = new ArrayList<>();
+    Set<String> candidates = new LinkedHashSet<>();
     candidates.add(host + ":" + port);
     candidates.addAll(members);
     for (int attempt = 0; attempt < 30 && !quitting; attempt++) {
@@ -174,6 +183,9 @@ public final class TerminalClient {
         int i = hp.lastIndexOf(':');
         if (tryLogin(hp.substring(0, i), Integer.parseInt(hp.substring(i + 1)))) {
           return true;
+        }
+        if (quitting) {
+          return false; // the server refused the login: asking another one will not help
         }
       }
       try {
@@ -206,6 +218,9 @@ public final class TerminalClient {
         return false;
       }
       JsonObject reply = new JsonObject(first);
+      if (json) {
+        out.println(first);
+      }
       if (!"LOGIN_SUCCESS".equals(reply.getString(Fields.COMMAND))) {
         out.println("login failed: " + reply.getString(Fields.INFO));
         s.close();
@@ -257,7 +272,11 @@ public final class TerminalClient {
     }
     if (!quitting && s == socket) {
       out.println("connection to " + host + ":" + port + " lost; reconnecting");
-      connectAndLogin();
+      if (!connectAndLogin() && exitWhenLost) {
+        // the main thread is blocked reading stdin: end the process rather than hang
+        out.flush();
+        System.exit(1);
+      }
     }
   }
 
@@ -274,9 +293,7 @@ public final class TerminalClient {
       case "REDIRECT" -> {
         host = msg.getString(Fields.HOSTNAME);
         port = msg.getInteger(Fields.PORT);
-        if (!json) {
-          out.println("redirected to " + host + ":" + port);
-        }
+        out.println(json ? line : "redirected to " + host + ":" + port);
       }
       default -> out.println(json ? line : command + ": " + msg.getString(Fields.INFO, ""));
     }
