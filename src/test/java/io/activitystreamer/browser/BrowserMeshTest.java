@@ -97,6 +97,22 @@ class BrowserMeshTest {
     alice.screenshot(shots.resolve("03-exchange-alice-on-a.png"));
     bob.screenshot(shots.resolve("03-exchange-bob-on-b.png"));
 
+    // a third client on a (2 clients) while b has 1: a redirects it to b, and the page follows
+    awaitHttp(a.http() + "/api/mesh", j -> loadOf(j, a.port) == 2 && loadOf(j, b.port) == 1,
+        "server a to see two clients on a and one on b");
+    Page anon = chrome.open(a.http() + "/");
+    anon.eval("document.getElementById('anon-button').click()");
+    anon.waitFor("document.getElementById('conn').dataset.state === 'online'"
+        + " && document.getElementById('conn').dataset.server === '" + b.http() + "'", WAIT_MS,
+        "the anonymous page to follow REDIRECT to server b");
+    carol.activity("carol", "carol-secret", new JsonObject().put("text", "welcome, anonymous"));
+    awaitShown(anon, "welcome, anonymous", 1);
+    assertTrue(anon.evalString("document.getElementById('log').textContent").contains("REDIRECT"));
+    anon.screenshot(shots.resolve("03-redirected-anonymous-on-b.png"));
+    tcpTexts(carol, 1);
+    anon.close();
+    awaitHttp(a.http() + "/api/mesh", j -> loadOf(j, b.port) == 1, "b's load back to 1 after the page closed");
+
     b.kill();
     bob.waitFor("document.getElementById('conn').dataset.state !== 'online'", WAIT_MS,
         "bob's page to notice its server died");
@@ -120,6 +136,9 @@ class BrowserMeshTest {
     alice.screenshot(shots.resolve("05-alice-after-failover.png"));
     assertTrue(chrome.console().stream().noneMatch(l -> l.contains("page error")), "no page errors: "
         + chrome.console());
+    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(a.http() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertTrue(metrics.body().matches("(?s).*\nstreamer_redirects_total [1-9].*"), metrics.body());
   }
 
   /** Registers {@code user} through the page's form (generated secret) and waits until it is online. */

@@ -169,7 +169,7 @@ final class Chromium implements AutoCloseable {
         .getString("targetId");
     String session = call(null, "Target.attachToTarget", new JsonObject().put("targetId", target)
         .put("flatten", true)).getString("sessionId");
-    Page page = new Page(this, session);
+    Page page = new Page(this, target, session);
     call(session, "Runtime.enable", new JsonObject());
     call(session, "Page.enable", new JsonObject());
     call(session, "Emulation.setDeviceMetricsOverride", new JsonObject().put("width", 1280).put("height", 800)
@@ -207,11 +207,18 @@ final class Chromium implements AutoCloseable {
   /** One page, attached as a CDP session. */
   static final class Page {
     private final Chromium browser;
+    private final String target;
     private final String session;
 
-    Page(Chromium browser, String session) {
+    Page(Chromium browser, String target, String session) {
       this.browser = browser;
+      this.target = target;
       this.session = session;
+    }
+
+    /** Closes the tab (its connections close with it). */
+    void close() {
+      browser.call(null, "Target.closeTarget", new JsonObject().put("targetId", target));
     }
 
     /** Evaluates {@code js} in the page (awaiting a returned promise); returns its JSON value. */
