@@ -71,12 +71,11 @@ public final class AppVerticle extends VerticleBase {
 
   private Future<?> deployAll() {
     port = config.localPort();
-    String base = config.serverId().isEmpty() ? config.localHostname() + ":" + config.localPort() : config.serverId();
-    if (config.serverId().isEmpty() && config.localPort() == 0) {
-      // -lp 0: the port is not known yet, and "host:0" would be the same name for every such server, so
-      // each would take the others for older incarnations of itself and declare them dead.
-      base = base + "~" + Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
-    }
+    // -lp 0: the port is not known yet, and "host:0" would be the same name for every such server, so
+    // each would take the others for older incarnations of itself and declare them dead.
+    String base = !config.serverId().isEmpty() ? config.serverId()
+        : config.localPort() != 0 ? config.localHostname() + ":" + config.localPort()
+        : config.localHostname() + ":0~" + Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
     incarnation = base + "#" + Long.toString(System.currentTimeMillis(), 36)
         + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     AtomicInteger actual = new AtomicInteger();
