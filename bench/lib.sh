@@ -9,6 +9,7 @@ GEN_OPTS=${GEN_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC}
 OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)}
 SERVER_PIDS=()
 SERVER_PORTS=()
+STARTS=0
 
 mkdir -p "$OUT"
 
@@ -27,16 +28,19 @@ free_port() {
 # start_server NAME [extra server flags...]: starts one server on a free port, waits until it listens.
 start_server() {
   local name=$1; shift
-  local logf="$OUT/server-$name.log"
+  STARTS=$((STARTS + 1))
+  # a fresh file per start: the child opens it after we start polling, so an old one could be read
+  local logf="$OUT/server-$name-$STARTS.log"
+  : >"$logf"
   # shellcheck disable=SC2086
-  java $SERVER_OPTS -jar "$JAR" -lp "$(free_port)" -hp 0 -s "$SECRET" "$@" >"$logf" 2>"$OUT/server-$name.err" &
+  java $SERVER_OPTS -jar "$JAR" -lp "$(free_port)" -hp 0 -s "$SECRET" "$@" >>"$logf" 2>"$OUT/server-$name-$STARTS.err" &
   local pid=$!
   local port=""
   for _ in $(seq 1 300); do
     port=$(grep -o 'listening on port [0-9]*' "$logf" 2>/dev/null | awk '{print $4}')
     [ -n "$port" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then
-      log "server $name died: $(tail -3 "$OUT/server-$name.err")"; return 1
+      log "server $name died: $(tail -3 "$OUT/server-$name-$STARTS.err")"; return 1
     fi
     sleep 0.1
   done
@@ -90,14 +94,14 @@ total() { field "$1" "$2" | awk '{s+=$1} END {print s+0}'; }
 # summarize LABEL: one markdown row from the medians of the runs of LABEL.
 summarize() {
   local f="$OUT/$1.jsonl"
-  [ -s "$f" ] || { echo "| $1 | no result | | | | | | | | |"; return; }
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(wc -l <"$f")" \
+  [ -s "$f" ] || { echo "| $1 | no result | | | | | | | | | |"; return; }
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(wc -l <"$f")" \
     "$(median "$f" publishedPerSec)" "$(median "$f" deliveriesPerSec)" "$(total "$f" lost)" \
     "$(median "$f" p50Ms)" "$(median "$f" p99Ms)" "$(median "$f" p999Ms)" "$(median "$f" cpuPct)" \
-    "$(median "$f" generatorCpuPct)"
+    "$(median "$f" generatorCpuPct)" "$(median "$f" otherCpuPct)"
 }
 
 table_header() {
-  echo "| run | runs | published/s | deliveries/s | lost (all runs) | p50 ms | p99 ms | p99.9 ms | server CPU % | generator CPU % |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| run | runs | published/s | deliveries/s | lost (all runs) | p50 ms | p99 ms | p99.9 ms | server CPU % | generator CPU % | other CPU % |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
 }

@@ -67,7 +67,12 @@ public final class Bench {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.eventLoops).setWorkerPoolSize(1)
         .setInternalBlockingPoolSize(1));
     try {
-      return new Bench.Run(o, vertx).execute();
+      Run run = new Bench.Run(o, vertx);
+      try {
+        return run.execute();
+      } finally {
+        run.closing();
+      }
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
@@ -91,6 +96,7 @@ public final class Bench {
         loops.add(l);
       }
       createClients();
+      linkSubscribers();
       List<ProcStats> before = procs();
       long connectStart = now();
       connectAll();
@@ -113,7 +119,11 @@ public final class Bench {
       });
       List<ProcStats> p0 = procs();
       ProcStats g0 = ProcStats.read(ProcessHandle.current().pid());
+      long m0 = ProcStats.machineBusyTicks();
+      long t0 = now();
       sleepSeconds(o.durationSeconds);
+      long m1 = ProcStats.machineBusyTicks();
+      long t1 = now();
       List<BenchLoop.Snapshot> end = all(l -> {
         BenchLoop.Snapshot s = l.snapshot();
         l.record(false);
@@ -137,7 +147,23 @@ public final class Bench {
             .put("peakRssMiB", p1.get(i) == null ? -1 : round(p1.get(i).peakRssKiB() / 1024.0, 1)));
       }
       r.generatorCpuPct = ProcStats.cpuPercent(g0, g1);
+      if (m0 >= 0 && m1 >= 0) {
+        // everything busy on the machine, in percent of one core: shows other load sharing the cores
+        r.machineCpuPct = 100.0 * (m1 - m0) / ProcStats.TICKS_PER_SECOND / ((t1 - t0) / 1e9);
+      }
+      r.loadAverage = ProcStats.loadAverage();
       return r.build();
+    }
+
+    void closing() {
+      try {
+        all(l -> {
+          l.closing();
+          return null;
+        });
+      } catch (Exception ignored) {
+        // closing anyway
+      }
     }
 
     private void createClients() {
@@ -151,6 +177,15 @@ public final class Bench {
       for (int i = 0; i < o.subscribers; i++) {
         clients.add(client(BenchClient.Role.SUB, -1, o.publishers + i, o.servers.get((o.publishers + i) % k),
             "bench-" + run + "-s" + i));
+      }
+    }
+
+    private void linkSubscribers() {
+      List<BenchClient> subs = clients.stream().filter(c -> c.role == BenchClient.Role.SUB).toList();
+      for (BenchClient c : clients) {
+        if (c.role == BenchClient.Role.PUB) {
+          c.subscribers = subs;
+        }
       }
     }
 

@@ -7,8 +7,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One generator connection, a subscriber or a publisher, on its {@link BenchLoop}'s event loop: connects,
@@ -19,6 +22,8 @@ import java.util.Arrays;
  */
 final class BenchClient implements LineScanner.Sink {
   enum Role { SUB, PUB }
+
+  private static final VarHandle SEQS = MethodHandles.arrayElementVarHandle(long[].class);
 
   final BenchLoop loop;
   final Role role;
@@ -41,6 +46,8 @@ final class BenchClient implements LineScanner.Sink {
   private final byte[] middle;
   private final byte[] tail;
   boolean publishing;
+  /** --ack slowest: every subscriber, read (opaque, from any loop) for the slowest one's progress. */
+  List<BenchClient> subscribers = List.of();
   long startNanos;
   long sent;
   private int inFlight;
@@ -108,10 +115,23 @@ final class BenchClient implements LineScanner.Sink {
     loop.chunkArrived();
     scanner.scan(((BufferInternal) b).getByteBuf());
     if (publishing && role == Role.PUB && loop.options().maxRate()) {
-      int room = loop.options().window - inFlight;
-      if (room > 0) {
-        publish(room);
+      refill();
+    }
+  }
+
+  /** Max-rate mode: fills the window up again. */
+  void refill() {
+    long unacked = inFlight;
+    if (loop.options().ackSlowest) {
+      long slowest = sent;
+      for (BenchClient s : subscribers) {
+        slowest = Math.min(slowest, (long) SEQS.getOpaque(s.lastSeq, index));
       }
+      unacked = Math.max(unacked, sent - slowest);
+    }
+    long room = loop.options().window - unacked;
+    if (room > 0) {
+      publish((int) room);
     }
   }
 
@@ -165,7 +185,7 @@ final class BenchClient implements LineScanner.Sink {
       if (seq <= lastSeq[publisher]) {
         fresh = false;
       } else {
-        lastSeq[publisher] = seq;
+        SEQS.setOpaque(lastSeq, publisher, seq);
       }
     }
     if (role == Role.SUB) {
@@ -211,9 +231,14 @@ final class BenchClient implements LineScanner.Sink {
     }
   }
 
-  void stop() {
-    stopping = true;
+  /** Stops publishing; the connection stays open (a close by the server still counts as a disconnect). */
+  void stopPublishing() {
     publishing = false;
+  }
+
+  /** The generator is closing its connections: a close is expected now. */
+  void closing() {
+    stopping = true;
   }
 
   long slowLines() {

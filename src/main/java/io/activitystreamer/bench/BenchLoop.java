@@ -90,11 +90,17 @@ final class BenchLoop extends VerticleBase {
     for (BenchClient p : publishers) {
       p.startPublishing();
     }
-    if (!options.maxRate() && !publishers.isEmpty()) {
+    boolean needTimer = !options.maxRate() || options.ackSlowest;
+    if (needTimer && !publishers.isEmpty()) {
       timer = vertx.setPeriodic(1, id -> {
         long now = Bench.now();
         for (BenchClient p : publishers) {
-          if (p.publishing) {
+          if (!p.publishing) {
+            continue;
+          }
+          if (options.maxRate()) {
+            p.refill();
+          } else {
             p.tick(now, options.rate);
           }
         }
@@ -108,7 +114,13 @@ final class BenchLoop extends VerticleBase {
       timer = -1;
     }
     for (BenchClient c : clients) {
-      c.stop();
+      c.stopPublishing();
+    }
+  }
+
+  void closing() {
+    for (BenchClient c : clients) {
+      c.closing();
     }
   }
 

@@ -23,6 +23,12 @@ public final class BenchOptions {
   public double rate;
   /** Max-rate mode: messages a publisher may have sent and not yet received back. */
   public int window = 64;
+  /**
+   * Max-rate mode: what acknowledges a message. false: the publisher's own echo (the server accepted and
+   * fanned it out; subscribers may lag without bound, until the server's slow-consumer policy cuts them).
+   * true ({@code --ack slowest}): its arrival at the slowest subscriber, so the window bounds every queue.
+   */
+  public boolean ackSlowest;
   public double warmupSeconds = 2;
   public double durationSeconds = 10;
   public double drainSeconds = 10;
@@ -43,6 +49,8 @@ public final class BenchOptions {
       "  --payload BYTES         payload bytes per activity (default 200)",
       "  --rate R                messages/s per publisher (default 0 = max rate with an in-flight window)",
       "  --window W              max-rate mode: unacknowledged messages per publisher (default 64)",
+      "  --ack echo|slowest      max-rate mode: a message is acknowledged by the publisher's own echo",
+      "                          (default) or by its arrival at the slowest subscriber",
       "  --warmup S              warm-up seconds, not measured (default 2)",
       "  --duration S            measured seconds (default 10)",
       "  --drain S               seconds to wait for the last deliveries after publishing stops (default 10)",
@@ -93,6 +101,12 @@ public final class BenchOptions {
         case "--payload" -> payloadBytes = Integer.parseInt(v);
         case "--rate" -> rate = Double.parseDouble(v);
         case "--window" -> window = Integer.parseInt(v);
+        case "--ack" -> {
+          if (!v.equals("echo") && !v.equals("slowest")) {
+            throw new IllegalArgumentException("--ack wants echo or slowest, got '" + v + "'");
+          }
+          ackSlowest = v.equals("slowest");
+        }
         case "--warmup" -> warmupSeconds = Double.parseDouble(v);
         case "--duration" -> durationSeconds = Double.parseDouble(v);
         case "--drain" -> drainSeconds = Double.parseDouble(v);

@@ -56,7 +56,7 @@ public record BenchResult(JsonObject json) {
     b.append(String.format(Locale.ROOT, "bench %s: %d pubs -> %d subs on %d server(s), payload %d B, %s%n",
         j.getString("label"), j.getInteger("pubs"), j.getInteger("subs"), j.getInteger("servers"),
         j.getInteger("payload"), j.getDouble("rate") > 0 ? j.getDouble("rate") + " msg/s per publisher"
-            : "max rate, window " + j.getInteger("window")));
+            : "max rate, window " + j.getInteger("window") + " acknowledged by " + j.getString("ack")));
     if (j.containsKey("publishedPerSec")) {
       b.append(String.format(Locale.ROOT, "  published   %,14.0f msg/s%n", j.getDouble("publishedPerSec")));
       b.append(String.format(Locale.ROOT, "  deliveries  %,14.0f /s to subscribers (%,.0f /s to publishers)%n",
@@ -72,7 +72,12 @@ public record BenchResult(JsonObject json) {
       b.append("  server ").append(((JsonObject) s).encode()).append('\n');
     }
     if (j.containsKey("generatorCpuPct")) {
-      b.append(String.format(Locale.ROOT, "  generator cpu %.0f%%%n", j.getDouble("generatorCpuPct")));
+      b.append(String.format(Locale.ROOT, "  generator cpu %.0f%%", j.getDouble("generatorCpuPct")));
+      if (j.containsKey("otherCpuPct")) {
+        b.append(String.format(Locale.ROOT, ", other processes %.0f%% (load average %.1f)",
+            j.getDouble("otherCpuPct"), j.getDouble("loadAverage")));
+      }
+      b.append('\n');
     }
     if (j.getString("error") != null) {
       b.append("  error: ").append(j.getString("error")).append('\n');
@@ -90,6 +95,8 @@ public record BenchResult(JsonObject json) {
     double measuredSeconds;
     double connectSeconds;
     double generatorCpuPct = -1;
+    double machineCpuPct = -1;
+    double loadAverage = -1;
     final List<JsonObject> servers = new ArrayList<>();
 
     Builder(BenchOptions o) {
@@ -108,7 +115,8 @@ public record BenchResult(JsonObject json) {
     BenchResult build() {
       JsonObject j = new JsonObject().put("bench", 1).put("label", o.label).put("pubs", o.publishers)
           .put("subs", o.subscribers).put("servers", o.servers.size()).put("payload", o.payloadBytes)
-          .put("rate", o.rate).put("window", o.window).put("registered", o.registered).put("loops", o.eventLoops)
+          .put("rate", o.rate).put("window", o.window).put("ack", o.ackSlowest ? "slowest" : "echo")
+          .put("registered", o.registered).put("loops", o.eventLoops)
           .put("connectSec", Bench.round(connectSeconds, 2));
       if (start != null) {
         double s = measuredSeconds;
@@ -134,6 +142,15 @@ public record BenchResult(JsonObject json) {
           .put("serverStats", new JsonArray(new ArrayList<>(servers)));
       if (generatorCpuPct >= 0) {
         j.put("generatorCpuPct", Bench.round(generatorCpuPct, 1));
+      }
+      if (machineCpuPct >= 0) {
+        double servers = 0;
+        for (JsonObject sv : this.servers) {
+          servers += Math.max(0, sv.getDouble("cpuPct", 0.0));
+        }
+        j.put("machineCpuPct", Bench.round(machineCpuPct, 1))
+            .put("otherCpuPct", Bench.round(Math.max(0, machineCpuPct - servers - Math.max(0, generatorCpuPct)), 1))
+            .put("loadAverage", loadAverage);
       }
       String error = totals.firstError();
       if (error == null && totals.disconnects() > 0) {

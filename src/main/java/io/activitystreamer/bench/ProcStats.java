@@ -33,6 +33,31 @@ record ProcStats(long pid, long cpuTicks, long rssKiB, long peakRssKiB, long atN
     }
   }
 
+  /** Busy CPU ticks of the whole machine (all cores; /proc/stat: everything but idle and iowait), or -1. */
+  static long machineBusyTicks() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i = 1; i < Math.min(f.length, 9); i++) {
+        if (i != 4 && i != 5) {
+          busy += Long.parseLong(f[i]);
+        }
+      }
+      return busy;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The 1-minute load average, or -1. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static long kib(String line) {
     return Long.parseLong(line.replaceAll("[^0-9]", ""));
   }

@@ -67,6 +67,12 @@ class BenchTest {
   }
 
   @Test
+  void slowestSubscriberWindowCountsExactly() throws Exception {
+    BenchResult r = Bench.run(options("--pubs", "1", "--subs", "5", "--window", "4", "--ack", "slowest"));
+    assertExact(r, 1, 5, 1);
+  }
+
+  @Test
   void fixedRateRunWithRegisteredUsersCountsExactly() throws Exception {
     BenchResult r = Bench.run(options("--pubs", "1", "--subs", "4", "--rate", "200", "--registered",
         "--payload", "50"));
