@@ -127,6 +127,37 @@ class ConnectionChurnTest {
     }
   }
 
+  @Test
+  void hangingUpInTheMiddleOfLoginOrRegisterLeavesNothingBehind() throws Exception {
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        sockets.add(s);
+        int user = i % USERS;
+        String line = switch (i % 3) {
+          case 0 -> "{\"command\":\"LOGIN\",\"username\":\"anonymous\"}";
+          case 1 -> "{\"command\":\"LOGIN\",\"username\":\"churn" + user + "\",\"secret\":\"pw" + user + "\"}";
+          default -> "{\"command\":\"REGISTER\",\"username\":\"hangup" + i + "\",\"secret\":\"x\"}\n"
+              + "{\"command\":\"LOGIN\",\"username\":\"hangup" + i + "\",\"secret\":\"x\"}";
+        };
+        s.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        if (i % 2 == 0) {
+          s.close(); // at once, before any answer
+        }
+      }
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+    JsonObject info = server.awaitInfo(i -> i.getInteger("load") == 0 && i.getInteger("sessionsHere") == 0,
+        Duration.ofSeconds(20));
+    assertEquals(info.getInteger("sessions"), info.getInteger("sessionsDetached"), info.encode());
+    assertEquals(0, awaitOpen(GatewayMetrics.of(server.vertx)));
+  }
+
   private static long awaitOpen(GatewayMetrics metrics) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     long open = metrics.open(GatewayMetrics.Transport.TCP);
