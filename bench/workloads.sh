@@ -4,7 +4,9 @@
 # Build first: mvn -q -B package -DskipTests (or -DbuildDir=... and JAR=.../activitystreamer.jar).
 # Environment: JAR, DURATION (s, default 20), WARMUP (s, 3), REPEAT (3), PAYLOAD (200), LOOPS (generator
 # event loops, 2), WINDOW (max-rate in-flight window per publisher, 64), F_CONNS (10000), SERVER_OPTS,
-# GEN_OPTS, OUT (results directory). Every server is started here and stopped on exit.
+# GEN_OPTS, OUT (results directory), ACK (max-rate acknowledgement: slowest (default: the window bounds
+# the slowest subscriber's lag, so no queue grows) or echo (the publisher's own echo only)).
+# Every server is started here and stopped on exit.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=bench/lib.sh
@@ -17,7 +19,8 @@ PAYLOAD=${PAYLOAD:-200}
 LOOPS=${LOOPS:-2}
 WINDOW=${WINDOW:-64}
 F_CONNS=${F_CONNS:-10000}
-COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS" --window "$WINDOW")
+ACK=${ACK:-slowest}
+COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS" --window "$WINDOW" --ack "$ACK")
 
 [ -f "$JAR" ] || { log "no $JAR: build it first (mvn -q -B package -DskipTests)"; exit 2; }
 
