@@ -302,7 +302,13 @@
       .catch(() => { $('mesh-age').textContent = hostOf(from) + ' unreachable'; });
   }
 
+  const memberStatus = new Map();  // id -> status last shown, to log changes
   function renderMesh(view) {
+    for (const m of view.members || []) {
+      const before = memberStatus.get(m.id);
+      if (before && before !== m.status) log('member ' + (m.name || m.id) + ' is now ' + m.status);
+      memberStatus.set(m.id, m.status);
+    }
     const body = $('mesh-members');
     body.textContent = '';
     for (const m of view.members || []) {
