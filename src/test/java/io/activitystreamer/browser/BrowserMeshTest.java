@@ -136,6 +136,13 @@ class BrowserMeshTest {
     alice.screenshot(shots.resolve("05-alice-after-failover.png"));
     assertTrue(chrome.console().stream().noneMatch(l -> l.contains("page error")), "no page errors: "
         + chrome.console());
+
+    // a reload of the tab resumes the same session (the secret was remembered)
+    String session = alice.evalString("window.streamer.state().session");
+    alice.navigate(a.http() + "/");
+    alice.waitFor("document.getElementById('conn').dataset.state === 'online'", WAIT_MS, "alice online after reload");
+    assertEquals(session, alice.evalString("window.streamer.state().session"), "the session resumed after reload");
+
     HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(a.http() + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertTrue(metrics.body().matches("(?s).*\nstreamer_redirects_total [1-9].*"), metrics.body());

@@ -174,9 +174,7 @@ final class Chromium implements AutoCloseable {
     call(session, "Page.enable", new JsonObject());
     call(session, "Emulation.setDeviceMetricsOverride", new JsonObject().put("width", 1280).put("height", 800)
         .put("deviceScaleFactor", 1).put("mobile", false));
-    call(session, "Page.navigate", new JsonObject().put("url", url));
-    page.waitFor("document.readyState === 'complete' && location.href.startsWith('" + url + "')", 15_000,
-        "page " + url + " loaded");
+    page.navigate(url);
     return page;
   }
 
@@ -214,6 +212,13 @@ final class Chromium implements AutoCloseable {
       this.browser = browser;
       this.target = target;
       this.session = session;
+    }
+
+    /** Loads {@code url} in this page (a reload when it is the current one) and waits for it. */
+    void navigate(String url) {
+      browser.call(session, "Page.navigate", new JsonObject().put("url", url));
+      waitFor("document.readyState === 'complete' && location.href.startsWith('" + url + "')", 15_000,
+          "page " + url + " loaded");
     }
 
     /** Closes the tab (its connections close with it). */
