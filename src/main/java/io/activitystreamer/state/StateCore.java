@@ -149,6 +149,11 @@ public final class StateCore {
       emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", id).put("delivered", applied.toJson()));
       return new LoginResult(id, true, backlog, log.droppedFor(start), 0, List.of());
     }
+    if (self.equals(s.host)) {
+      // resumed while still attached to a connection here: that connection lets go first (the kick is
+      // published before the LOGIN reply, so it cannot reach the new connection)
+      outbox.kick(s.id);
+    }
     Vector cursor = cursorOf(s).copy();
     if (resume != null && resume.getJsonObject(Fields.RECEIVED) != null) {
       cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
