@@ -124,7 +124,9 @@ public final class StateCore {
       List<String> superseded = new ArrayList<>();
       if (resume == null) {
         for (SessionRecord other : sessions.values()) {
-          if (other.username.equals(username)) {
+          // a session attached here belongs to a live connection of this server (another device of the
+          // same user): it keeps its session
+          if (other.username.equals(username) && !self.equals(other.host)) {
             superseded.add(other.id);
             Map<String, Long> m = start.asMap();
             for (Map.Entry<String, Long> o : m.entrySet()) {

@@ -151,4 +151,41 @@ class ResumeWireTest {
       }
     }
   }
+
+  @Test
+  void twoClassicConnectionsOfOneUserEachKeepTheirSession() {
+    try (LineClient sender = LineClient.connect(server.port())) {
+      sender.registerAndLogin("dev-sender", "s");
+      try (LineClient phone = LineClient.connect(server.port()); LineClient laptop = LineClient.connect(server.port())) {
+        phone.registerAndLogin("dev-user", "u");
+        laptop.loginOk("dev-user", "u");
+        int detachedBefore = server.meshInfo().getInteger("sessionsDetached");
+        send(sender, "dev-sender", "s", 1);
+        sender.nextActivity();
+        assertEquals(1, phone.nextActivity().getInteger("n"));
+        assertEquals(1, laptop.nextActivity().getInteger("n"));
+        phone.close();
+        // the phone's session stays open, detached, and owed what comes next
+        server.awaitInfo(i -> i.getInteger("sessionsDetached") == detachedBefore + 1, Duration.ofSeconds(10));
+        for (int n = 2; n <= 3; n++) {
+          send(sender, "dev-sender", "s", n);
+          sender.nextActivity();
+          assertEquals(n, laptop.nextActivity().getInteger("n"));
+        }
+        try (LineClient phoneAgain = LineClient.connect(server.port())) {
+          phoneAgain.loginOk("dev-user", "u");
+          int expected = 2;
+          while (expected <= 3) {
+            int n = phoneAgain.nextActivity().getInteger("n");
+            if (n != 1) {
+              assertEquals(expected++, n);
+            }
+          }
+        }
+        // the laptop was not disturbed
+        send(laptop, "dev-user", "u", 4);
+        assertEquals(4, laptop.nextActivity().getInteger("n"));
+      }
+    }
+  }
 }
