@@ -532,12 +532,20 @@ public final class MeshCore {
   private JsonObject snapshot() {
     JsonObject positions = new JsonObject();
     replicator.positions().forEach(positions::put);
-    return new JsonObject().put("state", state.snapshot()).put("positions", positions);
+    JsonArray retained = new JsonArray();
+    replicator.retainedEvents().forEach(e -> retained.add(e.toJson()));
+    return new JsonObject().put("state", state.snapshot()).put("positions", positions).put("retained", retained);
   }
 
   private void install(JsonObject snapshot) {
     state.install(snapshot.getJsonObject("state"));
     replicator.install(PeerMessages.positions(snapshot.getJsonObject("positions")));
+    List<Event> retained = new ArrayList<>();
+    JsonArray list = snapshot.getJsonArray("retained", new JsonArray());
+    for (int i = 0; i < list.size(); i++) {
+      retained.add(Event.fromJson(list.getJsonObject(i)));
+    }
+    replicator.installRetained(retained);
     joined = true;
     LOG.info("[{}] joined the mesh: {} users, {} sessions", self, state.userCount(), state.sessions().size());
   }

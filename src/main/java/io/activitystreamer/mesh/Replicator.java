@@ -49,6 +49,24 @@ final class Replicator {
     positions.putAll(snapshotPositions);
   }
 
+  /**
+   * The retained events of the member that gave the snapshot, so that this server, whose positions now
+   * cover them, can also serve them to a member that lacks them (their holders may all die).
+   */
+  void installRetained(List<Event> events) {
+    retained.clear();
+    for (Event e : events) {
+      retained.computeIfAbsent(e.origin(), k -> new ArrayDeque<>()).addLast(e);
+    }
+  }
+
+  /** Every retained event, per origin oldest first. */
+  List<Event> retainedEvents() {
+    List<Event> out = new ArrayList<>();
+    retained.values().forEach(out::addAll);
+    return out;
+  }
+
   /** A locally originated event, already applied by the state. */
   void recordLocal(Event e) {
     positions.put(e.origin(), e.seq());

@@ -63,11 +63,12 @@ class ReplicationTest {
   static void assertExactlyOnceInOrder(Node n) {
     Set<String> seen = new HashSet<>();
     Map<String, Long> last = new HashMap<>();
-    for (String e : eids(n)) {
-      assertTrue(seen.add(e), n.id + " delivered " + e + " twice: " + eids(n));
+    List<String> all = eids(n);
+    for (String e : all) {
+      assertTrue(seen.add(e), () -> n.id + " delivered " + e + " twice: " + all);
       String origin = e.substring(0, e.lastIndexOf(':'));
       long k = Long.parseLong(e.substring(e.lastIndexOf(':') + 1));
-      assertTrue(k > last.getOrDefault(origin, 0L), n.id + " delivered " + e + " out of order: " + eids(n));
+      assertTrue(k > last.getOrDefault(origin, 0L), () -> n.id + " delivered " + e + " out of order: " + all);
       last.put(origin, k);
     }
   }

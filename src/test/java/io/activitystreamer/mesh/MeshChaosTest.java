@@ -1,0 +1,125 @@
+package io.activitystreamer.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.testing.InMemoryMesh;
+import io.activitystreamer.testing.InMemoryMesh.Node;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Seeded random runs on the in-memory mesh: registrations (some of one name at once), logins, activities,
+ * disconnects, link flaps and cuts, crashes with restarts, joins, reordered delivery. At the end every
+ * running server must hold the same members, users and events, each applied once in origin order, and no
+ * name may have been granted twice.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class MeshChaosTest {
+
+  @Test
+  void randomFaultRunsConverge() {
+    long first = Long.getLong("chaos.firstSeed", 1);
+    for (long seed = first; seed < first + Long.getLong("chaos.seeds", 8); seed++) {
+      run(seed);
+    }
+  }
+
+  private void run(long seed) {
+    Random rnd = new Random(seed);
+    InMemoryMesh net = ReplicationTest.mesh(seed, "a", "b", "c").reorder(true);
+    Map<String, List<AtomicReference<Boolean>>> grants = new HashMap<>();
+    Map<String, LoginResult> sessions = new HashMap<>();
+    Map<AtomicReference<Boolean>, String> trace = new java.util.IdentityHashMap<>();
+    Map<String, Node> sessionServer = new HashMap<>();
+    List<String> log = new ArrayList<>();
+    List<String> names = new ArrayList<>(List.of("a", "b", "c", "d", "e"));
+    int joined = 3;
+    for (int step = 0; step < 300; step++) {
+      List<Node> live = net.alive();
+      Node n = live.get(rnd.nextInt(live.size()));
+      int op = rnd.nextInt(100);
+      if (op < 10 && n.mesh.joined()) {
+        String user = "u" + rnd.nextInt(6);
+        AtomicReference<Boolean> r = n.register(user);
+        grants.computeIfAbsent(user, k -> new ArrayList<>()).add(r);
+        String who = n.id + "@" + net.now() + " step " + step;
+        trace.put(r, who);
+      } else if (op < 20) {
+        String user = "u" + rnd.nextInt(6);
+        if (n.mesh.joined() && n.state.user(user) != null && !sessions.containsKey(user)) {
+          sessions.put(user, n.login(user));
+          sessionServer.put(user, n);
+        }
+      } else if (op < 60) {
+        if (!sessions.isEmpty()) {
+          String user = new ArrayList<>(sessions.keySet()).get(rnd.nextInt(sessions.size()));
+          Node at = sessionServer.get(user);
+          if (at.alive && at.mesh.joined()) {
+            at.send(sessions.get(user), user, ReplicationTest.activity(user, step));
+          }
+        }
+      } else if (op < 65) {
+        if (!sessions.isEmpty()) {
+          String user = new ArrayList<>(sessions.keySet()).get(rnd.nextInt(sessions.size()));
+          Node at = sessionServer.get(user);
+          if (at.alive) {
+            at.detach(sessions.get(user).sessionId());
+          }
+          sessions.remove(user);
+        }
+      } else if (op < 69) {
+        Node other = live.get(rnd.nextInt(live.size()));
+        if (other != n) {
+          net.flap(n, other);
+        }
+      } else if (op < 70 && live.size() >= 3) {
+        boolean lose = rnd.nextBoolean();
+        net.kill(n, lose);
+        log.add("step " + step + " kill " + n.id + " lose=" + lose);
+        net.restart(n, live.get((live.indexOf(n) + 1) % live.size()));
+      } else if (op < 71 && joined < names.size()) {
+        net.join(names.get(joined++), n);
+      } else if (op < 80) {
+        net.tick(rnd.nextInt(100));
+      } else {
+        for (int j = rnd.nextInt(10); j > 0; j--) {
+          net.deliverOne();
+        }
+      }
+    }
+    String where = "seed " + seed;
+    net.runUntil(net::converged, 10_000, where + ": converge");
+    net.run(500);
+    assertTrue(net.converged(), where + "\n" + net.describe());
+    List<Node> live = net.alive();
+    Node ref = live.get(0);
+    for (Node n : live) {
+      assertEquals(new TreeMap<>(ref.mesh.positions()), new TreeMap<>(n.mesh.positions()), where);
+      assertEquals(ref.state.applied(), n.state.applied(), where + " " + n.id);
+      assertEquals(ref.state.userCount(), n.state.userCount(), where + " " + n.id);
+      for (int u = 0; u < 6; u++) {
+        assertEquals(ref.state.user("u" + u), n.state.user("u" + u), where + " u" + u + " at " + n.id);
+      }
+      ReplicationTest.assertExactlyOnceInOrder(n);
+    }
+    for (Map.Entry<String, List<AtomicReference<Boolean>>> g : grants.entrySet()) {
+      long ok = g.getValue().stream().filter(r -> Boolean.TRUE.equals(r.get())).count();
+      if (ok > 1) {
+        StringBuilder sb = new StringBuilder();
+        g.getValue().forEach(r -> sb.append(trace.get(r)).append(" -> ").append(r.get()).append('\n'));
+        assertTrue(ok <= 1, where + ": " + g.getKey() + " granted " + ok + " times\n" + sb + log);
+      }
+    }
+  }
+
+}
