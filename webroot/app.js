@@ -399,7 +399,8 @@
   $('secret-dismiss').addEventListener('click', () => $('secret-box').classList.add('hidden'));
   $('logout-button').addEventListener('click', () => {
     const w = want; want = null;
-    send({ command: 'LOGOUT' });
+    clearTimeout(reconnectTimer);
+    if (!send({ command: 'LOGOUT' })) setConn('idle', 'not connected');
     if (w && !w.anonymous) resetSession(null);
     log('logged out');
     updateAccount();
