@@ -21,6 +21,7 @@ public final class Member {
   long backoffMillis;
   boolean connecting;
   int load;
+  int httpPort;
 
   Member(String id, String name, String hostname, int port) {
     this.id = id;
@@ -39,7 +40,7 @@ public final class Member {
 
   JsonObject toJson() {
     return new JsonObject().put("id", id).put("name", name).put("hostname", hostname).put("port", port)
-        .put("status", status.name());
+        .put("httpPort", httpPort).put("status", status.name());
   }
 
   static Member fromJson(JsonObject j) {

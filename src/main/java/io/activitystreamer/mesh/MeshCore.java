@@ -38,6 +38,7 @@ public final class MeshCore {
   private final String name;
   private final String hostname;
   private int port;
+  private int httpPort;
   private final MeshOptions opts;
   private final StateCore state;
   private final MeshOutbox out;
@@ -81,6 +82,11 @@ public final class MeshCore {
   /** The client port, known once the gateway listens (it may have been configured as 0). */
   public void listeningOn(int port) {
     this.port = port;
+  }
+
+  /** The HTTP port (web client, SockJS) this server announces; 0 = HTTP off. */
+  public void httpPort(int httpPort) {
+    this.httpPort = httpPort;
   }
 
   public void loadSupplier(IntSupplier load) {
@@ -384,7 +390,12 @@ public final class MeshCore {
     for (int i = 0; i < list.size(); i++) {
       JsonObject j = list.getJsonObject(i);
       String id = j.getString(Fields.ID);
-      if (id == null || id.equals(self) || dead.contains(id) || members.containsKey(id)) {
+      Member known = id == null ? null : members.get(id);
+      if (known != null && j.getInteger("httpPort") != null && known.httpPort != j.getInteger("httpPort")) {
+        known.httpPort = j.getInteger("httpPort");
+        changed = true;
+      }
+      if (id == null || id.equals(self) || dead.contains(id) || known != null) {
         continue;
       }
       if ("DEAD".equals(j.getString("status"))) {
@@ -518,7 +529,7 @@ public final class MeshCore {
   private JsonArray memberList() {
     JsonArray list = new JsonArray();
     list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put("status", "ALIVE"));
+        .put(Fields.PORT, port).put("httpPort", httpPort).put("status", "ALIVE"));
     for (Member m : members.values()) {
       if (m.status != Member.Status.DEAD) {
         list.add(m.toJson());
@@ -560,7 +571,7 @@ public final class MeshCore {
   public JsonObject view() {
     JsonArray list = new JsonArray();
     list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put("status", "ALIVE").put("linked", true).put(Fields.LOAD, load.getAsInt())
+        .put(Fields.PORT, port).put("httpPort", httpPort).put("status", "ALIVE").put("linked", true).put(Fields.LOAD, load.getAsInt())
         .put("self", true));
     for (Member m : members.values()) {
       list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load));
