@@ -136,6 +136,13 @@ public final class Bench {
         return null;
       });
       List<BenchLoop.Snapshot> last = drain();
+      long publishedTotal = sum(last).published();
+      // which subscribers are short, if any: the first few, for a loss report
+      for (List<String> l : all(l -> l.clients.stream()
+          .filter(c -> c.role == BenchClient.Role.SUB && c.distinct < publishedTotal)
+          .map(c -> (publishedTotal - c.distinct) + " missing at " + c.describe()).toList())) {
+        r.shortSubscribers.addAll(l);
+      }
       r.window(sum(start), sum(end));
       r.measuredSeconds = o.durationSeconds;
       r.totals(sum(last));

@@ -40,6 +40,8 @@ final class BenchClient implements LineScanner.Sink {
   private boolean redirecting;
   private boolean stopping;
   boolean loggedIn;
+  /** Distinct activities received (any publisher). */
+  long distinct;
 
   // publisher state
   private final byte[] head;
@@ -188,6 +190,9 @@ final class BenchClient implements LineScanner.Sink {
         SEQS.setOpaque(lastSeq, publisher, seq);
       }
     }
+    if (fresh) {
+      distinct++;
+    }
     if (role == Role.SUB) {
       loop.subscriberDelivery(sentNanos, fresh);
     } else {
@@ -239,6 +244,11 @@ final class BenchClient implements LineScanner.Sink {
   /** The generator is closing its connections: a close is expected now. */
   void closing() {
     stopping = true;
+  }
+
+  /** Where this client is connected now and what it last saw of each publisher (for loss reports). */
+  String describe() {
+    return username + "@" + target + " distinct " + distinct + " lastSeq " + Arrays.toString(lastSeq);
   }
 
   long slowLines() {

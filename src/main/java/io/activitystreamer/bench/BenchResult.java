@@ -98,6 +98,7 @@ public record BenchResult(JsonObject json) {
     double machineCpuPct = -1;
     double loadAverage = -1;
     final List<JsonObject> servers = new ArrayList<>();
+    final List<String> shortSubscribers = new ArrayList<>();
 
     Builder(BenchOptions o) {
       this.o = o;
@@ -139,7 +140,10 @@ public record BenchResult(JsonObject json) {
           .put("behind", totals.behind()).put("redirects", totals.redirects())
           .put("disconnects", totals.disconnects()).put("connections", totals.loggedIn())
           .put("slowPathLines", totals.slowLines())
-          .put("serverStats", new JsonArray(new ArrayList<>(servers)));
+          .put("serverStats", new JsonArray(new ArrayList<>(servers)))
+          .put("shortSubscriberCount", shortSubscribers.size())
+          .put("shortSubscribers", new JsonArray(new ArrayList<>(shortSubscribers.subList(0,
+              Math.min(5, shortSubscribers.size())))));
       if (generatorCpuPct >= 0) {
         j.put("generatorCpuPct", Bench.round(generatorCpuPct, 1));
       }
