@@ -11,6 +11,12 @@ ACK=${ACK:-slowest}
 SERVER_OPTS="$SERVER_OPTS -XX:+FlightRecorder"
 GEN_OPTS="$GEN_OPTS -XX:+FlightRecorder"
 
+# the profile settings, sampling Java stacks every 1 ms instead of 10 ms
+JFC="$OUT/profile-1ms.jfc"
+JAVA_BIN=$(readlink -f "$(command -v java)")
+sed 's|<setting name="period" control="method-sampling-java-interval">10 ms</setting>|<setting name="period" control="method-sampling-java-interval">1 ms</setting>|' \
+  "$(dirname "$JAVA_BIN")/../lib/jfr/profile.jfc" >"$JFC"
+
 start_server s1 || exit 1
 pid=${SERVER_PIDS[0]}
 # shellcheck disable=SC2086
@@ -18,8 +24,8 @@ java $GEN_OPTS -jar "$JAR" bench --servers "$(servers_arg)" --pids "$pid" --labe
   --payload 200 --warmup 5 --duration $((DURATION + 2)) --loops 2 --ack "$ACK" >"$OUT/A-profiled.txt" 2>"$OUT/A-profiled.err" &
 gen=$!
 sleep 6
-jcmd "$pid" JFR.start name=a duration="${DURATION}s" settings=profile filename="$OUT/server-A.jfr" >/dev/null
-jcmd "$gen" JFR.start name=a duration="${DURATION}s" settings=profile filename="$OUT/generator-A.jfr" >/dev/null
+jcmd "$pid" JFR.start name=a duration="${DURATION}s" settings="$JFC" filename="$OUT/server-A.jfr" >/dev/null
+jcmd "$gen" JFR.start name=a duration="${DURATION}s" settings="$JFC" filename="$OUT/generator-A.jfr" >/dev/null
 wait $gen
 sleep 1
 stop_servers
