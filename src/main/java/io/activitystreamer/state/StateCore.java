@@ -10,9 +10,11 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -39,6 +41,12 @@ public final class StateCore {
   private final Map<String, UserRecord> users = new HashMap<>();
   private final Map<String, UserRecord> lostRegistrations = new HashMap<>();
   private final Map<String, SessionRecord> sessions = new LinkedHashMap<>();
+  /**
+   * Ids of closed sessions. Events of different origins are applied in different orders on different
+   * servers: a SESSION_CLOSED may arrive before the SESSION_OPENED it closes (the closer saw both), so a
+   * late OPENED of a closed session is ignored, and an event naming a session not opened here yet waits.
+   */
+  private final Set<String> closedSessions = new HashSet<>();
   private final ActivityLog log = new ActivityLog();
   private final Vector applied = new Vector();
   /** Last progress vector each host announced for the sessions attached to it. */
@@ -302,6 +310,11 @@ public final class StateCore {
    * server before the sender moved) that is not applied here yet: per-sender order (G4).
    */
   public boolean ready(Event e) {
+    if (e.type() == Event.Type.SESSION_ATTACHED || e.type() == Event.Type.SESSION_DETACHED
+        || e.type() == Event.Type.SESSION_CLOSED) {
+      String id = e.body().getString("id");
+      return sessions.containsKey(id) || closedSessions.contains(id);
+    }
     if (e.type() != Event.Type.ACTIVITY) {
       return true;
     }
@@ -319,6 +332,9 @@ public final class StateCore {
     switch (e.type()) {
       case USER_REGISTERED -> onUserRegistered(UserRecord.fromJson(b));
       case SESSION_OPENED -> {
+        if (closedSessions.contains(b.getString("id"))) {
+          return;
+        }
         SessionRecord s = new SessionRecord(b.getString("id"), b.getString("username"),
             Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L));
         sessions.put(s.id, s);
@@ -332,6 +348,7 @@ public final class StateCore {
         }
       }
       case SESSION_CLOSED -> {
+        closedSessions.add(b.getString("id"));
         SessionRecord s = sessions.remove(b.getString("id"));
         if (s != null && self.equals(s.host) && !self.equals(e.origin())) {
           outbox.kick(s.id);
@@ -420,6 +437,8 @@ public final class StateCore {
     for (int i = 0; i < u.size(); i++) {
       onUserRegistered(UserRecord.fromJson(u.getJsonObject(i)));
     }
+    closedSessions.clear();
+    snap.getJsonArray("closed", new JsonArray()).forEach(id -> closedSessions.add((String) id));
     JsonArray s = snap.getJsonArray("sessions");
     for (int i = 0; i < s.size(); i++) {
       SessionRecord r = SessionRecord.fromJson(s.getJsonObject(i));
@@ -457,6 +476,6 @@ public final class StateCore {
     JsonObject progress = new JsonObject();
     hostProgress.forEach((h, v) -> progress.put(h, v.toJson()));
     return new JsonObject().put("users", u).put("sessions", s).put("applied", applied.toJson())
-        .put("log", log.toJson()).put("hostProgress", progress);
+        .put("log", log.toJson()).put("hostProgress", progress).put("closed", new JsonArray(new ArrayList<>(closedSessions)));
   }
 }

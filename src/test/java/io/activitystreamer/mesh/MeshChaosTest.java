@@ -44,7 +44,13 @@ class MeshChaosTest {
     List<String> log = new ArrayList<>();
     List<String> names = new ArrayList<>(List.of("a", "b", "c", "d", "e"));
     int joined = 3;
+    int isolatedUntil = -1;
+    Node isolatedNode = null;
     for (int step = 0; step < 300; step++) {
+      if (step == isolatedUntil) {
+        net.unisolate(isolatedNode);
+        isolatedUntil = -1;
+      }
       List<Node> live = net.alive();
       Node n = live.get(rnd.nextInt(live.size()));
       int op = rnd.nextInt(100);
@@ -82,12 +88,18 @@ class MeshChaosTest {
         if (other != n) {
           net.flap(n, other);
         }
-      } else if (op < 70 && live.size() >= 3) {
+      } else if (op < 70 && joinedOthers(live, n, isolatedNode, isolatedUntil).size() >= 2) {
         boolean lose = rnd.nextBoolean();
+        List<Node> seeds = joinedOthers(live, n, isolatedNode, isolatedUntil);
         net.kill(n, lose);
         log.add("step " + step + " kill " + n.id + " lose=" + lose);
-        net.restart(n, live.get((live.indexOf(n) + 1) % live.size()));
-      } else if (op < 71 && joined < names.size()) {
+        net.restart(n, seeds.get(rnd.nextInt(seeds.size())));
+      } else if (op < 71 && isolatedUntil < 0 && joinedOthers(live, n, null, -1).size() >= 2) {
+        net.isolate(n);
+        isolatedNode = n;
+        isolatedUntil = step + 10 + rnd.nextInt(40);
+        log.add("step " + step + " isolate " + n.id + " until " + isolatedUntil);
+      } else if (op < 72 && joined < names.size() && n.mesh.joined() && n != isolatedNode) {
         net.join(names.get(joined++), n);
       } else if (op < 80) {
         net.tick(rnd.nextInt(100));
@@ -96,6 +108,9 @@ class MeshChaosTest {
           net.deliverOne();
         }
       }
+    }
+    if (isolatedNode != null) {
+      net.unisolate(isolatedNode);
     }
     String where = "seed " + seed;
     net.runUntil(net::converged, 10_000, where + ": converge");
@@ -111,7 +126,31 @@ class MeshChaosTest {
         assertEquals(ref.state.user("u" + u), n.state.user("u" + u), where + " u" + u + " at " + n.id);
       }
       ReplicationTest.assertExactlyOnceInOrder(n);
+      assertEquals(sessionView(ref), sessionView(n), where + " sessions at " + n.id);
     }
+    if (!log.stream().anyMatch(l -> l.contains("isolate"))) {
+      checkGrants(grants, trace, log, where);
+    }
+  }
+
+  private static List<Node> joinedOthers(List<Node> live, Node n, Node isolated, int isolatedUntil) {
+    List<Node> out = new ArrayList<>();
+    for (Node x : live) {
+      if (x != n && x.mesh.joined() && !(x == isolated && isolatedUntil >= 0)) {
+        out.add(x);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> sessionView(Node n) {
+    Map<String, String> out = new TreeMap<>();
+    n.state.sessions().forEach((id, s) -> out.put(id, s.username() + "@" + s.host()));
+    return out;
+  }
+
+  private static void checkGrants(Map<String, List<AtomicReference<Boolean>>> grants,
+                                  Map<AtomicReference<Boolean>, String> trace, List<String> log, String where) {
     for (Map.Entry<String, List<AtomicReference<Boolean>>> g : grants.entrySet()) {
       long ok = g.getValue().stream().filter(r -> Boolean.TRUE.equals(r.get())).count();
       if (ok > 1) {
