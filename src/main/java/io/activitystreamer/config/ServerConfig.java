@@ -36,7 +36,7 @@ public final class ServerConfig {
     DEFAULTS.put("secretHashIterations", 20000);
     DEFAULTS.put("backlogMaxCount", 10000);
     DEFAULTS.put("backlogMaxAgeMillis", 3_600_000);
-    DEFAULTS.put("redeliverWindowMillis", 1000);
+    DEFAULTS.put("redeliverWindowMillis", 2000);
     DEFAULTS.put("checkpointIntervalMillis", 250);
     DEFAULTS.put("sockjsAllowedOrigins", "*");
     DEFAULTS.put("maxHttpBodyBytes", 65536);

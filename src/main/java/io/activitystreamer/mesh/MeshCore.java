@@ -48,6 +48,8 @@ public final class MeshCore {
   private final Map<String, String> linkMember = new HashMap<>();
   private final Map<String, Boolean> linkInitiatedBySelf = new HashMap<>();
   private final Map<String, Map<String, Long>> acks = new HashMap<>();
+  /** When each member's digest (its acks) was last received. */
+  private final Map<String, Long> ackTimes = new HashMap<>();
   private final Set<String> dead = new HashSet<>();
   private IntSupplier load = () -> 0;
   private long lastAnnounce;
@@ -125,6 +127,31 @@ public final class MeshCore {
   private boolean isLinked(String memberId) {
     Member m = members.get(memberId);
     return m != null && m.linkId != null;
+  }
+
+  /** True while this server has a link to that member (its events arrive directly, in order). */
+  public boolean linkedTo(String memberId) {
+    return isLinked(memberId);
+  }
+
+  /**
+   * True when this server holds every event of {@code origin} that the members it can reach hold, as
+   * their digests received since {@code since} show. Used before a LOGIN takes over a session whose
+   * server is unreachable: the session's last activities and detach must be here first (G4, exactly
+   * once for resume clients).
+   */
+  public boolean caughtUpWith(String origin, long since) {
+    long mine = replicator.position(origin);
+    for (Member m : members.values()) {
+      if (m.linkId == null || m.status == Member.Status.DEAD || m.id.equals(origin)) {
+        continue;
+      }
+      Long heard = ackTimes.get(m.id);
+      if (heard == null || heard < since || acks.getOrDefault(m.id, Map.of()).getOrDefault(origin, 0L) > mine) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ---- local events and requests ----
@@ -296,7 +323,10 @@ public final class MeshCore {
     switch (c) {
       case SERVER_ANNOUNCE -> onAnnounce(m, msg, now);
       case MESH_EVENT -> replicator.receive(Event.fromJson(msg.getJsonObject("event")));
-      case MESH_DIGEST -> onDigest(from, m, msg);
+      case MESH_DIGEST -> {
+        ackTimes.put(from, now);
+        onDigest(from, m, msg);
+      }
       case MEMBER_DEAD -> onMemberDead(msg.getString(Fields.ID), now, linkId);
       case LOCK_REQUEST -> registrar.onRequest(from, PeerMessages.req(msg));
       case LOCK_ALLOWED -> registrar.onAllowed(from, PeerMessages.req(msg));

@@ -156,7 +156,8 @@ public final class StateCore {
       for (ActivityLog.Entry e : log.after(start)) {
         backlog.add(e.classicLine());
       }
-      emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", id).put("delivered", applied.toJson()));
+      emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", id).put("delivered", applied.toJson())
+          .put("v", sessions.get(id).version + 1));
       return new LoginResult(id, true, backlog, log.droppedFor(start), 0, List.of());
     }
     if (self.equals(s.host)) {
@@ -174,8 +175,39 @@ public final class StateCore {
       backlog.add(resumeLines ? e.resumeLine() : e.classicLine());
     }
     long dropped = log.droppedFor(cursor);
-    emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", applied.toJson()));
+    emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", applied.toJson())
+        .put("v", s.version + 1));
     return new LoginResult(s.id, true, backlog, dropped, s.lastSeq, List.of());
+  }
+
+  /**
+   * The servers this server must hear from before it answers this LOGIN: those holding the session it
+   * would take over. A resumed session attached elsewhere, or (classic) every session of the user
+   * attached elsewhere when none is detached: usually a connection that broke a moment ago whose
+   * server has not replicated the detach yet. Its last activities and its detach come from that
+   * server in origin order, so once they are applied here the new session continues exactly where the
+   * old one stopped (the sender's order, G4; no resent duplicate, G3). See StateVerticle for the wait.
+   */
+  public Set<String> loginWaitsFor(String username, JsonObject resume) {
+    Set<String> hosts = new HashSet<>();
+    if (resume != null && resume.getString(Fields.SESSION) != null) {
+      SessionRecord s = sessions.get(resume.getString(Fields.SESSION));
+      if (s != null && s.username.equals(username) && s.host != null && !s.host.equals(self)) {
+        hosts.add(s.host);
+      }
+      return hosts;
+    }
+    for (SessionRecord s : sessions.values()) {
+      if (s.username.equals(username)) {
+        if (s.host == null) {
+          return Set.of();
+        }
+        if (!s.host.equals(self)) {
+          hosts.add(s.host);
+        }
+      }
+    }
+    return hosts;
   }
 
   private SessionRecord pickSession(String username, JsonObject resume) {
@@ -223,7 +255,8 @@ public final class StateCore {
       return;
     }
     Vector safe = (exact ? applied.copy() : appliedAt(since - options.redeliverWindowMillis())).mergeMax(s.delivered);
-    emit(Event.Type.SESSION_DETACHED, new JsonObject().put("id", sessionId).put("delivered", safe.toJson()));
+    emit(Event.Type.SESSION_DETACHED, new JsonObject().put("id", sessionId).put("delivered", safe.toJson())
+        .put("v", s.version + 1));
   }
 
   public void logout(String sessionId) {
@@ -342,7 +375,11 @@ public final class StateCore {
       case SESSION_ATTACHED -> onAttached(e.origin(), b);
       case SESSION_DETACHED -> {
         SessionRecord s = sessions.get(b.getString("id"));
-        if (s != null && e.origin().equals(s.host)) {
+        if (s != null && s.supersededBy(b.getLong("v", 0L), 0, e.origin())) {
+          if (self.equals(s.host) && !self.equals(e.origin())) {
+            outbox.kick(s.id); // a concurrent detach elsewhere won: this connection no longer holds it
+          }
+          s.setVersion(b.getLong("v", 0L), 0, e.origin());
           s.host = null;
           s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
         }
@@ -396,9 +433,10 @@ public final class StateCore {
 
   private void onAttached(String origin, JsonObject b) {
     SessionRecord s = sessions.get(b.getString("id"));
-    if (s == null) {
-      return;
+    if (s == null || !s.supersededBy(b.getLong("v", 0L), 1, origin)) {
+      return; // an older takeover than the one applied here already
     }
+    s.setVersion(b.getLong("v", 0L), 1, origin);
     if (self.equals(s.host) && !self.equals(origin)) {
       outbox.kick(s.id);
     }

@@ -166,6 +166,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       onJoined();
     }
     mesh.tick(now);
+    retryPendingLogins(now);
     if (now - lastStateTick >= config.checkpointIntervalMillis()) {
       lastStateTick = now;
       state.tick(now);
@@ -197,7 +198,55 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
   }
 
+  /**
+   * A named LOGIN that would take over a session attached to another server waits until this server
+   * has that server's events up to the session's detach (the other server is linked: the detach is on
+   * its way), or has every event of it that reachable members have (it is unreachable: their digests
+   * show it), at most {@link #LOGIN_SYNC_MAX_MILLIS}. Then the session continues exactly where it
+   * stopped. Waiting logins are retried on every tick.
+   */
   private void handleLogin(Message<JsonObject> m) {
+    JsonObject b = m.body();
+    if (!b.getBoolean("anonymous") && !loginReady(b, now(), now())) {
+      pendingLogins.add(new PendingLogin(m, now()));
+      return;
+    }
+    completeLogin(m);
+  }
+
+  private boolean loginReady(JsonObject b, long since, long now) {
+    if (now - since >= LOGIN_SYNC_MAX_MILLIS) {
+      return true;
+    }
+    for (String host : state.loginWaitsFor(b.getString("username"), b.getJsonObject("resume"))) {
+      if (mesh.linkedTo(host) || !mesh.caughtUpWith(host, since)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void retryPendingLogins(long now) {
+    if (pendingLogins.isEmpty()) {
+      return;
+    }
+    List<PendingLogin> waiting = new ArrayList<>(pendingLogins);
+    pendingLogins.clear();
+    for (PendingLogin p : waiting) {
+      if (loginReady(p.message().body(), p.since(), now)) {
+        completeLogin(p.message());
+      } else {
+        pendingLogins.add(p);
+      }
+    }
+  }
+
+  private record PendingLogin(Message<JsonObject> message, long since) {}
+
+  private final List<PendingLogin> pendingLogins = new ArrayList<>();
+  private static final long LOGIN_SYNC_MAX_MILLIS = 2000;
+
+  private void completeLogin(Message<JsonObject> m) {
     JsonObject b = m.body();
     load++;
     LoginResult result;
