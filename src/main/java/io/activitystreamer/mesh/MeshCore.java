@@ -325,7 +325,7 @@ public final class MeshCore {
       case MESH_EVENT -> replicator.receive(Event.fromJson(msg.getJsonObject("event")));
       case MESH_DIGEST -> {
         ackTimes.put(from, now);
-        onDigest(from, m, msg);
+        onDigest(from, m, msg, now);
       }
       case MEMBER_DEAD -> onMemberDead(msg.getString(Fields.ID), now, linkId);
       case LOCK_REQUEST -> registrar.onRequest(from, PeerMessages.req(msg));
@@ -367,7 +367,7 @@ public final class MeshCore {
     }
   }
 
-  private void onDigest(String from, Member m, JsonObject msg) {
+  private void onDigest(String from, Member m, JsonObject msg, long now) {
     Map<String, Long> theirs = PeerMessages.positions(msg.getJsonObject("positions"));
     acks.put(from, theirs);
     boolean hello = msg.getBoolean("hello", false);
@@ -383,7 +383,16 @@ public final class MeshCore {
       }
       boolean originCanServe = !origin.equals(self) && isLinked(origin) && !dead.contains(origin);
       if (hello || !originCanServe && !origin.equals(self)) {
-        for (Event e : replicator.since(origin, their)) {
+        List<Event> missing = replicator.since(origin, their);
+        if (missing.isEmpty() || missing.get(0).seq() != their + 1) {
+          // it lacks events every member known here acknowledged, so none kept them (it joined through a
+          // member that died before announcing it): only a fresh snapshot can catch it up
+          LOG.warn("[{}] {} lacks events of {} after {} that are no longer kept: declaring it dead so it rejoins",
+              self, from, origin, their);
+          declareDead(from, now, null);
+          return;
+        }
+        for (Event e : missing) {
           out.send(linkId, PeerMessages.event(e));
         }
       }

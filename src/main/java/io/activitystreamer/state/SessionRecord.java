@@ -19,6 +19,14 @@ public final class SessionRecord {
   /** Activity number of the last activity this session sent, per origin of that activity. */
   String lastOrigin;
   long lastAseq;
+  /**
+   * Which ATTACHED/DETACHED event last set {@code host}: servers apply those events of different origins
+   * in different orders, so the newest by (v, ATTACHED over DETACHED, origin) wins everywhere, whatever
+   * the order (two servers taking over one detached session at once end with the same host).
+   */
+  long version;
+  int versionRank;
+  String versionOrigin = "";
 
   SessionRecord(String id, String username, Vector start, String host, long openedAt) {
     this.id = id;
@@ -36,10 +44,28 @@ public final class SessionRecord {
   public Vector delivered() { return delivered; }
   public long lastSeq() { return lastSeq; }
 
+  /** True if an event with this version, rank (1 ATTACHED, 0 DETACHED) and origin supersedes the current host. */
+  boolean supersededBy(long v, int rank, String origin) {
+    if (v != version) {
+      return v > version;
+    }
+    if (rank != versionRank) {
+      return rank > versionRank;
+    }
+    return origin.compareTo(versionOrigin) > 0;
+  }
+
+  void setVersion(long v, int rank, String origin) {
+    version = v;
+    versionRank = rank;
+    versionOrigin = origin;
+  }
+
   JsonObject toJson() {
     return new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
         .put("delivered", delivered.toJson()).put("host", host).put("lastSeq", lastSeq).put("openedAt", openedAt)
-        .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq);
+        .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq).put("version", version)
+        .put("versionRank", versionRank).put("versionOrigin", versionOrigin);
   }
 
   static SessionRecord fromJson(JsonObject j) {
@@ -49,6 +75,7 @@ public final class SessionRecord {
     s.lastSeq = j.getLong("lastSeq", 0L);
     s.lastOrigin = j.getString("lastOrigin");
     s.lastAseq = j.getLong("lastAseq", 0L);
+    s.setVersion(j.getLong("version", 0L), j.getInteger("versionRank", 0), j.getString("versionOrigin", ""));
     return s;
   }
 }
