@@ -51,6 +51,7 @@ public final class ClientHandler {
   private boolean logoutPending;
   private boolean transportGone;
   private boolean leaving;
+  private boolean redirecting;
   private boolean pausedForCredit;
 
   ClientHandler(GatewayContext gw, ClientTransport transport, String id) {
@@ -94,6 +95,9 @@ public final class ClientHandler {
 
   /** A line longer than maxMessageBytes arrived. */
   public void onOverflow() {
+    if (closed) {
+      return;
+    }
     fail(ProtocolError.invalid("line longer than " + gw.settings().maxMessageBytes() + " bytes"));
   }
 
@@ -206,16 +210,19 @@ public final class ClientHandler {
    * the client get REDIRECT, so the next server already knows the session is free when LOGIN arrives.
    */
   void redirect(JsonObject target) {
-    if (closed || sessionId == null || leaving) {
+    if (closed || sessionId == null || leaving || redirecting) {
       return;
     }
-    leaving = true;
+    // Deliveries go on until the state has detached the session: it answers only after publishing every
+    // activity it applied before the detach, and those are exactly what the session is owed here.
+    redirecting = true;
     String session = sessionId;
-    sessionId = null;
-    gw.onRedirected(this);
     gw.vertx().eventBus().request(Addresses.STATE_DETACH, new JsonObject().put("session", session)
         .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", true))
         .onComplete(ar -> {
+          leaving = true;
+          sessionId = null;
+          gw.onRedirected(this);
           if (!closed) {
             transport.write(MessageCodec.encode(Command.REDIRECT, target));
             closeConnection("redirected to " + target.encode());
@@ -375,7 +382,7 @@ public final class ClientHandler {
     closed = true;
     transportGone = true;
     gw.onClosed(this);
-    if (sessionId != null) {
+    if (sessionId != null && !redirecting) {
       gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
           .put("anonymous", anonymous).put("since", System.currentTimeMillis()));
       sessionId = null;

@@ -72,6 +72,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> {
       handleDetach(m.body());
       if (m.replyAddress() != null) {
+        flushDeliveries(); // what was applied before the detach reaches the gateway before the reply
         m.reply(new JsonObject());
       }
     });
