@@ -18,6 +18,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -78,7 +81,10 @@ public final class AppVerticle extends VerticleBase {
         : config.localHostname() + ":0~" + Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
     incarnation = base + "#" + Long.toString(System.currentTimeMillis(), 36)
         + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
-    AtomicInteger actual = new AtomicInteger();
+    // Several gateway instances share one port only when they all listen on the same explicit port:
+    // with port 0 each instance would get a port of its own (or, binding the first one's port later,
+    // fail with "address already in use"). So port 0 is resolved to a free port first.
+    AtomicInteger actual = new AtomicInteger(config.localPort() == 0 ? freePort(config.bindHost()) : 0);
     return deploy(new StateVerticle(config, incarnation, base, carryOverUsers))
         .compose(v -> deploy(new BalancerVerticle(config.announceIntervalMillis(), config.gatewayInstances())))
         .compose(v -> deploy(new MeshVerticle(config, incarnation, base)))
@@ -95,6 +101,15 @@ public final class AppVerticle extends VerticleBase {
         })
         .onSuccess(v -> LOG.info("[{}] serving clients and servers on port {}", incarnation, port))
         .mapEmpty();
+  }
+
+  private static int freePort(String host) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.bind(new InetSocketAddress(host, 0));
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private Future<Void> deploy(VerticleBase v) {

@@ -1,6 +1,8 @@
 package io.activitystreamer.gateway;
 
 import io.netty.channel.Channel;
+import io.netty.channel.socket.DuplexChannel;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -8,6 +10,8 @@ import io.vertx.core.net.NetSocket;
 /** A client over raw TCP, one JSON line per message. */
 final class TcpTransport implements ClientTransport {
   private final NetSocket socket;
+  /** Completes once the last line written so far has gone to the kernel. */
+  private Future<Void> lastWrite = Future.succeededFuture();
 
   TcpTransport(NetSocket socket) {
     this.socket = socket;
@@ -15,12 +19,30 @@ final class TcpTransport implements ClientTransport {
 
   @Override
   public void write(Buffer line) {
-    socket.write(line);
+    lastWrite = socket.write(line);
   }
 
+  /**
+   * Half-closes once the last lines are written: the client reads them and then the end of the stream,
+   * while whatever it is still sending is read and dropped; the connection ends when the client closes
+   * (or {@link #abort} after a grace period). Closing at once with unread input makes the kernel reset
+   * the connection, and the client may never see its last lines (INVALID_MESSAGE after a 10 MB line).
+   */
   @Override
   public void close() {
-    socket.end();
+    socket.resume();
+    if (!(socket instanceof NetSocketInternal internal)
+        || !(internal.channelHandlerContext().channel() instanceof DuplexChannel duplex)) {
+      socket.end();
+      return;
+    }
+    lastWrite.onComplete(ar -> {
+      if (ar.succeeded()) {
+        duplex.shutdownOutput();
+      } else {
+        socket.close();
+      }
+    });
   }
 
   @Override

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -35,7 +35,7 @@ public final class LineClient implements AutoCloseable {
 
   private final Socket socket;
   private final OutputStream out;
-  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final LinkedBlockingDeque<String> lines = new LinkedBlockingDeque<>();
   private final List<String> seen = new ArrayList<>();
   private volatile boolean eof;
 
@@ -160,7 +160,7 @@ public final class LineClient implements AutoCloseable {
         throw new AssertionError("no line within " + wait + "; received so far: " + seen);
       }
       if (l == EOF) {
-        lines.add(EOF);
+        lines.addFirst(EOF);
         return null;
       }
       synchronized (seen) {
@@ -253,7 +253,7 @@ public final class LineClient implements AutoCloseable {
     try {
       String l = lines.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
       if (l != null) {
-        lines.add(l);
+        lines.addFirst(l); // put back in front: the line stays the next one
         return false;
       }
       return true;
