@@ -251,12 +251,10 @@ class StateCoreTest {
   }
 
   /**
-   * KNOWN BUG (G4), left failing on purpose: a classic client whose connection to a broke logs in on b
-   * before b has applied its last activity from a. b opens a new session that supersedes the old one,
-   * but the new session's first activity carries no dependency on the old session's last one (b does not
-   * know it yet), so c may apply 2 before 1. See the report of the "cores" session for a proposed fix.
+   * A classic client whose connection to a broke logs in on b before b has its last activity from a: the
+   * LOGIN waits (as StateVerticle does) until a's detach, behind that activity, is applied at b; then
+   * the new activity depends on the old one, and every server applies them in the sender's order (G4).
    */
-  @org.junit.jupiter.api.Disabled("known G4 bug: classic sender moving before its last activity replicated")
   @Test
   void classicSenderMovingServersKeepsItsOrderEverywhere() {
     mesh("a", "b", "c");
@@ -266,19 +264,24 @@ class StateCoreTest {
     register(a, "ann");
     LoginResult ann = a.login("ann");
     net.run(300);
-    net.drop(m -> m.from().equals("a") && !m.to().equals("a")
-        && m.command() == io.activitystreamer.protocol.Command.MESH_EVENT);
+    // a's links are slow: what it sends arrives late
+    net.hold(a, b);
+    net.hold(a, c);
     a.send(ann, "ann", act("ann", 1));
-    // ann's connection to a broke; the client logs in on b before b hears of 1 or of the detach
-    LoginResult moved = b.login("ann");
-    b.send(moved, "ann", act("ann", 2));
+    AtomicReference<LoginResult> moved = b.loginWhenReady("ann", null);
     net.deliverAll();
-    net.dropNothing();
+    assertEquals(null, moved.get(), "b waits for a's events up to the detach");
     a.detach(ann.sessionId());
-    net.flap(a, b);
-    net.flap(a, c);
+    net.release(a, b);
+    net.deliverAll();
+    net.runUntil(() -> moved.get() != null, 500, "login completes");
+    b.send(moved.get(), "ann", act("ann", 2));
+    net.deliverAll();
+    assertEquals(List.of(), delivered(c), "2 waits at c for 1");
+    net.release(a, c);
     net.runUntil(net::converged, 2000, "caught up");
     assertEquals(List.of(1, 2), delivered(c), "per-sender order at c");
+    assertEquals(List.of(1), ns(moved.get().backlog()), "1 is redelivered (classic window), then 2 follows");
   }
 
   @Test

@@ -59,6 +59,7 @@ public final class InMemoryMesh {
   private final ArrayDeque<Runnable> local = new ArrayDeque<>();
   private final Set<String> blocked = new HashSet<>();
   private final Set<String> isolated = new HashSet<>();
+  private final Set<String> held = new HashSet<>();
   private Predicate<Msg> dropRule = m -> false;
   private long linkCounter;
   private int portCounter = 7000;
@@ -165,6 +166,15 @@ public final class InMemoryMesh {
     this.dropRule = m -> false;
   }
 
+  /** A slow link: nothing {@code from} sends to {@code to} is delivered (in order, later) until released. */
+  public void hold(Node from, Node to) {
+    held.add(from.name + ">" + to.name);
+  }
+
+  public void release(Node from, Node to) {
+    held.remove(from.name + ">" + to.name);
+  }
+
   private static String pair(String a, String b) {
     return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
   }
@@ -224,7 +234,7 @@ public final class InMemoryMesh {
       End e = it.next();
       if (e.closed && e.inbox.isEmpty() && (e.peer.closed && e.peer.inbox.isEmpty())) {
         it.remove();
-      } else if (!e.inbox.isEmpty() && e.owner.alive) {
+      } else if (!e.inbox.isEmpty() && e.owner.alive && !held.contains(e.peer.owner.name + ">" + e.owner.name)) {
         ready.add(e);
       }
     }
@@ -468,6 +478,7 @@ public final class InMemoryMesh {
     }
 
     void tick() {
+      retryPendingLogins();
       if (!mesh.joined()) {
         if (joinHost != null && !joinDialling) {
           joinDialling = true;
@@ -505,6 +516,46 @@ public final class InMemoryMesh {
 
     public LoginResult login(String username, JsonObject resume) {
       return state.login(username, resume, now());
+    }
+
+    /**
+     * A LOGIN as StateVerticle does it: one that would take over a session of another server waits until
+     * that server's events up to the detach are here (or reachable members' digests show nothing more of
+     * it), at most 2 s; retried on every tick. The holder gets the result when the login completes.
+     */
+    public AtomicReference<LoginResult> loginWhenReady(String username, JsonObject resume) {
+      AtomicReference<LoginResult> result = new AtomicReference<>();
+      long since = now();
+      Runnable attempt = () -> result.set(state.login(username, resume, now()));
+      if (loginReady(username, resume, since)) {
+        attempt.run();
+      } else {
+        pendingLogins.add(new Object[] {username, resume, since, attempt});
+      }
+      return result;
+    }
+
+    private final List<Object[]> pendingLogins = new ArrayList<>();
+
+    private boolean loginReady(String username, JsonObject resume, long since) {
+      if (now() - since >= 2000) {
+        return true;
+      }
+      for (String h : state.loginWaitsFor(username, resume)) {
+        if (mesh.linkedTo(h) || !mesh.caughtUpWith(h, since)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private void retryPendingLogins() {
+      for (Object[] p : new ArrayList<>(pendingLogins)) {
+        if (loginReady((String) p[0], (JsonObject) p[1], (long) p[2])) {
+          pendingLogins.remove(p);
+          ((Runnable) p[3]).run();
+        }
+      }
     }
 
     public boolean send(LoginResult session, String username, JsonObject activity) {
