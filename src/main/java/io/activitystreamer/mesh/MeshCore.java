@@ -129,6 +129,16 @@ public final class MeshCore {
     return m != null && m.linkId != null;
   }
 
+  private List<String> linkedIds() {
+    List<String> ids = new ArrayList<>();
+    for (Member m : members.values()) {
+      if (m.linkId != null) {
+        ids.add(m.id);
+      }
+    }
+    return ids;
+  }
+
   /** True while this server has a link to that member (its events arrive directly, in order). */
   public boolean linkedTo(String memberId) {
     return isLinked(memberId);
@@ -248,7 +258,7 @@ public final class MeshCore {
       }
     }
     mergeMembers(hello.getJsonArray(Fields.MEMBERS), now);
-    out.send(linkId, PeerMessages.digest(replicator.positions(), true));
+    out.send(linkId, PeerMessages.digest(replicator.positions(), true, linkedIds()));
     registrar.onMemberLinked(id);
     LOG.info("[{}] link to {} up ({}){}", self, id, initiatedBySelf ? "outbound" : "inbound",
         wasSuspect ? "" : " (replaced)");
@@ -371,6 +381,7 @@ public final class MeshCore {
     Map<String, Long> theirs = PeerMessages.positions(msg.getJsonObject("positions"));
     acks.put(from, theirs);
     boolean hello = msg.getBoolean("hello", false);
+    java.util.Set<String> theirLinks = PeerMessages.linked(msg);
     String linkId = m == null ? null : m.linkId;
     if (linkId == null) {
       return;
@@ -381,7 +392,10 @@ public final class MeshCore {
       if (their >= p.getValue()) {
         continue;
       }
-      boolean originCanServe = !origin.equals(self) && isLinked(origin) && !dead.contains(origin);
+      // The origin sends its own events; others fill in when it is dead or unreachable from here, or when
+      // the lagging member is not linked to it (a partial partition: this server relays for it).
+      boolean originCanServe = !origin.equals(self) && isLinked(origin) && !dead.contains(origin)
+          && (theirLinks == null || theirLinks.contains(origin));
       if (hello || !originCanServe && !origin.equals(self)) {
         List<Event> missing = replicator.since(origin, their);
         if (missing.isEmpty() || missing.get(0).seq() != their + 1) {
@@ -517,7 +531,7 @@ public final class MeshCore {
     }
     if (now - lastDigest >= opts.digestIntervalMillis()) {
       lastDigest = now;
-      Buffer digest = PeerMessages.digest(replicator.positions(), false);
+      Buffer digest = PeerMessages.digest(replicator.positions(), false, linkedIds());
       for (String linkId : linkMember.keySet()) {
         out.send(linkId, digest);
       }

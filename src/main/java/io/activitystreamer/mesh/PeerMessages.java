@@ -37,10 +37,22 @@ final class PeerMessages {
     return MessageCodec.encode(Command.MESH_EVENT, new JsonObject().put("event", e.toJson()));
   }
 
-  static Buffer digest(Map<String, Long> positions, boolean hello) {
+  static Buffer digest(Map<String, Long> positions, boolean hello, java.util.Collection<String> linked) {
     JsonObject p = new JsonObject();
     positions.forEach(p::put);
-    return MessageCodec.encode(Command.MESH_DIGEST, new JsonObject().put("positions", p).put("hello", hello));
+    return MessageCodec.encode(Command.MESH_DIGEST, new JsonObject().put("positions", p).put("hello", hello)
+        .put("linked", new JsonArray(new java.util.ArrayList<>(linked))));
+  }
+
+  /** The members the digest's sender is linked to, or null if it did not say. */
+  static java.util.Set<String> linked(JsonObject digest) {
+    JsonArray a = digest.getJsonArray("linked");
+    if (a == null) {
+      return null;
+    }
+    java.util.Set<String> out = new java.util.HashSet<>();
+    a.forEach(x -> out.add(String.valueOf(x)));
+    return out;
   }
 
   static Buffer memberDead(String id) {
