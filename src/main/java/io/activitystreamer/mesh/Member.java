@@ -21,6 +21,8 @@ public final class Member {
   long backoffMillis;
   boolean connecting;
   int load;
+  /** Ids this member listed as ALIVE (linked to it) in its last announcement or hello. */
+  java.util.Set<String> linkedTo = java.util.Set.of();
   int httpPort;
 
   Member(String id, String name, String hostname, int port) {

@@ -153,11 +153,17 @@ public final class MeshCore {
   public boolean caughtUpWith(String origin, long since) {
     long mine = replicator.position(origin);
     for (Member m : members.values()) {
-      if (m.linkId == null || m.status == Member.Status.DEAD || m.id.equals(origin)) {
+      if (m.status == Member.Status.DEAD || m.id.equals(origin)) {
         continue;
       }
+      if (m.linkId == null) {
+        return false; // a live member we cannot hear from may hold more of it
+      }
+      if (m.linkedTo.contains(origin)) {
+        return false; // it is linked to the origin, which is alive: its events (the detach) are coming
+      }
       Long heard = ackTimes.get(m.id);
-      if (heard == null || heard < since || acks.getOrDefault(m.id, Map.of()).getOrDefault(origin, 0L) > mine) {
+      if (heard == null || heard <= since || acks.getOrDefault(m.id, Map.of()).getOrDefault(origin, 0L) > mine) {
         return false;
       }
     }
@@ -257,6 +263,7 @@ public final class MeshCore {
         acks.put(id, new HashMap<>(replicator.positions()));
       }
     }
+    m.linkedTo = aliveIn(hello.getJsonArray(Fields.MEMBERS));
     mergeMembers(hello.getJsonArray(Fields.MEMBERS), now);
     out.send(linkId, PeerMessages.digest(replicator.positions(), true, linkedIds()));
     registrar.onMemberLinked(id);
@@ -290,6 +297,7 @@ public final class MeshCore {
           opts.suspicionMillis());
     }
     registrar.onMemberLost(id, false);
+    announceNow(now); // the others learn at once that this link is down (see caughtUpWith)
     out.membersChanged();
   }
 
@@ -364,6 +372,19 @@ public final class MeshCore {
     return mine > theirLive || mine == theirLive && self.compareTo(theirId) < 0;
   }
 
+  private static Set<String> aliveIn(JsonArray list) {
+    Set<String> ids = new HashSet<>();
+    if (list != null) {
+      for (int i = 0; i < list.size(); i++) {
+        JsonObject j = list.getJsonObject(i);
+        if ("ALIVE".equals(j.getString("status"))) {
+          ids.add(j.getString(Fields.ID));
+        }
+      }
+    }
+    return ids;
+  }
+
   private void onAnnounce(Member m, JsonObject msg, long now) {
     if (m == null) {
       return;
@@ -371,6 +392,7 @@ public final class MeshCore {
     int newLoad = msg.getInteger(Fields.LOAD, 0);
     boolean changed = newLoad != m.load;
     m.load = newLoad;
+    m.linkedTo = aliveIn(msg.getJsonArray(Fields.MEMBERS));
     changed |= mergeMembers(msg.getJsonArray(Fields.MEMBERS), now);
     if (changed) {
       out.membersChanged();
