@@ -135,7 +135,7 @@ public final class Bench {
         l.stopPublishing();
         return null;
       });
-      List<BenchLoop.Snapshot> last = drain();
+      List<BenchLoop.Snapshot> last = drain(r);
       long publishedTotal = sum(last).published();
       // which subscribers are short, if any: the first few, for a loss report
       for (List<String> l : all(l -> l.clients.stream()
@@ -263,13 +263,17 @@ public final class Bench {
     }
 
     /** Waits until subscribers received everything published, or the drain time is up. */
-    private List<BenchLoop.Snapshot> drain() throws Exception {
-      long deadline = now() + (long) (o.drainSeconds * 1e9);
+    private List<BenchLoop.Snapshot> drain(BenchResult.Builder r) throws Exception {
+      long start = now();
+      long deadline = start + (long) (o.drainSeconds * 1e9);
       while (true) {
         List<BenchLoop.Snapshot> s = all(BenchLoop::snapshot);
         BenchLoop.Snapshot t = sum(s);
         long expected = t.published() * o.subscribers;
-        if (t.subscriberDeliveries() - t.subscriberDuplicates() >= expected || now() > deadline) {
+        boolean complete = t.subscriberDeliveries() - t.subscriberDuplicates() >= expected;
+        if (complete || now() > deadline) {
+          r.drainSeconds = (now() - start) / 1e9;
+          r.drainTimedOut = !complete;
           return s;
         }
         Thread.sleep(20);
@@ -308,6 +312,7 @@ public final class Bench {
     long pub = 0;
     long sd = 0;
     long dup = 0;
+    long late = 0;
     long pd = 0;
     long behind = 0;
     long redirects = 0;
@@ -319,6 +324,7 @@ public final class Bench {
       pub += x.published();
       sd += x.subscriberDeliveries();
       dup += x.subscriberDuplicates();
+      late += x.subscriberLate();
       pd += x.publisherDeliveries();
       behind += x.behind();
       redirects += x.redirects();
@@ -327,7 +333,7 @@ public final class Bench {
       slow += x.slowLines();
       err = err == null ? x.firstError() : err;
     }
-    return new BenchLoop.Snapshot(pub, sd, dup, pd, behind, redirects, disc, in, 0, slow, null, err);
+    return new BenchLoop.Snapshot(pub, sd, dup, late, pd, behind, redirects, disc, in, 0, slow, null, err);
   }
 
   private static Histogram merged(List<BenchLoop.Snapshot> s) {

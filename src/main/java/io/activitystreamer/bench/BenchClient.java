@@ -1,10 +1,11 @@
 package io.activitystreamer.bench;
 
 import io.activitystreamer.protocol.Fields;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import java.lang.invoke.MethodHandles;
@@ -35,6 +36,7 @@ final class BenchClient implements LineScanner.Sink {
   private NetSocket socket;
   private final LineScanner scanner = new LineScanner(this);
   private final long[] lastSeq;
+  private final long[] recent;
   private Promise<Void> ready = Promise.promise();
   private boolean registeredDone;
   private boolean redirecting;
@@ -63,6 +65,7 @@ final class BenchClient implements LineScanner.Sink {
     this.username = username;
     this.secret = secret;
     this.lastSeq = new long[publishers];
+    this.recent = new long[publishers];
     // names and secrets are generated (plain ASCII): no JSON escaping needed
     String credentials = "\"" + Fields.USERNAME + "\":\"" + username + "\""
         + (secret == null ? "" : ",\"" + Fields.SECRET + "\":\"" + secret + "\"");
@@ -89,7 +92,16 @@ final class BenchClient implements LineScanner.Sink {
         return;
       }
       socket = ar.result();
-      socket.handler(this::onData);
+      // the raw (pooled) ByteBufs, without Vert.x's copy into a fresh heap Buffer per read
+      ((NetSocketInternal) socket).messageHandler(msg -> {
+        if (msg instanceof ByteBuf buf) {
+          try {
+            onData(buf);
+          } finally {
+            buf.release();
+          }
+        }
+      });
       socket.exceptionHandler(err -> { });
       socket.closeHandler(v -> onClosed());
       if (loop.options().registered && !registeredDone) {
@@ -113,9 +125,9 @@ final class BenchClient implements LineScanner.Sink {
     socket.write(m.toBuffer().appendByte((byte) '\n'));
   }
 
-  private void onData(Buffer b) {
+  private void onData(ByteBuf b) {
     loop.chunkArrived();
-    scanner.scan(((BufferInternal) b).getByteBuf());
+    scanner.scan(b);
     if (publishing && role == Role.PUB && loop.options().maxRate()) {
       refill();
     }
@@ -183,24 +195,51 @@ final class BenchClient implements LineScanner.Sink {
   @Override
   public void broadcast(long sentNanos, int publisher, long seq) {
     boolean fresh = true;
+    boolean late = false;
     if (publisher >= 0 && publisher < lastSeq.length) {
-      if (seq <= lastSeq[publisher]) {
-        fresh = false;
-      } else {
-        SEQS.setOpaque(lastSeq, publisher, seq);
-      }
+      int r = order(lastSeq, recent, publisher, seq);
+      fresh = r >= 0;
+      late = r > 0;
     }
     if (fresh) {
       distinct++;
     }
     if (role == Role.SUB) {
-      loop.subscriberDelivery(sentNanos, fresh);
+      loop.subscriberDelivery(sentNanos, fresh, late);
     } else {
       loop.publisherDelivery();
       if (publisher == index) {
         inFlight--;
       }
     }
+  }
+
+  /**
+   * Where {@code seq} of {@code publisher} stands (the anti-replay window of IPsec): -1 a duplicate, 0 the
+   * next or a later one (a gap is filled later or lost), 1 an earlier one arriving late (out of order).
+   * {@code recent[p]} bit i says whether seq {@code lastSeq[p] - 1 - i} arrived; a seq more than 64 behind
+   * counts as late, never as a duplicate.
+   */
+  static int order(long[] lastSeq, long[] recent, int p, long seq) {
+    long last = lastSeq[p];
+    if (seq > last) {
+      long shift = seq - last;
+      recent[p] = shift > 64 ? 0 : (shift == 64 ? 0 : recent[p] << shift) | (1L << (shift - 1));
+      SEQS.setOpaque(lastSeq, p, seq);
+      return 0;
+    }
+    if (seq == last) {
+      return -1;
+    }
+    long i = last - 1 - seq;
+    if (i >= 64) {
+      return 1;
+    }
+    if ((recent[p] & (1L << i)) != 0) {
+      return -1;
+    }
+    recent[p] |= 1L << i;
+    return 1;
   }
 
   /** Writes {@code n} activities in one buffer. */

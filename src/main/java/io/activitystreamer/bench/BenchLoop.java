@@ -28,6 +28,7 @@ final class BenchLoop extends VerticleBase {
   long published;
   long subscriberDeliveries;
   long subscriberDuplicates;
+  long subscriberLate;
   long publisherDeliveries;
   long behind;
   long redirects;
@@ -136,12 +137,14 @@ final class BenchLoop extends VerticleBase {
     for (BenchClient c : clients) {
       slow += c.slowLines();
     }
-    return new Snapshot(published, subscriberDeliveries, subscriberDuplicates, publisherDeliveries, behind,
+    return new Snapshot(published, subscriberDeliveries, subscriberDuplicates, subscriberLate, publisherDeliveries,
+        behind,
         redirects, disconnects, loggedIn, lastLoginChange, slow, latency.copy(), firstError);
   }
 
   /** Counters at one moment, plus the latencies recorded since recording was switched on. */
-  record Snapshot(long published, long subscriberDeliveries, long subscriberDuplicates, long publisherDeliveries,
+  record Snapshot(long published, long subscriberDeliveries, long subscriberDuplicates, long subscriberLate,
+                  long publisherDeliveries,
                   long behind, long redirects, long disconnects, int loggedIn, long lastLoginChange,
                   long slowLines, Histogram latency, String firstError) {}
 
@@ -151,8 +154,11 @@ final class BenchLoop extends VerticleBase {
     chunkNanos = Bench.now();
   }
 
-  void subscriberDelivery(long sentNanos, boolean fresh) {
+  void subscriberDelivery(long sentNanos, boolean fresh, boolean late) {
     subscriberDeliveries++;
+    if (late) {
+      subscriberLate++;
+    }
     if (!fresh) {
       subscriberDuplicates++;
     }

@@ -29,6 +29,10 @@ public record BenchResult(JsonObject json) {
     return json.getLong("lost");
   }
 
+  public long outOfOrder() {
+    return json.getLong("outOfOrder");
+  }
+
   public long duplicates() {
     return json.getLong("duplicates");
   }
@@ -65,9 +69,10 @@ public record BenchResult(JsonObject json) {
           j.getDouble("p50Ms"), j.getDouble("p90Ms"), j.getDouble("p99Ms"), j.getDouble("p999Ms"),
           j.getDouble("maxMs")));
     }
-    b.append(String.format(Locale.ROOT, "  published %d, expected %d, received %d, lost %d, duplicates %d%n",
+    b.append(String.format(Locale.ROOT,
+        "  published %d, expected %d, received %d, lost %d, duplicates %d, out of order %d%n",
         j.getLong("published"), j.getLong("expected"), j.getLong("received"), j.getLong("lost"),
-        j.getLong("duplicates")));
+        j.getLong("duplicates"), j.getLong("outOfOrder")));
     for (Object s : j.getJsonArray("serverStats")) {
       b.append("  server ").append(((JsonObject) s).encode()).append('\n');
     }
@@ -94,6 +99,8 @@ public record BenchResult(JsonObject json) {
     Histogram latency;
     double measuredSeconds;
     double connectSeconds;
+    double drainSeconds;
+    boolean drainTimedOut;
     double generatorCpuPct = -1;
     double machineCpuPct = -1;
     double loadAverage = -1;
@@ -130,12 +137,14 @@ public record BenchResult(JsonObject json) {
             .put("p99Ms", ms(latency.getValueAtPercentile(99)))
             .put("p999Ms", ms(latency.getValueAtPercentile(99.9))).put("maxMs", ms(latency.getMaxValue()))
             .put("latencySamples", latency.getTotalCount())
-            .put("redirectsMeasured", end.redirects() - start.redirects());
+            .put("redirectsMeasured", end.redirects() - start.redirects())
+            .put("drainSec", Bench.round(drainSeconds, 2)).put("drainTimedOut", drainTimedOut);
       }
       long expected = totals.published() * o.subscribers;
       long distinct = totals.subscriberDeliveries() - totals.subscriberDuplicates();
       j.put("published", totals.published()).put("expected", expected).put("received", distinct)
           .put("lost", Math.max(0, expected - distinct)).put("duplicates", totals.subscriberDuplicates())
+          .put("outOfOrder", totals.subscriberLate())
           .put("publisherReceived", totals.publisherDeliveries())
           .put("behind", totals.behind()).put("redirects", totals.redirects())
           .put("disconnects", totals.disconnects()).put("connections", totals.loggedIn())

@@ -53,6 +53,7 @@ class BenchTest {
     assertEquals(r.expected(), r.received(), r.toJson().encode());
     assertEquals(0, r.lost());
     assertEquals(0, r.duplicates());
+    assertEquals(0, r.outOfOrder());
     assertEquals(r.published() * pubs, r.publisherReceived(), "every publisher receives every activity");
     assertEquals((long) repliesPerClient * (pubs + subs), r.toJson().getLong("slowPathLines"),
         "only the replies (REGISTER_SUCCESS, LOGIN_SUCCESS) are parsed");
