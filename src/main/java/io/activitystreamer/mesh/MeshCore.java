@@ -170,6 +170,20 @@ public final class MeshCore {
     return true;
   }
 
+  /**
+   * False while this server may lack events of a live member it cannot hear from (members it reaches
+   * hold more of it, or cannot tell yet). A LOGIN waits then: that member may hold a session of the user
+   * this server has not even heard of, whose last activities the new session must follow (G4).
+   */
+  public boolean caughtUpWithUnreachable(long since) {
+    for (Member m : members.values()) {
+      if (m.status != Member.Status.DEAD && m.linkId == null && !caughtUpWith(m.id, since)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ---- local events and requests ----
 
   /** The state emitted an event: record it and send it once to every linked member. */

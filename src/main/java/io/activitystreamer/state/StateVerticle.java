@@ -219,6 +219,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (now - since >= LOGIN_SYNC_MAX_MILLIS) {
       return true;
     }
+    if (!mesh.caughtUpWithUnreachable(since)) {
+      return false; // a session of this user we have not heard of may be behind that gap (G4)
+    }
     for (String host : state.loginWaitsFor(b.getString("username"), b.getJsonObject("resume"))) {
       if (mesh.linkedTo(host) || !mesh.caughtUpWith(host, since)) {
         return false;

@@ -541,6 +541,9 @@ public final class InMemoryMesh {
       if (now() - since >= 2000) {
         return true;
       }
+      if (!mesh.caughtUpWithUnreachable(since)) {
+        return false;
+      }
       for (String h : state.loginWaitsFor(username, resume)) {
         if (mesh.linkedTo(h) || !mesh.caughtUpWith(h, since)) {
           return false;
