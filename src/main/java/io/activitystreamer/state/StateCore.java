@@ -123,42 +123,13 @@ public final class StateCore {
   public LoginResult login(String username, JsonObject resume, long now) {
     SessionRecord s = pickSession(username, resume);
     if (s == null) {
-      // A classic LOGIN while every session of the user is attached elsewhere: usually a connection that
-      // broke a moment ago on another server that has not replicated the detach yet. The new session
-      // takes the others' place (they are closed, their connections kicked) and starts from their
-      // cursor, so what they were owed is not lost (G3); a classic client may see duplicates of what was
-      // in flight, as after any reconnect.
-      Vector start = applied.copy();
-      List<String> superseded = new ArrayList<>();
-      if (resume == null) {
-        for (SessionRecord other : sessions.values()) {
-          // a session attached here belongs to a live connection of this server (another device of the
-          // same user): it keeps its session
-          if (other.username.equals(username) && !self.equals(other.host)) {
-            superseded.add(other.id);
-            Map<String, Long> m = start.asMap();
-            for (Map.Entry<String, Long> o : m.entrySet()) {
-              o.setValue(Math.min(o.getValue(), cursorOf(other).get(o.getKey())));
-            }
-          }
-        }
-      }
+      // No session to resume: a new one. (A classic LOGIN whose user still has a session attached to a
+      // live server reaches this only after StateVerticle waited for that server's detach in vain: it is
+      // a second device, which gets a session of its own.)
       String id = self + "/" + (++sessionCounter);
       emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", username)
-          .put("start", start.toJson()).put("at", now));
-      for (String old : superseded) {
-        emit(Event.Type.SESSION_CLOSED, new JsonObject().put("id", old));
-      }
-      if (superseded.isEmpty()) {
-        return new LoginResult(id, false, List.of(), 0, 0, List.of());
-      }
-      List<Buffer> backlog = new ArrayList<>();
-      for (ActivityLog.Entry e : log.after(start)) {
-        backlog.add(e.classicLine());
-      }
-      emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", id).put("delivered", applied.toJson())
-          .put("v", sessions.get(id).version + 1));
-      return new LoginResult(id, true, backlog, log.droppedFor(start), 0, List.of());
+          .put("start", applied.toJson()).put("at", now));
+      return new LoginResult(id, false, List.of(), 0, 0, List.of());
     }
     if (self.equals(s.host)) {
       // resumed while still attached to a connection here: that connection lets go first (the kick is
