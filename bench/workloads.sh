@@ -3,7 +3,7 @@
 #   bench/workloads.sh [A B C D E F ...]      (default: all)
 # Build first: mvn -q -B package -DskipTests (or -DbuildDir=... and JAR=.../activitystreamer.jar).
 # Environment: JAR, DURATION (s, default 20), WARMUP (s, 3), REPEAT (3), PAYLOAD (200), LOOPS (generator
-# event loops, 2), WINDOW (max-rate in-flight window per publisher, 64), F_CONNS (10000), SERVER_OPTS,
+# event loops, 2), WINDOW (max-rate in-flight window per publisher, 256), F_CONNS (10000), SERVER_OPTS,
 # GEN_OPTS, OUT (results directory), ACK (max-rate acknowledgement: slowest (default: the window bounds
 # the slowest subscriber's lag, so no queue grows) or echo (the publisher's own echo only)).
 # Every server is started here and stopped on exit.
@@ -17,7 +17,7 @@ WARMUP=${WARMUP:-3}
 REPEAT=${REPEAT:-3}
 PAYLOAD=${PAYLOAD:-200}
 LOOPS=${LOOPS:-2}
-WINDOW=${WINDOW:-64}
+WINDOW=${WINDOW:-256}
 F_CONNS=${F_CONNS:-10000}
 ACK=${ACK:-slowest}
 COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS" --window "$WINDOW" --ack "$ACK")
