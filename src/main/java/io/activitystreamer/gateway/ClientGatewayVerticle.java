@@ -92,8 +92,15 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         .requestHandler(HttpApi.router(vertx, config, serverId, boundPort::get, this::onSockJs));
     return httpServer.listen()
         .onSuccess(s -> LOG.debug("[{}] gateway {} serving HTTP on {}", serverId, instanceId, s.actualPort()))
-        .recover(err -> Future.failedFuture(new IllegalStateException(
-            "cannot listen for HTTP on port " + config.httpPort() + ": " + err.getMessage(), err)));
+        .recover(err -> {
+          // The client/server port is what the mesh needs; the HTTP side is an extra. Several classic
+          // servers started on one host with only -lp set would all ask for the default HTTP port, so a
+          // busy HTTP port costs the web client and ops endpoints of this server, not the server.
+          LOG.warn("[{}] cannot listen for HTTP on port {}: {}; web client, SockJS and ops endpoints are off"
+              + " (choose another port with -hp, or -hp 0)", serverId, config.httpPort(), err.getMessage());
+          httpServer = null;
+          return Future.succeededFuture();
+        });
   }
 
   /** A browser over SockJS: each SockJS message is one command, with the same size limit as a TCP line. */

@@ -365,6 +365,7 @@ public final class MeshCore {
       case LOCK_DENIED -> registrar.onDenied(from, PeerMessages.req(msg));
       case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(msg));
       case MESH_WELCOME -> { }
+      case ACTIVITY_BROADCAST -> onForeignBroadcast(from, msg, now);
       default -> LOG.warn("[{}] ignoring {} from {}", self, c, from);
     }
   }
@@ -397,6 +398,20 @@ public final class MeshCore {
       }
     }
     return ids;
+  }
+
+  /**
+   * A classic server (authenticated with the mesh secret, speaking the classic server protocol) relays
+   * an activity: it becomes an activity of this server, delivered here and replicated to the mesh. Our
+   * own peers never send ACTIVITY_BROADCAST.
+   */
+  private void onForeignBroadcast(String from, JsonObject msg, long now) {
+    Object activity = msg.getValue(Fields.ACTIVITY);
+    if (activity instanceof JsonObject a) {
+      state.accept(null, a.getString(Fields.AUTHENTICATED_USER), a, -1, null, now);
+    } else {
+      LOG.warn("[{}] ACTIVITY_BROADCAST without an activity object from {}", self, from);
+    }
   }
 
   private void onAnnounce(Member m, JsonObject msg, long now) {
