@@ -81,6 +81,9 @@ public final class PeerLink {
       if (l.line() != null && !closed) {
         socket.write(l.line());
       }
+      if (m.replyAddress() != null) {
+        m.reply(Boolean.TRUE); // a flush marker: every earlier line of this link is written
+      }
       if (l.close()) {
         close();
       } else if (socket.writeQueueFull()) {

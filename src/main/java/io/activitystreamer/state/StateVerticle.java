@@ -73,7 +73,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       handleDetach(m.body());
       if (m.replyAddress() != null) {
         flushDeliveries(); // what was applied before the detach reaches the gateway before the reply
-        m.reply(new JsonObject());
+        afterPublished(() -> m.reply(new JsonObject()));
       }
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
@@ -265,7 +265,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     // Activities applied before this login are in its backlog: publish their pending batch first, so the
     // gateway never delivers them again to the connection that logs in now (duplicates for resume clients).
     flushDeliveries();
-    m.reply(result);
+    LoginResult reply = result;
+    afterPublished(() -> m.reply(reply));
   }
 
   private List<String> memberAddresses() {
@@ -340,6 +341,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
   }
 
+  /**
+   * Publishes the pending batch to the gateways, but only once every link that was sent one of its
+   * events has handed them to the kernel (a marker request each link answers after its earlier writes):
+   * peers first, local clients second, so a server killed mid-broadcast never leaves an activity that
+   * its own clients saw and no peer has. Batches are published in order.
+   */
   private void flushDeliveries() {
     if (batchClassic == null) {
       return;
@@ -349,8 +356,33 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     batchClassic = null;
     batchResume = null;
     batchSenders = null;
-    vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch);
+    if (linksSinceFlush.isEmpty() && published.isComplete()) {
+      vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch);
+      return;
+    }
+    List<Future<?>> written = new ArrayList<>();
+    for (String linkId : linksSinceFlush) {
+      written.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
+    }
+    linksSinceFlush.clear();
+    Future<Void> peersHaveIt = Future.join(written).<Void>mapEmpty().otherwiseEmpty();
+    published = published.transform(ar -> peersHaveIt)
+        .andThen(ar -> vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch));
   }
+
+  /** Runs {@code reply} once every batch flushed so far is published (replies that must follow them). */
+  private void afterPublished(Runnable reply) {
+    if (published.isComplete()) {
+      reply.run();
+    } else {
+      published.onComplete(ar -> reply.run());
+    }
+  }
+
+  private static final io.vertx.core.eventbus.DeliveryOptions LINK_MARKER_OPTIONS =
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000);
+  private final java.util.Set<String> linksSinceFlush = new java.util.HashSet<>();
+  private Future<Void> published = Future.succeededFuture();
 
   private Buffer batchClassic;
   private int batchCount;
@@ -371,6 +403,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public void send(String linkId, Buffer line) {
+    if (batchClassic != null) {
+      linksSinceFlush.add(linkId);
+    }
     vertx.eventBus().send(Addresses.linkOut(linkId), new Line(line, false));
   }
 
