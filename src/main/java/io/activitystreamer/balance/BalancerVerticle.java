@@ -12,25 +12,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Load balance (PROTOCOL.md section 5). Answers "where should this client go" after each LOGIN_SUCCESS
- * ({@link RedirectPolicy}), and once per announce interval checks whether the live servers' loads
- * spread by 2 or more; if so it carries out this server's moves of the shared {@link RebalancePlan}
- * through the gateway, then waits two announce intervals (fresh loads from everyone) before it plans
- * again. Loads come from the mesh core on {@link Addresses#MEMBERS_CHANGED}
- * ({@code {self, members:[{id, hostname, port, load}]}}); its own redirects count at once, so a burst
- * of logins is spread rather than all sent to one server.
+ * ({@link RedirectPolicy} on the {@link LoadTable#estimate}: announced loads plus the clients this
+ * server sent that the targets have not announced yet), and rebalances in rounds: every server starts a
+ * round at the same wall-clock instants (multiples of two announce intervals), and if the announced view
+ * has not changed for half an interval, runs the shared {@link RebalancePlan} on it and carries out its
+ * own moves through the gateway. Every server plans on the same numbers at the same moment, so together
+ * they make the plan's moves once; the next round comes two announce intervals later, when every move
+ * of this one is announced. Loads come from the mesh core on {@link Addresses#MEMBERS_CHANGED}
+ * ({@code {self, members:[{id, hostname, port, load}]}}).
  */
 public final class BalancerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(BalancerVerticle.class);
+  /** A redirected client has logged in at its target this long after the REDIRECT (loopback or LAN). */
+  private static final long ARRIVAL_MILLIS = 100;
 
-  private final LoadTable table = new LoadTable();
+  private final LoadTable table;
   private final long announceIntervalMillis;
   private final int gatewayInstances;
-  private long quietUntil;
   private long redirects;
+  private long rounds;
 
   public BalancerVerticle(long announceIntervalMillis, int gatewayInstances) {
     this.announceIntervalMillis = announceIntervalMillis;
     this.gatewayInstances = gatewayInstances;
+    this.table = new LoadTable(ARRIVAL_MILLIS, 2 * announceIntervalMillis + ARRIVAL_MILLIS);
   }
 
   @Override
@@ -38,8 +43,8 @@ public final class BalancerVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>localConsumer(Addresses.MEMBERS_CHANGED, m -> onMembers(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.BALANCE_PICK, m -> m.reply(pick()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.BALANCE_STATS, m -> m.reply(new JsonObject()
-        .put("redirects", redirects)));
-    vertx.setPeriodic(announceIntervalMillis, id -> rebalance());
+        .put("redirects", redirects).put("rounds", rounds)));
+    scheduleRound();
     return Future.succeededFuture();
   }
 
@@ -51,41 +56,42 @@ public final class BalancerVerticle extends VerticleBase {
       live.add(new LoadTable.Server(m.getString("id"), m.getString("hostname"), m.getInteger("port"),
           m.getInteger("load", 0)));
     }
-    table.replace(body.getString("self"), live);
+    table.update(body.getString("self"), live, System.currentTimeMillis());
   }
 
   private JsonObject pick() {
-    LoadTable.Server target = RedirectPolicy.pick(table);
+    long now = System.currentTimeMillis();
+    LoadTable.Server target = RedirectPolicy.pick(table.estimate(now));
     if (target == null) {
       return new JsonObject();
     }
     redirects++;
-    shift(table.self().id(), target.id(), 1);
+    table.sent(target.id(), 1, now);
     return new JsonObject().put("hostname", target.hostname()).put("port", target.port());
   }
 
-  private void shift(String from, String to, int count) {
-    List<LoadTable.Server> updated = new ArrayList<>();
-    for (LoadTable.Server s : table.servers()) {
-      int delta = s.id().equals(to) ? count : s.id().equals(from) ? -count : 0;
-      updated.add(new LoadTable.Server(s.id(), s.hostname(), s.port(), s.load() + delta));
-    }
-    table.replace(table.self() == null ? from : table.self().id(), updated);
+  /** Rounds start at multiples of two announce intervals of the wall clock, the same instants on every server. */
+  private void scheduleRound() {
+    long period = 2 * announceIntervalMillis;
+    long delay = period - System.currentTimeMillis() % period;
+    vertx.setTimer(Math.max(1, delay), id -> {
+      rebalance();
+      scheduleRound();
+    });
   }
 
   private void rebalance() {
     long now = System.currentTimeMillis();
     LoadTable.Server self = table.self();
-    if (self == null || now < quietUntil) {
+    if (self == null || !table.unchangedFor(announceIntervalMillis / 2, now)) {
       return;
     }
     for (RebalancePlan.Move move : RebalancePlan.plan(table.servers())) {
       if (move.from().id().equals(self.id())) {
+        rounds++;
         LOG.info("[{}] rebalancing: moving {} clients to {} (loads {})", self.id(), move.count(), move.to().id(),
             loads());
-        quietUntil = now + 2 * announceIntervalMillis;
-        redirects += move.count();
-        shift(self.id(), move.to().id(), move.count());
+        table.sent(move.to().id(), move.count(), now);
         redirectThroughGateways(move.to(), move.count(), gatewayInstances);
       }
     }
@@ -98,7 +104,11 @@ public final class BalancerVerticle extends VerticleBase {
     }
     vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_REBALANCE, new JsonObject().put("count", count)
         .put("hostname", to.hostname()).put("port", to.port()))
-        .onSuccess(r -> redirectThroughGateways(to, count - r.body().getInteger("moved", 0), triesLeft - 1))
+        .onSuccess(r -> {
+          int moved = r.body().getInteger("moved", 0);
+          redirects += moved;
+          redirectThroughGateways(to, count - moved, triesLeft - 1);
+        })
         .onFailure(err -> LOG.warn("rebalance request failed: {}", err.getMessage()));
   }
 

@@ -2,26 +2,82 @@ package io.activitystreamer.balance;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Loads of the live members as last announced, plus this server's own. Pure; owned by BalancerVerticle.
+ * Loads of the live members as last announced, plus this server's own (current). Pure (times are passed
+ * in); owned by BalancerVerticle.
+ *
+ * <p>Two views. {@link #servers()} is the announced view every server shares (up to one announce
+ * interval late, and its own load current): rebalancing plans on it, and only once it has not changed
+ * for a while ({@link #unchangedFor}), so that every server plans on the same numbers. {@link #estimate}
+ * adds the clients this server sent to others that their announcements do not show yet: login redirects
+ * decide on it, so a burst of logins is spread instead of all going to the server that looked emptiest
+ * at the last announcement. A sent client stops counting when the target announces a changed load at
+ * least {@code arrivalMillis} after it was sent (it has logged in there by then), or after
+ * {@code expiryMillis} at the latest.
  */
 public final class LoadTable {
 
   /** One live server: its id, where clients reach it, and its load (connected clients). */
   public record Server(String id, String hostname, int port, int load) {}
 
+  private record Sent(String to, int count, long at) {}
+
   private final List<Server> servers = new ArrayList<>();
+  private final List<Sent> sent = new ArrayList<>();
+  private final long arrivalMillis;
+  private final long expiryMillis;
   private String self;
+  private long changedAt;
+
+  /** A table without sent-client accounting (every estimate equals the announced view). */
+  public LoadTable() {
+    this(0, 0);
+  }
+
+  public LoadTable(long arrivalMillis, long expiryMillis) {
+    this.arrivalMillis = arrivalMillis;
+    this.expiryMillis = expiryMillis;
+  }
 
   public void replace(String self, List<Server> live) {
+    update(self, live, 0);
+  }
+
+  /** New loads from the mesh (members with their announced loads, this server with its own). */
+  public void update(String self, List<Server> live, long now) {
+    Map<String, Integer> before = loads();
     this.self = self;
     servers.clear();
     servers.addAll(live);
     servers.sort(Comparator.comparing(Server::id));
+    Map<String, Integer> after = loads();
+    if (!after.equals(before)) {
+      changedAt = now;
+    }
+    for (Iterator<Sent> it = sent.iterator(); it.hasNext(); ) {
+      Sent s = it.next();
+      Integer was = before.get(s.to());
+      Integer is = after.get(s.to());
+      boolean announcedSince = was != null && !was.equals(is) && now - s.at() >= arrivalMillis;
+      if (is == null || announcedSince || now - s.at() >= expiryMillis) {
+        it.remove();
+      }
+    }
   }
 
+  /** This server sent {@code count} clients to {@code to} now (REDIRECT). */
+  public void sent(String to, int count, long now) {
+    if (expiryMillis > 0 && count > 0) {
+      sent.add(new Sent(to, count, now));
+    }
+  }
+
+  /** The announced view, sorted by id. */
   public List<Server> servers() {
     return servers;
   }
@@ -33,5 +89,35 @@ public final class LoadTable {
       }
     }
     return null;
+  }
+
+  /** True when no load in the announced view changed for {@code millis}. */
+  public boolean unchangedFor(long millis, long now) {
+    return now - changedAt >= millis;
+  }
+
+  /** The announced view plus the clients this server sent that the targets have not announced yet. */
+  public LoadTable estimate(long now) {
+    Map<String, Integer> extra = new HashMap<>();
+    for (Sent s : sent) {
+      if (now - s.at() < expiryMillis) {
+        extra.merge(s.to(), s.count(), Integer::sum);
+      }
+    }
+    List<Server> out = new ArrayList<>();
+    for (Server s : servers) {
+      out.add(new Server(s.id(), s.hostname(), s.port(), s.load() + extra.getOrDefault(s.id(), 0)));
+    }
+    LoadTable t = new LoadTable();
+    t.replace(self, out);
+    return t;
+  }
+
+  private Map<String, Integer> loads() {
+    Map<String, Integer> m = new HashMap<>();
+    for (Server s : servers) {
+      m.put(s.id(), s.load());
+    }
+    return m;
   }
 }

@@ -241,8 +241,9 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
       if (moved >= count) {
         break;
       }
-      h.redirect(target);
-      moved++;
+      if (h.redirect(target)) {
+        moved++;
+      }
     }
     m.reply(new JsonObject().put("moved", moved));
   }

@@ -208,10 +208,11 @@ public final class ClientHandler {
    * Sends the client elsewhere without losing anything: the session is detached first (exactly at what
    * was written, since REDIRECT follows those lines), and only once the state has replicated that does
    * the client get REDIRECT, so the next server already knows the session is free when LOGIN arrives.
+   * False when the client is already leaving (redirected, logged out, closed).
    */
-  void redirect(JsonObject target) {
+  boolean redirect(JsonObject target) {
     if (closed || sessionId == null || leaving || redirecting) {
-      return;
+      return false;
     }
     // Deliveries go on until the state has detached the session: it answers only after publishing every
     // activity it applied before the detach, and those are exactly what the session is owed here.
@@ -228,6 +229,7 @@ public final class ClientHandler {
             closeConnection("redirected to " + target.encode());
           }
         });
+    return true;
   }
 
   private void handleLogout() {
