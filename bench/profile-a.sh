@@ -21,7 +21,7 @@ start_server s1 || exit 1
 pid=${SERVER_PIDS[0]}
 # shellcheck disable=SC2086
 java $GEN_OPTS -jar "$JAR" bench --servers "$(servers_arg)" --pids "$pid" --label A-profiled --pubs 1 --subs 50 \
-  --payload 200 --warmup 5 --duration $((DURATION + 2)) --loops 2 --ack "$ACK" >"$OUT/A-profiled.txt" 2>"$OUT/A-profiled.err" &
+  --payload 200 --warmup 5 --duration $((DURATION + 2)) --loops 2 --ack "$ACK" --window "${WINDOW:-256}" >"$OUT/A-profiled.txt" 2>"$OUT/A-profiled.err" &
 gen=$!
 sleep 6
 jcmd "$pid" JFR.start name=a duration="${DURATION}s" settings="$JFC" filename="$OUT/server-A.jfr" >/dev/null
@@ -39,7 +39,7 @@ top() {
     /^[ \t]+[a-zA-Z_$][a-zA-Z0-9_$.]*\(/ {
       m = $1; sub(/\(.*/, "", m)
       if (depth == 0) self[m]++
-      if (!(m in seen)) { incl[m]++; seen[m] = 1 }
+      if (!(m in seen)) { incl[m]++; seen[m] = 1; if (m ~ /^io\.activitystreamer|eventbus.impl.EventBusImpl.(publish|send)$|SocketDispatcher.write$|NetSocketImpl.write$/) own[t " " m]++ }
       depth++
     }
     END {
@@ -51,6 +51,9 @@ top() {
       print "-- inclusive (on the stack) --"
       for (m in incl) printf "%6.1f%%  %s\n", 100 * incl[m] / n, m | "sort -rn | head -45"
       close("sort -rn | head -45")
+      print "-- project methods and socket writes by thread (inclusive) --"
+      for (m in own) printf "%6.1f%%  %s\n", 100 * own[m] / n, m | "sort -rn | head -40"
+      close("sort -rn | head -40")
     }'
 }
 echo "== server =="; top "$OUT/server-A.jfr" | tee "$OUT/server-A.top.txt"
