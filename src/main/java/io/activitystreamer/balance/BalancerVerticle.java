@@ -35,7 +35,9 @@ public final class BalancerVerticle extends VerticleBase {
   public BalancerVerticle(long announceIntervalMillis, int gatewayInstances) {
     this.announceIntervalMillis = announceIntervalMillis;
     this.gatewayInstances = gatewayInstances;
-    this.table = new LoadTable(ARRIVAL_MILLIS, 2 * announceIntervalMillis + ARRIVAL_MILLIS);
+    // a member announces every interval, give or take the state's 50 ms tick and a busy event loop
+    this.table = new LoadTable(ARRIVAL_MILLIS, 2 * announceIntervalMillis + ARRIVAL_MILLIS,
+        announceIntervalMillis + ARRIVAL_MILLIS);
   }
 
   @Override
@@ -61,7 +63,7 @@ public final class BalancerVerticle extends VerticleBase {
 
   private JsonObject pick() {
     long now = System.currentTimeMillis();
-    LoadTable.Server target = RedirectPolicy.pick(table.estimate(now));
+    LoadTable.Server target = RedirectPolicy.pick(table, now);
     if (target == null) {
       return new JsonObject();
     }

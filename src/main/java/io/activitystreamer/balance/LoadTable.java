@@ -1,5 +1,6 @@
 package io.activitystreamer.balance;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,6 +20,15 @@ import java.util.Map;
  * at the last announcement. A sent client stops counting when the target announces a changed load at
  * least {@code arrivalMillis} after it was sent (it has logged in there by then), or after
  * {@code expiryMillis} at the latest.
+ *
+ * <p>Ages, for login redirects ({@link RedirectPolicy#pick(LoadTable, long)}): {@link #knownAsOf} is how
+ * recent a member's announced load is known to be (a member announces every interval, but the mesh
+ * reports only changes: a load unchanged for longer than {@code staleMillis} was confirmed at most
+ * {@code staleMillis} ago); {@link #ownAboveSince} is since when this server's own load has been above a
+ * level. A server that grew past another's load only after that load was announced does not know that
+ * the other did not grow as much (both may be receiving the same burst), so it waits for the next
+ * announcement instead of sending the client over: no client goes back and forth between two servers
+ * that each saw the other one's old load.
  */
 public final class LoadTable {
 
@@ -29,19 +39,24 @@ public final class LoadTable {
 
   private final List<Server> servers = new ArrayList<>();
   private final List<Sent> sent = new ArrayList<>();
+  private final Map<String, Long> memberChangedAt = new HashMap<>();
+  /** This server's own load: {time, load} at every change, the last few announce intervals. */
+  private final ArrayDeque<long[]> own = new ArrayDeque<>();
   private final long arrivalMillis;
   private final long expiryMillis;
+  private final long staleMillis;
   private String self;
   private long changedAt;
 
-  /** A table without sent-client accounting (every estimate equals the announced view). */
+  /** A table without sent-client accounting or ages (every estimate equals the view, every load is fresh). */
   public LoadTable() {
-    this(0, 0);
+    this(0, 0, 0);
   }
 
-  public LoadTable(long arrivalMillis, long expiryMillis) {
+  public LoadTable(long arrivalMillis, long expiryMillis, long staleMillis) {
     this.arrivalMillis = arrivalMillis;
     this.expiryMillis = expiryMillis;
+    this.staleMillis = staleMillis;
   }
 
   public void replace(String self, List<Server> live) {
@@ -58,6 +73,19 @@ public final class LoadTable {
     Map<String, Integer> after = loads();
     if (!after.equals(before)) {
       changedAt = now;
+    }
+    after.forEach((id, load) -> {
+      if (!load.equals(before.get(id))) {
+        memberChangedAt.put(id, now);
+      }
+    });
+    memberChangedAt.keySet().retainAll(after.keySet());
+    Integer mine = self == null ? null : after.get(self);
+    if (mine != null && (own.isEmpty() || own.peekLast()[1] != mine)) {
+      own.addLast(new long[] {now, mine});
+    }
+    while (own.size() > 1 && now - own.peekFirst()[0] > 4 * staleMillis) {
+      own.pollFirst();
     }
     for (Iterator<Sent> it = sent.iterator(); it.hasNext(); ) {
       Sent s = it.next();
@@ -96,6 +124,31 @@ public final class LoadTable {
     return now - changedAt >= millis;
   }
 
+  /** The time up to which member {@code id}'s announced load is known to hold (Long.MIN_VALUE: not a member). */
+  public long knownAsOf(String id, long now) {
+    Long c = memberChangedAt.get(id);
+    if (c == null) {
+      return Long.MIN_VALUE;
+    }
+    return now - c >= staleMillis ? now - staleMillis : c;
+  }
+
+  /**
+   * Since when this server's own load has been above {@code level} ({@code now} when it is not above;
+   * Long.MIN_VALUE when the table knows no own load).
+   */
+  public long ownAboveSince(int level, long now) {
+    long since = Long.MIN_VALUE;
+    for (Iterator<long[]> it = own.descendingIterator(); it.hasNext(); ) {
+      long[] e = it.next();
+      if (e[1] <= level) {
+        return since == Long.MIN_VALUE ? now : since;
+      }
+      since = e[0];
+    }
+    return since; // above since the oldest change remembered (long ago when it was not trimmed)
+  }
+
   /** The announced view plus the clients this server sent that the targets have not announced yet. */
   public LoadTable estimate(long now) {
     Map<String, Integer> extra = new HashMap<>();
@@ -109,7 +162,8 @@ public final class LoadTable {
       out.add(new Server(s.id(), s.hostname(), s.port(), s.load() + extra.getOrDefault(s.id(), 0)));
     }
     LoadTable t = new LoadTable();
-    t.replace(self, out);
+    t.self = self;
+    t.servers.addAll(out);
     return t;
   }
 

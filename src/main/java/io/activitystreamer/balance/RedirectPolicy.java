@@ -1,5 +1,9 @@
 package io.activitystreamer.balance;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
 /**
  * PROTOCOL.md section 5: after LOGIN_SUCCESS, a server whose load exceeds another live server's by 2 or
  * more sends the client to the least loaded server (ties: the smallest id, so every server picks the
@@ -10,6 +14,36 @@ package io.activitystreamer.balance;
  */
 public final class RedirectPolicy {
   private RedirectPolicy() {}
+
+  /**
+   * As {@link #pick(LoadTable)} on {@code table.estimate(now)} (the clients this server sent count at
+   * their targets), with one more condition: the target's load must be known as of a moment when this
+   * server was already above it by 2 (see {@link LoadTable}). Otherwise the least loaded target that
+   * qualifies, or none (stay; the next announcements, or the next rebalancing round, settle it).
+   */
+  public static LoadTable.Server pick(LoadTable table, long now) {
+    LoadTable estimate = table.estimate(now);
+    LoadTable.Server self = estimate.self();
+    if (self == null) {
+      return null;
+    }
+    List<LoadTable.Server> others = new ArrayList<>();
+    for (LoadTable.Server s : estimate.servers()) {
+      if (!s.id().equals(self.id())) {
+        others.add(s);
+      }
+    }
+    others.sort(Comparator.comparingInt(LoadTable.Server::load).thenComparing(LoadTable.Server::id));
+    for (LoadTable.Server s : others) {
+      if (self.load() - s.load() < 2) {
+        return null;
+      }
+      if (table.knownAsOf(s.id(), now) >= table.ownAboveSince(s.load() + 1, now)) {
+        return s;
+      }
+    }
+    return null;
+  }
 
   public static LoadTable.Server pick(LoadTable table) {
     LoadTable.Server self = table.self();
