@@ -31,6 +31,8 @@ public final class BalancerVerticle extends VerticleBase {
   private final int gatewayInstances;
   private long redirects;
   private long rounds;
+  /** The total load of the last round that planned moves (0: none did). */
+  private int movedTotal;
 
   public BalancerVerticle(long announceIntervalMillis, int gatewayInstances) {
     this.announceIntervalMillis = announceIntervalMillis;
@@ -88,7 +90,16 @@ public final class BalancerVerticle extends VerticleBase {
     if (self == null || !table.unchangedFor(announceIntervalMillis / 2, now)) {
       return;
     }
-    for (RebalancePlan.Move move : RebalancePlan.plan(table.servers())) {
+    int total = table.servers().stream().mapToInt(LoadTable.Server::load).sum();
+    if (total < movedTotal) {
+      // clients moved in the last round are still on their way (not counted anywhere): every server
+      // sees the same smaller total and waits one round with the others
+      movedTotal = 0;
+      return;
+    }
+    List<RebalancePlan.Move> plan = RebalancePlan.plan(table.servers());
+    movedTotal = plan.isEmpty() ? 0 : total;
+    for (RebalancePlan.Move move : plan) {
       if (move.from().id().equals(self.id())) {
         rounds++;
         LOG.info("[{}] rebalancing: moving {} clients to {} (loads {})", self.id(), move.count(), move.to().id(),
