@@ -4,6 +4,7 @@ import io.activitystreamer.protocol.Fields;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
@@ -126,6 +127,9 @@ final class BenchClient implements LineScanner.Sink {
   }
 
   private void onData(ByteBuf b) {
+    if (Vertx.currentContext() != loop.context()) {
+      loop.error(username + " runs on a foreign event loop: counts are not reliable");
+    }
     loop.chunkArrived();
     scanner.scan(b);
     if (publishing && role == Role.PUB && loop.options().maxRate()) {

@@ -65,9 +65,15 @@ final class BenchLoop extends VerticleBase {
     return p.future();
   }
 
-  /** Starts a client of this loop (on the loop); completes at its LOGIN_SUCCESS. */
+  /**
+   * Starts a client of this loop; completes at its LOGIN_SUCCESS. The connect must be called on this
+   * loop's context (a connect from any other thread gets a new event-loop context, and the client's
+   * handlers would then race with this loop's timer and counters).
+   */
   Future<Void> connect(BenchClient c) {
-    return call(l -> c).compose(BenchClient::start);
+    Promise<Void> p = Promise.promise();
+    context.runOnContext(v -> c.start().onComplete(p));
+    return p.future();
   }
 
   void add(BenchClient c) {
