@@ -84,7 +84,12 @@ public final class LoadTable {
     if (mine != null && (own.isEmpty() || own.peekLast()[1] != mine)) {
       own.addLast(new long[] {now, mine});
     }
-    while (own.size() > 1 && now - own.peekFirst()[0] > 4 * staleMillis) {
+    while (own.size() > 1) {
+      Iterator<long[]> it = own.iterator();
+      it.next();
+      if (now - it.next()[0] <= 4 * staleMillis) {
+        break; // the first entry's load lasted into the window: keep it
+      }
       own.pollFirst();
     }
     for (Iterator<Sent> it = sent.iterator(); it.hasNext(); ) {

@@ -1,0 +1,126 @@
+package io.activitystreamer.balance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The balancer's view over time: clients sent but not yet announced, stability for rebalancing rounds,
+ * and the age rule of login redirects (announce interval 300 ms: arrival 100, expiry 700, stale 400).
+ */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class LoadTableTest {
+  private final LoadTable table = new LoadTable(100, 700, 400);
+
+  /** Loads of a (self), b, c at time {@code now}. */
+  private void loads(long now, int a, int b, int c) {
+    List<LoadTable.Server> live = new ArrayList<>();
+    live.add(new LoadTable.Server("a", "h", 1, a));
+    live.add(new LoadTable.Server("b", "h", 2, b));
+    live.add(new LoadTable.Server("c", "h", 3, c));
+    table.update("a", live, now);
+  }
+
+  private int estimated(String id, long now) {
+    return table.estimate(now).servers().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow().load();
+  }
+
+  private String pick(long now) {
+    LoadTable.Server s = RedirectPolicy.pick(table, now);
+    return s == null ? null : s.id();
+  }
+
+  @Test
+  void sentClientsCountAtTheTargetUntilItAnnouncesAChange() {
+    loads(0, 5, 0, 0);
+    table.sent("b", 2, 1000);
+    loads(1010, 4, 0, 0); // own load changes, b's announcement is the old one
+    assertEquals(2, estimated("b", 1020));
+    loads(1050, 4, 1, 0); // b announced 50 ms after: maybe before they arrived, keep counting
+    assertEquals(3, estimated("b", 1060));
+    loads(1200, 4, 2, 0); // b announced a change 200 ms after: they are in it
+    assertEquals(2, estimated("b", 1210));
+  }
+
+  @Test
+  void sentClientsExpire() {
+    loads(0, 5, 0, 0);
+    table.sent("c", 1, 1000);
+    assertEquals(1, estimated("c", 1500));
+    assertEquals(0, estimated("c", 1700));
+  }
+
+  @Test
+  void unchangedForCountsFromTheLastLoadChange() {
+    loads(0, 1, 1, 1);
+    loads(500, 1, 1, 1); // same loads announced again: no change
+    assertTrue(table.unchangedFor(400, 450));
+    loads(600, 1, 2, 1);
+    assertFalse(table.unchangedFor(400, 900));
+    assertTrue(table.unchangedFor(400, 1000));
+  }
+
+  @Test
+  void aBurstIsNotSentOnBeforeTheTargetsAreKnownAfterItStarted() {
+    loads(0, 0, 0, 0);
+    // a burst of logins on a from t=10000: b and c were confirmed at 0 at most 400 ms ago
+    loads(10_000, 1, 0, 0);
+    loads(10_010, 2, 0, 0);
+    assertNull(pick(10_010), "b's 0 may be stale: b may be getting the same burst");
+    loads(10_200, 9, 0, 0);
+    assertNull(pick(10_200));
+    // 400 ms after a went above 1, b's and c's 0 are known as of a later moment: send
+    assertEquals("b", pick(10_420));
+    table.sent("b", 1, 10_420);
+    assertEquals("c", pick(10_421));
+  }
+
+  @Test
+  void aTargetThatGrewWithUsIsNotSentTo() {
+    loads(0, 0, 0, 0);
+    loads(1000, 5, 0, 0);
+    loads(1100, 5, 4, 4); // b and c announced 4 at 1100; a has been above 5 only since 1000
+    loads(1200, 6, 4, 4);
+    // a went above 5 (b + 1) at 1200, after b's 4 was announced at 1100: b may have grown as well
+    assertNull(pick(1210));
+    // once b's 4 is confirmed after 1200 (stale after 400 ms without a change), a sends
+    assertEquals("b", pick(1601));
+  }
+
+  @Test
+  void aServerLongAboveSendsAtOnceToAFreshlyAnnouncedOne() {
+    loads(0, 12, 7, 9);
+    loads(5000, 12, 9, 10); // b announced 9 just now
+    loads(5010, 13, 9, 10); // a login: 13 - 9 >= 2, and a has been above 10 since long before b's 9
+    assertEquals("b", pick(5010));
+  }
+
+  @Test
+  void aServerThatJustCrossedWaitsForTheNextAnnouncement() {
+    loads(0, 10, 7, 9);
+    loads(5000, 10, 9, 9);
+    assertNull(pick(5000)); // 10 - 9 < 2
+    loads(5100, 11, 9, 9); // a went above 10 at 5100, after b's 9 (5000): b may have grown too
+    assertNull(pick(5100));
+    assertEquals("b", pick(5501)); // b's 9 confirmed since (no change for a whole announce)
+  }
+
+  @Test
+  void ownAboveSinceFollowsTheOwnLoad() {
+    loads(100, 3, 0, 0);
+    loads(200, 6, 0, 0);
+    loads(300, 2, 0, 0);
+    loads(400, 7, 0, 0);
+    assertEquals(400, table.ownAboveSince(2, 500));
+    assertEquals(500, table.ownAboveSince(7, 500)); // not above 7
+    loads(600, 8, 0, 0);
+    assertEquals(400, table.ownAboveSince(6, 700));
+  }
+}
