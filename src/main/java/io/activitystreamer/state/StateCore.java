@@ -146,7 +146,10 @@ public final class StateCore {
       backlog.add(resumeLines ? e.resumeLine() : e.classicLine());
     }
     long dropped = log.droppedFor(cursor);
-    emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", applied.toJson())
+    // The backlog is written, not yet read: if this connection breaks soon, the session must be owed it
+    // again, so what it is known to have is the cursor it came with, not what this server has applied
+    // (the redelivery window then decides, as for any later activity).
+    emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", cursor.toJson())
         .put("v", s.version + 1));
     return new LoginResult(s.id, true, backlog, dropped, s.lastSeq, List.of());
   }
