@@ -138,6 +138,16 @@ public final class LoadTable {
     return now - c >= staleMillis ? now - staleMillis : c;
   }
 
+  /** True when another member's announced load changed less than an announce interval (staleMillis) ago. */
+  public boolean othersChangedWithin(long now) {
+    for (Map.Entry<String, Long> e : memberChangedAt.entrySet()) {
+      if (!e.getKey().equals(self) && now - e.getValue() < staleMillis) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Since when this server's own load has been above {@code level} ({@code now} when it is not above;
    * Long.MIN_VALUE when the table knows no own load).

@@ -19,7 +19,9 @@ public final class RedirectPolicy {
    * As {@link #pick(LoadTable)} on {@code table.estimate(now)} (the clients this server sent count at
    * their targets), with one more condition: the target's load must be known as of a moment when this
    * server was already above it by 2 (see {@link LoadTable}). Otherwise the least loaded target that
-   * qualifies, or none (stay; the next announcements, or the next rebalancing round, settle it).
+   * qualifies, or none (stay; the next announcements, or the next rebalancing round, settle it). While
+   * another member's load changed within the last announce interval, only a server at least 1 above
+   * the mean redirects.
    */
   public static LoadTable.Server pick(LoadTable table, long now) {
     LoadTable estimate = table.estimate(now);
@@ -34,6 +36,17 @@ public final class RedirectPolicy {
       }
     }
     others.sort(Comparator.comparingInt(LoadTable.Server::load).thenComparing(LoadTable.Server::id));
+    if (table.othersChangedWithin(now) && !others.isEmpty()) {
+      // loads are moving (a burst being spread, a rebalancing round): only a server above the mean
+      // sheds; two servers both receiving a burst do not pass clients between themselves
+      int total = self.load();
+      for (LoadTable.Server s : others) {
+        total += s.load();
+      }
+      if ((double) self.load() < (double) total / (others.size() + 1) + 1) {
+        return null;
+      }
+    }
     for (LoadTable.Server s : others) {
       if (self.load() - s.load() < 2) {
         return null;

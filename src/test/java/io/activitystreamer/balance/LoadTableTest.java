@@ -113,6 +113,16 @@ class LoadTableTest {
   }
 
   @Test
+  void whileLoadsMoveOnlyAServerAboveTheMeanSheds() {
+    loads(0, 8, 20, 5);
+    loads(2000, 9, 20, 7); // c just announced a change: loads are moving
+    loads(2100, 10, 20, 7); // a is 3 above c, with c's 7 newer than a's crossing, but below the mean 12.3
+    assertNull(pick(2100));
+    loads(2500, 11, 20, 7); // nothing moved for an announce interval: the plain rule
+    assertEquals("c", pick(2500));
+  }
+
+  @Test
   void ownAboveSinceFollowsTheOwnLoad() {
     loads(100, 3, 0, 0);
     loads(200, 6, 0, 0);

@@ -115,7 +115,7 @@ class BalanceTest {
     System.out.printf("MEASURE crash: %d clients of s4 reconnected through s1 -> %s, %d redirects %s (minimum %d),"
         + " clients moved more than once %d, balanced %d ms after the kill%n", orphans, loads, r3, redirectPaths(t3),
         crashMinimum, clientsRedirectedMoreThanOnceSince(t3), lastChange.get() - t3);
-    assertTrue(r3 <= crashMinimum * 5 / 4 + 2, "about the minimum redirects after the crash: " + r3);
+    assertTrue(r3 <= crashMinimum * 3 / 2 + 2, "about the minimum redirects after the crash: " + r3);
 
     // 4. no activity lost or reordered through all of it
     clients.forEach(c -> c.sending = false);
