@@ -17,8 +17,8 @@ public final class RedirectPolicy {
 
   /**
    * As {@link #pick(LoadTable)} on {@code table.estimate(now)} (the clients this server sent count at
-   * their targets), with one more condition: the target's load must be known as of a moment when this
-   * server was already above it by 2 (see {@link LoadTable}). Otherwise the least loaded target that
+   * their targets), with one more condition: this server's load was already above the target's when
+   * the target's load was announced (see {@link LoadTable}). Otherwise the least loaded target that
    * qualifies, or none (stay; the next announcements, or the next rebalancing round, settle it). While
    * another member's load changed within the last announce interval, only a server at least 1 above
    * the mean redirects.
@@ -51,7 +51,11 @@ public final class RedirectPolicy {
       if (self.load() - s.load() < 2) {
         return null;
       }
-      if (table.knownAsOf(s.id(), now) >= table.ownAboveSince(s.load() + 1, now)) {
+      // The contract (PROTOCOL.md section 5): 2 or more above means REDIRECT. A target's announced load
+      // may be stale while a burst arrives here; it is trusted if this server was already above it when
+      // it was announced, so the login that makes the difference 2 is redirected at once (steady state),
+      // while a server whose load grew by more since then waits for fresh loads.
+      if (table.knownAsOf(s.id(), now) >= table.ownAboveSince(s.load(), now)) {
         return s;
       }
     }

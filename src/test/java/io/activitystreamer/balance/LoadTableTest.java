@@ -83,15 +83,20 @@ class LoadTableTest {
   }
 
   @Test
-  void aTargetThatGrewWithUsIsNotSentTo() {
+  void theLoginThatMakesTheDifferenceTwoIsRedirectedAtOnceWhenTheTargetWasBelowUsWhenAnnounced() {
     loads(0, 0, 0, 0);
     loads(1000, 5, 0, 0);
-    loads(1100, 5, 4, 4); // b and c announced 4 at 1100; a has been above 5 only since 1000
+    loads(1100, 5, 4, 4); // b and c announced 4 at 1100, when a was already above 4
     loads(1200, 6, 4, 4);
-    // a went above 5 (b + 1) at 1200, after b's 4 was announced at 1100: b may have grown as well
-    assertNull(pick(1210));
-    // once b's 4 is confirmed after 1200 (stale after 400 ms without a change), a sends
-    assertEquals("b", pick(1601));
+    // PROTOCOL.md section 5: 6 - 4 >= 2, and b's 4 was announced while a was already above it
+    assertEquals("b", pick(1210));
+  }
+
+  @Test
+  void aTargetThatWasLevelWithUsWhenAnnouncedIsNotTrustedForABurst() {
+    loads(0, 3, 3, 3);
+    loads(1000, 6, 3, 3); // a burst reached a after b's and c's 3 were announced: they may be getting it too
+    assertNull(pick(1010));
   }
 
   @Test
@@ -103,13 +108,12 @@ class LoadTableTest {
   }
 
   @Test
-  void aServerThatJustCrossedWaitsForTheNextAnnouncement() {
+  void aServerThatJustCrossedByOneLoginRedirectsIt() {
     loads(0, 10, 7, 9);
     loads(5000, 10, 9, 9);
     assertNull(pick(5000)); // 10 - 9 < 2
-    loads(5100, 11, 9, 9); // a went above 10 at 5100, after b's 9 (5000): b may have grown too
-    assertNull(pick(5100));
-    assertEquals("b", pick(5501)); // b's 9 confirmed since (no change for a whole announce)
+    loads(5100, 11, 9, 9); // one login makes 11 - 9 = 2; a was already above 9 when b announced 9
+    assertEquals("b", pick(5100));
   }
 
   @Test
