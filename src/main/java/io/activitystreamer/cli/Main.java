@@ -7,6 +7,7 @@ import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.state.Secrets;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -41,7 +42,10 @@ public final class Main {
       System.out.println(Args.SERVER_USAGE);
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    // Event loops are handed out round robin at deployment: enough of them that the state verticle
+    // (the one serial stage of the activity path) shares its loop with no gateway instance.
+    int cores = Runtime.getRuntime().availableProcessors();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4)));
     ServerConfig config;
     try {
       config = ConfigLoader.load(vertx, args.confFile, args.flags).await();

@@ -117,6 +117,16 @@ public final class MessageCodec {
     return json.toBuffer().appendByte((byte) '\n');
   }
 
+  /**
+   * The resume extension's form of an encoded ACTIVITY_BROADCAST line: the same bytes with
+   * {@code ,"eid":{"origin":O,"n":N}} before the closing brace, spliced rather than encoded again.
+   */
+  public static Buffer withEid(Buffer broadcastLine, String origin, long n) {
+    int end = broadcastLine.length() - 2; // drop "}\n"
+    String eid = ",\"" + Fields.EID + "\":{\"origin\":" + io.vertx.core.json.Json.encode(origin) + ",\"n\":" + n + "}}\n";
+    return Buffer.buffer(end + eid.length() + 8).appendBuffer(broadcastLine, 0, end).appendString(eid);
+  }
+
   /** ACTIVITY_BROADCAST for one activity, encoded once and shared by every recipient. */
   public static Buffer broadcast(JsonObject activity) {
     return encode(Command.ACTIVITY_BROADCAST, new JsonObject().put(Fields.ACTIVITY, activity));

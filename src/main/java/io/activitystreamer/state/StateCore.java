@@ -472,8 +472,7 @@ public final class StateCore {
 
   private ActivityLog.Entry appendToLog(String origin, long n, long at, JsonObject activity) {
     Buffer classic = MessageCodec.broadcast(activity);
-    Buffer resume = MessageCodec.line(new JsonObject().put(Fields.COMMAND, "ACTIVITY_BROADCAST")
-        .put(Fields.ACTIVITY, activity).put(Fields.EID, new JsonObject().put("origin", origin).put("n", n)));
+    Buffer resume = MessageCodec.withEid(classic, origin, n);
     ActivityLog.Entry entry = new ActivityLog.Entry(origin, n, at, activity, classic, resume);
     log.append(entry);
     return entry;
