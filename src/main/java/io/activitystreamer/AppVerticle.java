@@ -41,7 +41,7 @@ public final class AppVerticle extends VerticleBase {
   private final List<String> children = new ArrayList<>();
   private volatile int port;
   private volatile String incarnation;
-  private JsonArray carryOverUsers;
+  private JsonObject carryOver;
 
   public AppVerticle(ServerConfig config) {
     this.config = config;
@@ -85,7 +85,7 @@ public final class AppVerticle extends VerticleBase {
     // with port 0 each instance would get a port of its own (or, binding the first one's port later,
     // fail with "address already in use"). So port 0 is resolved to a free port first.
     AtomicInteger actual = new AtomicInteger(config.localPort() == 0 ? freePort(config.bindHost()) : 0);
-    return deploy(new StateVerticle(config, incarnation, base, carryOverUsers))
+    return deploy(new StateVerticle(config, incarnation, base, carryOver))
         .compose(v -> deploy(new BalancerVerticle(config.announceIntervalMillis(), config.gatewayInstances())))
         .compose(v -> deploy(new MeshVerticle(config, incarnation, base)))
         .compose(v -> vertx.deployVerticle(() -> new ClientGatewayVerticle(config, incarnation, actual),
@@ -120,9 +120,9 @@ public final class AppVerticle extends VerticleBase {
   }
 
   private void rejoin(JsonObject via) {
-    vertx.eventBus().<JsonArray>request(Addresses.STATE_EXPORT_USERS, new JsonObject())
+    vertx.eventBus().<JsonObject>request(Addresses.STATE_EXPORT_USERS, new JsonObject())
         .onComplete(ar -> {
-          carryOverUsers = ar.succeeded() ? ar.result().body() : null;
+          carryOver = ar.succeeded() ? ar.result().body() : null;
           redeploy(via);
         });
   }

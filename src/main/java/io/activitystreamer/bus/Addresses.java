@@ -12,7 +12,10 @@ public final class Addresses {
   public static final String STATE_DETACH = "streamer.state.detach";
   public static final String STATE_LOGOUT = "streamer.state.logout";
   public static final String STATE_MESH_INFO = "streamer.state.mesh-info";
-  /** Request: every user record (salted hashes), to carry over to this server's next incarnation. */
+  /**
+   * Request: {users, events}: every user record (salted hashes) and this server's own retained events,
+   * to carry over to its next incarnation.
+   */
   public static final String STATE_EXPORT_USERS = "streamer.state.export-users";
   /** Sent by AppVerticle once the gateway listens: {port}; answered when this server has joined. */
   public static final String STATE_START_MESH = "streamer.state.start-mesh";

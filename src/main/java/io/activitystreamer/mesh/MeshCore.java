@@ -544,7 +544,10 @@ public final class MeshCore {
         m.linkId = null;
       }
     }
-    acks.remove(id);
+    Map<String, Long> lastAcks = acks.remove(id);
+    if (lastAcks != null) {
+      deadAcks.put(id, lastAcks);
+    }
     registrar.onMemberLost(id, true);
     LOG.info("[{}] member {} declared dead", self, id);
     out.membersChanged();
@@ -619,7 +622,46 @@ public final class MeshCore {
         live.add(acks.getOrDefault(m.id, Map.of()));
       }
     }
+    // this server's own events that members declared dead had not acknowledged are kept too: if they
+    // were cut off by a partition, one side rejoins the other when it heals, carrying these over
+    Map<String, Long> ownAckedByDead = new HashMap<>();
+    for (Map<String, Long> a : deadAcks.values()) {
+      ownAckedByDead.merge(self, a.getOrDefault(self, 0L), Math::min);
+    }
+    if (!ownAckedByDead.isEmpty()) {
+      live.add(ownAckedByDead);
+    }
     replicator.prune(live, origin -> false);
+  }
+
+  /** Last acknowledgements of members declared dead (kept for this server's own events). */
+  private final Map<String, Map<String, Long>> deadAcks = new HashMap<>();
+
+  /** This server's own events still kept: what a next incarnation carries over after a partition. */
+  public List<Event> ownRetainedEvents() {
+    return replicator.since(self, 0);
+  }
+
+  /**
+   * After rejoining as a new incarnation: the previous incarnation's events that the mesh has not got
+   * (accepted on this side of a partition) are applied here and sent to every member, as late events of
+   * that (dead) origin, so nothing accepted during the partition is lost.
+   */
+  public void adoptCarriedEvents(List<Event> carried) {
+    int adopted = 0;
+    for (Event e : carried) {
+      if (e.seq() > replicator.position(e.origin())) {
+        replicator.receive(e);
+        Buffer line = PeerMessages.event(e);
+        for (String linkId : linkMember.keySet()) {
+          out.send(linkId, line);
+        }
+        adopted++;
+      }
+    }
+    if (adopted > 0) {
+      LOG.info("[{}] carried over {} events of the previous incarnation the mesh had not got", self, adopted);
+    }
   }
 
   private void announceNow(long now) {

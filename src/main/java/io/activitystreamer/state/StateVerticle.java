@@ -48,14 +48,17 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private long joinBackoff = 200;
   private int joinAttempts;
 
-  private final JsonArray carryOverUsers;
+  private final JsonObject carryOver;
 
-  /** {@code carryOverUsers}: users known to this server's previous incarnation (after a rejoin), or null. */
-  public StateVerticle(ServerConfig config, String selfId, String name, JsonArray carryOverUsers) {
+  /**
+   * {@code carryOver}: what this server's previous incarnation hands on after it was declared dead
+   * ({@code {users, events}}: every user it knew, its own events it still kept), or null.
+   */
+  public StateVerticle(ServerConfig config, String selfId, String name, JsonObject carryOver) {
     this.config = config;
     this.selfId = selfId;
     this.name = name;
-    this.carryOverUsers = carryOverUsers;
+    this.carryOver = carryOver;
   }
 
   @Override
@@ -81,7 +84,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_EXPORT_USERS, m -> {
       JsonArray users = new JsonArray();
       state.users().forEach(u -> users.add(u.toJson()));
-      m.reply(users);
+      JsonArray events = new JsonArray();
+      mesh.ownRetainedEvents().forEach(e -> events.add(e.toJson()));
+      m.reply(new JsonObject().put("users", users).put("events", events));
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
     bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> mesh.onLinkUp(m.body().linkId(), m.body().outbound(),
@@ -138,9 +143,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private void onJoined() {
     if (joinedPromise != null && !joinedPromise.future().isComplete()) {
       joinedPromise.complete();
-      if (carryOverUsers != null) {
+      if (carryOver != null) {
+        List<Event> carried = new ArrayList<>();
+        carryOver.getJsonArray("events", new JsonArray()).forEach(e -> carried.add(Event.fromJson((JsonObject) e)));
+        mesh.adoptCarriedEvents(carried);
         List<UserRecord> known = new ArrayList<>();
-        carryOverUsers.forEach(u -> known.add(UserRecord.fromJson((JsonObject) u)));
+        carryOver.getJsonArray("users", new JsonArray()).forEach(u -> known.add(UserRecord.fromJson((JsonObject) u)));
         state.reassert(known);
       }
     }
