@@ -1,5 +1,7 @@
 package io.activitystreamer.browser;
 
+import io.activitystreamer.testing.ServerProcess;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -45,8 +47,10 @@ class BrowserMeshTest {
   void start() throws Exception {
     assumeTrue(Chromium.binary() != null, "chromium is not installed: browser tests skipped "
         + "(scripts/test.sh installs Debian's chromium and chromium-driver)");
-    a = ServerProcess.start("a", "-s", SECRET, "-a", "300");
-    b = ServerProcess.start("b", "-s", SECRET, "-a", "300", "-rh", "127.0.0.1", "-rp", String.valueOf(a.port));
+    a = ServerProcess.start("a", "-lp", "0", "-hp", String.valueOf(freePort()), "-lh", "127.0.0.1",
+        "-s", SECRET, "-a", "300");
+    b = ServerProcess.start("b", "-lp", "0", "-hp", String.valueOf(freePort()), "-lh", "127.0.0.1",
+        "-s", SECRET, "-a", "300", "-rh", "127.0.0.1", "-rp", String.valueOf(a.port()));
     chrome = Chromium.launch();
   }
 
@@ -68,7 +72,7 @@ class BrowserMeshTest {
 
   @Test
   void twoPagesAndATcpClientShareOneStreamAndAPageResumesAfterItsServerDies() throws Exception {
-    Page alice = chrome.open(a.http() + "/");
+    Page alice = chrome.open(http(a) + "/");
     alice.waitFor("document.querySelectorAll('#mesh-members tr[data-status=ALIVE]').length === 2", WAIT_MS,
         "the mesh panel to show both servers");
     alice.screenshot(shots.resolve("01-page-loaded.png"));
@@ -79,11 +83,11 @@ class BrowserMeshTest {
         "the secret is remembered in localStorage");
     alice.screenshot(shots.resolve("02-alice-registered.png"));
 
-    Page bob = chrome.open(b.http() + "/");
+    Page bob = chrome.open(http(b) + "/");
     register(bob, "bob");
-    awaitHttp(a.http() + "/api/mesh", j -> loadOf(j, b.port) == 1 && loadOf(j, a.port) == 1,
+    awaitHttp(http(a) + "/api/mesh", j -> loadOf(j, b.port()) == 1 && loadOf(j, a.port()) == 1,
         "server a to see one client on each server");
-    carol = LineClient.connect(a.port).registerAndLogin("carol", "carol-secret");
+    carol = LineClient.connect(a.port()).registerAndLogin("carol", "carol-secret");
 
     send(alice, "text", "hello from alice");
     send(bob, "json", "{\"type\": \"note\", \"text\": \"hello from bob\"}");
@@ -98,12 +102,12 @@ class BrowserMeshTest {
     bob.screenshot(shots.resolve("03-exchange-bob-on-b.png"));
 
     // a third client on a (2 clients) while b has 1: a redirects it to b, and the page follows
-    awaitHttp(a.http() + "/api/mesh", j -> loadOf(j, a.port) == 2 && loadOf(j, b.port) == 1,
+    awaitHttp(http(a) + "/api/mesh", j -> loadOf(j, a.port()) == 2 && loadOf(j, b.port()) == 1,
         "server a to see two clients on a and one on b");
-    Page anon = chrome.open(a.http() + "/");
+    Page anon = chrome.open(http(a) + "/");
     anon.eval("document.getElementById('anon-button').click()");
     anon.waitFor("document.getElementById('conn').dataset.state === 'online'"
-        + " && document.getElementById('conn').dataset.server === '" + b.http() + "'", WAIT_MS,
+        + " && document.getElementById('conn').dataset.server === '" + http(b) + "'", WAIT_MS,
         "the anonymous page to follow REDIRECT to server b");
     carol.activity("carol", "carol-secret", new JsonObject().put("text", "welcome, anonymous"));
     awaitShown(anon, "welcome, anonymous", 1);
@@ -111,9 +115,9 @@ class BrowserMeshTest {
     anon.screenshot(shots.resolve("03-redirected-anonymous-on-b.png"));
     tcpTexts(carol, 1);
     anon.close();
-    awaitHttp(a.http() + "/api/mesh", j -> loadOf(j, b.port) == 1, "b's load back to 1 after the page closed");
+    awaitHttp(http(a) + "/api/mesh", j -> loadOf(j, b.port()) == 1, "b's load back to 1 after the page closed");
 
-    b.kill();
+    b.kill9();
     bob.waitFor("document.getElementById('conn').dataset.state !== 'online'", WAIT_MS,
         "bob's page to notice its server died");
     bob.screenshot(shots.resolve("04-bob-server-killed.png"));
@@ -121,7 +125,7 @@ class BrowserMeshTest {
     carol.activity("carol", "carol-secret", new JsonObject().put("text", "carol during the outage"));
 
     bob.waitFor("document.getElementById('conn').dataset.state === 'online'"
-        + " && document.getElementById('conn').dataset.server === '" + a.http() + "'", WAIT_MS,
+        + " && document.getElementById('conn').dataset.server === '" + http(a) + "'", WAIT_MS,
         "bob's page to resume on server a");
     awaitShown(bob, "while bob was away", 1);
     awaitShown(bob, "carol during the outage", 1);
@@ -139,11 +143,11 @@ class BrowserMeshTest {
 
     // a reload of the tab resumes the same session (the secret was remembered)
     String session = alice.evalString("window.streamer.state().session");
-    alice.navigate(a.http() + "/");
+    alice.navigate(http(a) + "/");
     alice.waitFor("document.getElementById('conn').dataset.state === 'online'", WAIT_MS, "alice online after reload");
     assertEquals(session, alice.evalString("window.streamer.state().session"), "the session resumed after reload");
 
-    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(a.http() + "/metrics")).build(),
+    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(http(a) + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertTrue(metrics.body().matches("(?s).*\nstreamer_redirects_total [1-9].*"), metrics.body());
   }
@@ -211,5 +215,15 @@ class BrowserMeshTest {
       TimeUnit.MILLISECONDS.sleep(100);
     }
     throw new AssertionError("timed out waiting for " + what + "; last " + url + ": " + last);
+  }
+
+  private static String http(ServerProcess s) {
+    return "http://127.0.0.1:" + s.httpPort();
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 }
