@@ -1,6 +1,5 @@
 package io.activitystreamer.balance;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,14 +20,9 @@ import java.util.Map;
  * least {@code arrivalMillis} after it was sent (it has logged in there by then), or after
  * {@code expiryMillis} at the latest.
  *
- * <p>Ages, for login redirects ({@link RedirectPolicy#pick(LoadTable, long)}): {@link #knownAsOf} is how
- * recent a member's announced load is known to be (a member announces every interval, but the mesh
- * reports only changes: a load unchanged for longer than {@code staleMillis} was confirmed at most
- * {@code staleMillis} ago); {@link #ownAboveSince} is since when this server's own load has been above a
- * level. A server that grew past another's load only after that load was announced does not know that
- * the other did not grow as much (both may be receiving the same burst), so it waits for the next
- * announcement instead of sending the client over: no client goes back and forth between two servers
- * that each saw the other one's old load.
+ * <p>{@link #othersChangedWithin} tells whether another member's announced load changed less than an
+ * announce interval ({@code staleMillis}) ago: loads are moving, so login redirects shed only from a
+ * server above the mean.
  */
 public final class LoadTable {
 
@@ -40,8 +34,6 @@ public final class LoadTable {
   private final List<Server> servers = new ArrayList<>();
   private final List<Sent> sent = new ArrayList<>();
   private final Map<String, Long> memberChangedAt = new HashMap<>();
-  /** This server's own load: {time, load} at every change, the last few announce intervals. */
-  private final ArrayDeque<long[]> own = new ArrayDeque<>();
   private final long arrivalMillis;
   private final long expiryMillis;
   private final long staleMillis;
@@ -80,18 +72,6 @@ public final class LoadTable {
       }
     });
     memberChangedAt.keySet().retainAll(after.keySet());
-    Integer mine = self == null ? null : after.get(self);
-    if (mine != null && (own.isEmpty() || own.peekLast()[1] != mine)) {
-      own.addLast(new long[] {now, mine});
-    }
-    while (own.size() > 1) {
-      Iterator<long[]> it = own.iterator();
-      it.next();
-      if (now - it.next()[0] <= 4 * staleMillis) {
-        break; // the first entry's load lasted into the window: keep it
-      }
-      own.pollFirst();
-    }
     for (Iterator<Sent> it = sent.iterator(); it.hasNext(); ) {
       Sent s = it.next();
       Integer was = before.get(s.to());
@@ -129,15 +109,6 @@ public final class LoadTable {
     return now - changedAt >= millis;
   }
 
-  /** The time up to which member {@code id}'s announced load is known to hold (Long.MIN_VALUE: not a member). */
-  public long knownAsOf(String id, long now) {
-    Long c = memberChangedAt.get(id);
-    if (c == null) {
-      return Long.MIN_VALUE;
-    }
-    return now - c >= staleMillis ? now - staleMillis : c;
-  }
-
   /** True when another member's announced load changed less than an announce interval (staleMillis) ago. */
   public boolean othersChangedWithin(long now) {
     for (Map.Entry<String, Long> e : memberChangedAt.entrySet()) {
@@ -146,22 +117,6 @@ public final class LoadTable {
       }
     }
     return false;
-  }
-
-  /**
-   * Since when this server's own load has been above {@code level} ({@code now} when it is not above;
-   * Long.MIN_VALUE when the table knows no own load).
-   */
-  public long ownAboveSince(int level, long now) {
-    long since = Long.MIN_VALUE;
-    for (Iterator<long[]> it = own.descendingIterator(); it.hasNext(); ) {
-      long[] e = it.next();
-      if (e[1] <= level) {
-        return since == Long.MIN_VALUE ? now : since;
-      }
-      since = e[0];
-    }
-    return since; // above since the oldest change remembered (long ago when it was not trimmed)
   }
 
   /** The announced view plus the clients this server sent that the targets have not announced yet. */

@@ -17,11 +17,9 @@ public final class RedirectPolicy {
 
   /**
    * As {@link #pick(LoadTable)} on {@code table.estimate(now)} (the clients this server sent count at
-   * their targets), with one more condition: this server's load was already above the target's when
-   * the target's load was announced (see {@link LoadTable}). Otherwise the least loaded target that
-   * qualifies, or none (stay; the next announcements, or the next rebalancing round, settle it). While
-   * another member's load changed within the last announce interval, only a server at least 1 above
-   * the mean redirects.
+   * their targets). While another member's load changed within the last announce interval, only a
+   * server at least 1 above the mean redirects (two servers both receiving a burst do not pass clients
+   * between themselves).
    */
   public static LoadTable.Server pick(LoadTable table, long now) {
     LoadTable estimate = table.estimate(now);
@@ -47,19 +45,10 @@ public final class RedirectPolicy {
         return null;
       }
     }
-    for (LoadTable.Server s : others) {
-      if (self.load() - s.load() < 2) {
-        return null;
-      }
-      // The contract (PROTOCOL.md section 5): 2 or more above means REDIRECT. A target's announced load
-      // may be stale while a burst arrives here; it is trusted if this server was already above it when
-      // it was announced, so the login that makes the difference 2 is redirected at once (steady state),
-      // while a server whose load grew by more since then waits for fresh loads.
-      if (table.knownAsOf(s.id(), now) >= table.ownAboveSince(s.load(), now)) {
-        return s;
-      }
-    }
-    return null;
+    // The contract (PROTOCOL.md section 5): 2 or more above the least loaded live server means REDIRECT
+    // at once. Loads stay fresh during bursts because members announce a change of 2 or more at once.
+    LoadTable.Server least = others.isEmpty() ? null : others.get(0);
+    return least != null && self.load() - least.load() >= 2 ? least : null;
   }
 
   public static LoadTable.Server pick(LoadTable table) {

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * The state's answer to a LOGIN: the session (new or resumed), the backlog lines to write after
  * LOGIN_SUCCESS and before anything newer, how many activities the backlog bounds dropped, the last
- * client sequence number accepted for this session (resume extension), and the known members.
+ * client sequence number accepted for this session (resume extension), the known members, and whether
+ * the session was just placed here by a redirect (then it is not redirected again at once: G6).
  */
 public record LoginResult(String sessionId, boolean resumed, List<Buffer> backlog, long dropped, long lastSeq,
-                          List<String> members) {}
+                          List<String> members, boolean placed) {}

@@ -197,6 +197,9 @@ public final class ClientHandler {
           result.dropped());
     }
     gw.onLoggedIn(this);
+    if (result.placed()) {
+      return; // the balancer sent this session here a moment ago: no back and forth (G6)
+    }
     gw.balancer().pick().onSuccess(target -> {
       if (target != null) {
         redirect(target);

@@ -25,6 +25,8 @@ public final class SessionRecord {
    * the order (two servers taking over one detached session at once end with the same host).
    */
   long version;
+  /** When the balancer last redirected it (0: never), replicated with SESSION_DETACHED. */
+  long redirectedAt;
   int versionRank;
   String versionOrigin = "";
 

@@ -59,6 +59,9 @@ public final class StateCore {
   private long droppedTotal;
   private Predicate<String> hostLive = h -> true;
 
+  /** A session redirected less than this ago logs in where it was sent: it is not redirected again. */
+  static final long PLACED_MILLIS = 10_000;
+
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
     this.options = options;
@@ -129,7 +132,7 @@ public final class StateCore {
       String id = self + "/" + (++sessionCounter);
       emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", username)
           .put("start", applied.toJson()).put("at", now));
-      return new LoginResult(id, false, List.of(), 0, 0, List.of());
+      return new LoginResult(id, false, List.of(), 0, 0, List.of(), false);
     }
     if (self.equals(s.host)) {
       // resumed while still attached to a connection here: that connection lets go first (the kick is
@@ -151,7 +154,8 @@ public final class StateCore {
     // (the redelivery window then decides, as for any later activity).
     emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", cursor.toJson())
         .put("v", s.version + 1));
-    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq, List.of());
+    boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
+    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq, List.of(), placed);
   }
 
   /**
@@ -229,8 +233,11 @@ public final class StateCore {
       return;
     }
     Vector safe = (exact ? applied.copy() : appliedAt(since - options.redeliverWindowMillis())).mergeMax(s.delivered);
-    emit(Event.Type.SESSION_DETACHED, new JsonObject().put("id", sessionId).put("delivered", safe.toJson())
-        .put("v", s.version + 1));
+    JsonObject body = new JsonObject().put("id", sessionId).put("delivered", safe.toJson()).put("v", s.version + 1);
+    if (exact) {
+      body.put("redirectedAt", since); // placed elsewhere by the balancer: not to be sent on again at once
+    }
+    emit(Event.Type.SESSION_DETACHED, body);
   }
 
   public void logout(String sessionId) {
@@ -356,6 +363,7 @@ public final class StateCore {
           s.setVersion(b.getLong("v", 0L), 0, e.origin());
           s.host = null;
           s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
+          s.redirectedAt = b.getLong("redirectedAt", 0L);
         }
       }
       case SESSION_CLOSED -> {

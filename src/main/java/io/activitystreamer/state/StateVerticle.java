@@ -264,10 +264,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     LoginResult result;
     if (b.getBoolean("anonymous")) {
       result = new LoginResult("anonymous:" + selfId + "/" + b.getString("connection"), false, List.of(), 0, 0,
-          memberAddresses());
+          memberAddresses(), false);
     } else {
       LoginResult r = state.login(b.getString("username"), b.getJsonObject("resume"), now());
-      result = new LoginResult(r.sessionId(), r.resumed(), r.backlog(), r.dropped(), r.lastSeq(), memberAddresses());
+      result = new LoginResult(r.sessionId(), r.resumed(), r.backlog(), r.dropped(), r.lastSeq(), memberAddresses(),
+          r.placed());
     }
     membersChanged();
     // Activities applied before this login are in its backlog: publish their pending batch first, so the
@@ -339,7 +340,13 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       batchClassic = Buffer.buffer(4096);
       batchResume = Buffer.buffer(4096);
       batchSenders = new java.util.HashMap<>();
-      vertx.getOrCreateContext().runOnContext(v -> flushDeliveries());
+      if (lastBatchCount >= BUSY_BATCH) {
+        // busy: let one more millisecond of activities join this batch (one write per client for all
+        // of them); a lone activity still goes out at once
+        vertx.setTimer(1, t -> flushDeliveries());
+      } else {
+        vertx.getOrCreateContext().runOnContext(v -> flushDeliveries());
+      }
     }
     batchCount++;
     batchClassic.appendBuffer(delivery.classicLine());
@@ -356,10 +363,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
    * its own clients saw and no peer has. Batches are published in order.
    */
   private void flushDeliveries() {
+    flushLinks(); // the events of this batch go to the peers before the markers that wait for them
     if (batchClassic == null) {
       return;
     }
     DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
+    lastBatchCount = batchCount;
     batchCount = 0;
     batchClassic = null;
     batchResume = null;
@@ -392,6 +401,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private final java.util.Set<String> linksSinceFlush = new java.util.HashSet<>();
   private Future<Void> published = Future.succeededFuture();
 
+  /** A batch this large means activities arrive faster than one turn of the loop: batch by time. */
+  private static final int BUSY_BATCH = Integer.getInteger("streamer.busyBatch", 16);
+  private int lastBatchCount;
   private Buffer batchClassic;
   private int batchCount;
   private Buffer batchResume;
@@ -414,8 +426,31 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (batchClassic != null) {
       linksSinceFlush.add(linkId);
     }
-    vertx.eventBus().send(Addresses.linkOut(linkId), new Line(line, false));
+    // lines for one link are gathered for the rest of this turn of the loop: one bus message and one
+    // socket write per link per turn, not per event (order per link is kept)
+    Buffer pending = linkPending.get(linkId);
+    if (pending == null) {
+      linkPending.put(linkId, line.copy());
+    } else {
+      pending.appendBuffer(line);
+    }
+    if (!linkFlushScheduled) {
+      linkFlushScheduled = true;
+      vertx.getOrCreateContext().runOnContext(v -> flushLinks());
+    }
   }
+
+  private void flushLinks() {
+    linkFlushScheduled = false;
+    if (linkPending.isEmpty()) {
+      return;
+    }
+    linkPending.forEach((linkId, lines) -> vertx.eventBus().send(Addresses.linkOut(linkId), new Line(lines, false)));
+    linkPending.clear();
+  }
+
+  private final java.util.Map<String, Buffer> linkPending = new java.util.LinkedHashMap<>();
+  private boolean linkFlushScheduled;
 
   @Override
   public void connect(String hostname, int port, boolean join) {
@@ -425,7 +460,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public void closeLink(String linkId, Buffer lastLine) {
-    vertx.eventBus().send(Addresses.linkOut(linkId), new Line(lastLine, true));
+    Buffer pending = linkPending.remove(linkId);
+    if (pending != null && lastLine != null) {
+      pending.appendBuffer(lastLine);
+    }
+    vertx.eventBus().send(Addresses.linkOut(linkId), new Line(pending != null ? pending : lastLine, true));
   }
 
   @Override

@@ -221,9 +221,7 @@ class BrowserMeshTest {
     return "http://127.0.0.1:" + s.httpPort();
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  private static int freePort() {
+    return ServerProcess.freePort();
   }
 }

@@ -47,9 +47,7 @@ class HttpEndpointsTest {
 
   @BeforeAll
   static void start() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      httpPort = s.getLocalPort();
-    }
+    httpPort = io.activitystreamer.testing.ServerProcess.freePort();
     server = TestServer.start(new JsonObject().put("httpPort", httpPort).put("maxMessageBytes", 1024)
         .put("maxHttpBodyBytes", 4096).put("sockjsAllowedOrigins", GOOD_ORIGIN + ", http://other.example"));
     clientVertx = Vertx.vertx();

@@ -150,6 +150,25 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** The build directory: the parent of the directory the test classes were loaded from. */
+  /**
+   * A port free on 127.0.0.1 now, below the kernel's ephemeral range (32768 and up on Linux): a port
+   * handed out by bind(0) is an ephemeral one, which an outgoing connection of any test may take as its
+   * local port before the server binds it ("Address already in use").
+   */
+  public static int freePort() {
+    for (int i = 0; i < 500; i++) {
+      int p = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", p));
+        return p;
+      } catch (java.io.IOException taken) {
+        // try another
+      }
+    }
+    throw new IllegalStateException("no free port in 20000-32000");
+  }
+
   public static Path buildDir() {
     try {
       Path classes = Paths.get(ServerProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
