@@ -16,9 +16,8 @@ import java.util.Map;
  * for a while ({@link #unchangedFor}), so that every server plans on the same numbers. {@link #estimate}
  * adds the clients this server sent to others that their announcements do not show yet: login redirects
  * decide on it, so a burst of logins is spread instead of all going to the server that looked emptiest
- * at the last announcement. A sent client stops counting when the target announces a changed load at
- * least {@code arrivalMillis} after it was sent (it has logged in there by then), or after
- * {@code expiryMillis} at the latest.
+ * at the last announcement. Sent clients stop counting when the target announces a load that includes
+ * them (its load when they were sent plus them), or after {@code expiryMillis} at the latest.
  *
  * <p>{@link #othersChangedWithin} tells whether another member's announced load changed less than an
  * announce interval ({@code staleMillis}) ago: loads are moving, so login redirects shed only from a
@@ -29,7 +28,8 @@ public final class LoadTable {
   /** One live server: its id, where clients reach it, and its load (connected clients). */
   public record Server(String id, String hostname, int port, int load) {}
 
-  private record Sent(String to, int count, long at) {}
+  /** {@code expected}: the target's announced load that shows these clients arrived. */
+  private record Sent(String to, int count, long at, int expected) {}
 
   private final List<Server> servers = new ArrayList<>();
   private final List<Sent> sent = new ArrayList<>();
@@ -74,10 +74,11 @@ public final class LoadTable {
     memberChangedAt.keySet().retainAll(after.keySet());
     for (Iterator<Sent> it = sent.iterator(); it.hasNext(); ) {
       Sent s = it.next();
-      Integer was = before.get(s.to());
       Integer is = after.get(s.to());
-      boolean announcedSince = was != null && !was.equals(is) && now - s.at() >= arrivalMillis;
-      if (is == null || announcedSince || now - s.at() >= expiryMillis) {
+      // arrived: the target's announced load reached what it would be with these clients (clients
+      // leaving it meanwhile make that late, and the expiry bounds it)
+      boolean arrived = is != null && is >= s.expected() && now - s.at() >= arrivalMillis;
+      if (is == null || arrived || now - s.at() >= expiryMillis) {
         it.remove();
       }
     }
@@ -86,7 +87,18 @@ public final class LoadTable {
   /** This server sent {@code count} clients to {@code to} now (REDIRECT). */
   public void sent(String to, int count, long now) {
     if (expiryMillis > 0 && count > 0) {
-      sent.add(new Sent(to, count, now));
+      int base = 0;
+      for (Server s : servers) {
+        if (s.id().equals(to)) {
+          base = s.load();
+        }
+      }
+      for (Sent earlier : sent) {
+        if (earlier.to().equals(to)) {
+          base += earlier.count();
+        }
+      }
+      sent.add(new Sent(to, count, now, base + count));
     }
   }
 

@@ -217,15 +217,17 @@ public final class ClientHandler {
     if (closed || sessionId == null || leaving || redirecting) {
       return false;
     }
-    // Deliveries go on until the state has detached the session: it answers only after publishing every
-    // activity it applied before the detach, and those are exactly what the session is owed here.
+    // 1. The state freezes what this session is known to have (it answers after publishing every
+    //    activity it applied before, and those are written here before REDIRECT).
+    // 2. REDIRECT, close. Activities this client sent meanwhile are still accepted, before the detach.
+    // 3. Once the connection is closed (onClosed), the detach at the frozen position: it follows every
+    //    activity of this connection in this server's order, so the next server, which waits for it,
+    //    continues the sender's order (G4) and what it is owed (G3) exactly.
     redirecting = true;
-    String session = sessionId;
-    gw.vertx().eventBus().request(Addresses.STATE_DETACH, new JsonObject().put("session", session)
-        .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", true))
+    gw.vertx().eventBus().request(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
+        .put("anonymous", anonymous).put("freeze", true))
         .onComplete(ar -> {
           leaving = true;
-          sessionId = null;
           gw.onRedirected(this);
           if (!closed) {
             transport.write(MessageCodec.encode(Command.REDIRECT, target));
@@ -387,9 +389,9 @@ public final class ClientHandler {
     closed = true;
     transportGone = true;
     gw.onClosed(this);
-    if (sessionId != null && !redirecting) {
+    if (sessionId != null) {
       gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
-          .put("anonymous", anonymous).put("since", System.currentTimeMillis()));
+          .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirecting));
       sessionId = null;
     }
   }

@@ -580,11 +580,7 @@ public final class MeshCore {
         out.connect(m.hostname, m.port, false);
       }
     }
-    // a load that moved by 2 or more is announced at once (at most every 50 ms), so during a burst the
-    // others redirect on fresh loads and do not send clients back where they came from
-    int currentLoad = load.getAsInt();
-    if (now - lastAnnounce >= opts.announceIntervalMillis()
-        || Math.abs(currentLoad - lastAnnouncedLoad) >= 2 && now - lastAnnounce >= 50) {
+    if (now - lastAnnounce >= opts.announceIntervalMillis()) {
       announceNow(now);
     }
     if (now - lastDigest >= opts.digestIntervalMillis()) {
@@ -668,11 +664,8 @@ public final class MeshCore {
     }
   }
 
-  private int lastAnnouncedLoad;
-
   private void announceNow(long now) {
     lastAnnounce = now;
-    lastAnnouncedLoad = load.getAsInt();
     Buffer announce = PeerMessages.announce(self, name, hostname, port, load.getAsInt(), memberList());
     for (String linkId : linkMember.keySet()) {
       out.send(linkId, announce);

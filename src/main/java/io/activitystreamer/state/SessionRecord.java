@@ -27,6 +27,8 @@ public final class SessionRecord {
   long version;
   /** When the balancer last redirected it (0: never), replicated with SESSION_DETACHED. */
   long redirectedAt;
+  /** Local only: the position fixed when a redirect of its connection here began. */
+  Vector frozen;
   int versionRank;
   String versionOrigin = "";
 

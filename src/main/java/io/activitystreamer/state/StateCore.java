@@ -232,12 +232,25 @@ public final class StateCore {
     if (s == null || !self.equals(s.host)) {
       return;
     }
-    Vector safe = (exact ? applied.copy() : appliedAt(since - options.redeliverWindowMillis())).mergeMax(s.delivered);
+    Vector exactly = s.frozen != null ? s.frozen : applied.copy();
+    Vector safe = (exact ? exactly : appliedAt(since - options.redeliverWindowMillis())).mergeMax(s.delivered);
+    s.frozen = null;
     JsonObject body = new JsonObject().put("id", sessionId).put("delivered", safe.toJson()).put("v", s.version + 1);
     if (exact) {
       body.put("redirectedAt", since); // placed elsewhere by the balancer: not to be sent on again at once
     }
     emit(Event.Type.SESSION_DETACHED, body);
+  }
+
+  /**
+   * A redirect of this session's connection begins: what it has been written is fixed now (the
+   * applied vector), and a later exact {@link #detach} uses it, whatever is applied in between.
+   */
+  public void freeze(String sessionId) {
+    SessionRecord s = sessions.get(sessionId);
+    if (s != null && self.equals(s.host)) {
+      s.frozen = applied.copy();
+    }
   }
 
   public void logout(String sessionId) {

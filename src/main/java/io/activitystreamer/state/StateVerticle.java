@@ -73,6 +73,15 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> handleLogin(m)));
     bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> handleActivity(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> {
+      if (m.body().getBoolean("freeze", false)) {
+        // a redirect begins: fix what the session has been written, answer once that is published
+        state.freeze(m.body().getString("session"));
+        load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
+        membersChanged();
+        flushDeliveries();
+        afterPublished(() -> m.reply(new JsonObject()));
+        return;
+      }
       handleDetach(m.body());
       if (m.replyAddress() != null) {
         flushDeliveries(); // what was applied before the detach reaches the gateway before the reply
@@ -295,7 +304,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void handleDetach(JsonObject b) {
-    load = Math.max(0, load - 1);
+    if (!b.getBoolean("exact", false)) {
+      load = Math.max(0, load - 1); // (a redirected connection left the load at the freeze)
+    }
     if (!b.getBoolean("anonymous", false)) {
       state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false));
     }
