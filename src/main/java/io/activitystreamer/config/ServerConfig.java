@@ -170,10 +170,12 @@ public final class ServerConfig {
   public String sockjsAllowedOrigins() { return json.getString("sockjsAllowedOrigins"); }
   public int maxHttpBodyBytes() { return json.getInteger("maxHttpBodyBytes"); }
 
-  /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces. */
+  /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces, at most 5 s. */
   public long suspicionMillis() {
     int s = json.getInteger("suspicionMillis");
-    return s > 0 ? s : 3L * announceIntervalMillis();
+    // Digests flow every checkpoint interval, so silence is noticed long before three announcements;
+    // the cap keeps a crash from stalling REGISTER (which waits for every member not yet dead) for long.
+    return s > 0 ? s : Math.min(3L * announceIntervalMillis(), 5000L);
   }
 
   public int gatewayInstances() {

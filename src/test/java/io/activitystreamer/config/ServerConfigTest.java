@@ -42,7 +42,9 @@ class ServerConfigTest {
     assertEquals(3780, d.localPort());
     assertEquals(65536, d.maxMessageBytes());
     assertEquals(5000, d.announceIntervalMillis());
-    assertEquals(15000, d.suspicionMillis(), "0 means three announce intervals");
+    assertEquals(5000, d.suspicionMillis(), "0 means three announce intervals, at most 5 s");
+    assertEquals(900, ServerConfig.fromJson(new io.vertx.core.json.JsonObject().put("announceIntervalMillis", 300))
+        .suspicionMillis(), "0 means three announce intervals");
     assertTrue(d.gatewayInstances() >= 1);
     ServerConfig.fromJson(new JsonObject());
     Path conf = Paths.get("conf", "server.json");
