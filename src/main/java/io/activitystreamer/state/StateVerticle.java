@@ -98,11 +98,16 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       m.reply(new JsonObject().put("users", users).put("events", events));
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
-    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> mesh.onLinkUp(m.body().linkId(), m.body().outbound(),
-        m.body().msg(), now()));
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> {
+      knownLinks.add(m.body().linkId());
+      mesh.onLinkUp(m.body().linkId(), m.body().outbound(), m.body().msg(), now());
+    });
     bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> mesh.onPeerMessage(m.body().linkId(), m.body().msg(),
         now()));
-    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> mesh.onLinkDown(m.body(), now()));
+    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> {
+      knownLinks.remove(m.body());
+      mesh.onLinkDown(m.body(), now());
+    });
     bus.<JsonObject>localConsumer(Addresses.MESH_CONNECT_FAILED, m -> onConnectFailed(m.body()));
     vertx.setPeriodic(TICK_MILLIS, id -> tick());
     return Future.succeededFuture();
@@ -198,7 +203,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
         now(), ok -> {
           if (ok) {
-            m.reply(new JsonObject());
+            afterPeersHaveIt(() -> m.reply(new JsonObject()));
           } else {
             m.fail(BusError.ALREADY_REGISTERED.code, "already registered");
           }
@@ -284,7 +289,10 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     // gateway never delivers them again to the connection that logs in now (duplicates for resume clients).
     flushDeliveries();
     LoginResult reply = result;
-    afterPublished(() -> m.reply(reply));
+    // the reply joins the chain of published batches: later batches wait for it, so the gateway knows
+    // this connection is logged in before it sees them
+    Future<Void> peersHaveIt = peersHaveIt();
+    published = published.transform(ar -> peersHaveIt).andThen(ar -> m.reply(reply));
   }
 
   private List<String> memberAddresses() {
@@ -397,6 +405,31 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     published = published.transform(ar -> peersHaveIt)
         .andThen(ar -> vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch));
   }
+
+  /**
+   * Runs {@code reply} once every link has written what was sent to it so far: a REGISTER_SUCCESS or
+   * LOGIN_SUCCESS is only seen by a client when the event behind it (USER_REGISTERED, SESSION_OPENED /
+   * ATTACHED) has left for every peer, so a kill -9 right after cannot forget a registration or a
+   * session the client was told about.
+   */
+  private void afterPeersHaveIt(Runnable reply) {
+    peersHaveIt().onComplete(ar -> reply.run());
+  }
+
+  /** Completes (never fails) once every link has written what was sent to it so far. */
+  private Future<Void> peersHaveIt() {
+    flushLinks();
+    if (knownLinks.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<?>> written = new ArrayList<>();
+    for (String linkId : knownLinks) {
+      written.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
+    }
+    return Future.join(written).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private final java.util.Set<String> knownLinks = new java.util.HashSet<>();
 
   /** Runs {@code reply} once every batch flushed so far is published (replies that must follow them). */
   private void afterPublished(Runnable reply) {
