@@ -16,7 +16,7 @@ public final class RedirectPolicy {
   private RedirectPolicy() {}
 
   /**
-   * As {@link #pick(LoadTable)} on {@code table.estimate(now)} (the clients this server sent count at
+   * As the contract rule on {@code table.estimate(now)} (the clients this server sent count at
    * their targets). While another member's load changed within the last announce interval, only a
    * server at least 1 above the mean redirects (two servers both receiving a burst do not pass clients
    * between themselves).
@@ -46,22 +46,8 @@ public final class RedirectPolicy {
       }
     }
     // The contract (PROTOCOL.md section 5): 2 or more above the least loaded live server means REDIRECT
-    // at once. Loads stay fresh during bursts because members announce a change of 2 or more at once.
+    // at once. (A session the balancer just placed is not sent on again: see LoginResult.placed.)
     LoadTable.Server least = others.isEmpty() ? null : others.get(0);
     return least != null && self.load() - least.load() >= 2 ? least : null;
-  }
-
-  public static LoadTable.Server pick(LoadTable table) {
-    LoadTable.Server self = table.self();
-    if (self == null) {
-      return null;
-    }
-    LoadTable.Server best = null;
-    for (LoadTable.Server s : table.servers()) {
-      if (!s.id().equals(self.id()) && (best == null || s.load() < best.load())) {
-        best = s;
-      }
-    }
-    return best != null && self.load() - best.load() >= 2 ? best : null;
   }
 }

@@ -10,4 +10,10 @@ import java.util.List;
  * the session was just placed here by a redirect (then it is not redirected again at once: G6).
  */
 public record LoginResult(String sessionId, boolean resumed, List<Buffer> backlog, long dropped, long lastSeq,
-                          List<String> members, boolean placed) {}
+                          List<String> members, boolean placed) {
+
+  /** The same result with the members this server knows (the state core does not know addresses). */
+  public LoginResult withMembers(List<String> members) {
+    return new LoginResult(sessionId, resumed, backlog, dropped, lastSeq, members, placed);
+  }
+}

@@ -221,11 +221,6 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     bySession.put(h.sessionId, h);
   }
 
-  @Override
-  public void onRedirected(ClientHandler h) {
-    onClosed(h);
-  }
-
   /**
    * Rebalancing: redirect up to {@code count} of this instance's logged-in clients to
    * {@code {hostname, port}}, the longest-connected first (a client that just arrived by redirect is

@@ -228,7 +228,7 @@ public final class ClientHandler {
         .put("anonymous", anonymous).put("freeze", true))
         .onComplete(ar -> {
           leaving = true;
-          gw.onRedirected(this);
+          gw.onClosed(this); // no longer logged in here: no more deliveries
           if (!closed) {
             transport.write(MessageCodec.encode(Command.REDIRECT, target));
             closeConnection("redirected to " + target.encode());

@@ -18,8 +18,6 @@ interface GatewayContext {
 
   void onClosed(ClientHandler h);
 
-  /** The client is being redirected: no more deliveries, and it no longer counts as logged in here. */
-  void onRedirected(ClientHandler h);
 
   void onProtocolError();
 }

@@ -280,9 +280,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       result = new LoginResult("anonymous:" + selfId + "/" + b.getString("connection"), false, List.of(), 0, 0,
           memberAddresses(), false);
     } else {
-      LoginResult r = state.login(b.getString("username"), b.getJsonObject("resume"), now());
-      result = new LoginResult(r.sessionId(), r.resumed(), r.backlog(), r.dropped(), r.lastSeq(), memberAddresses(),
-          r.placed());
+      result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses());
     }
     membersChanged();
     // Activities applied before this login are in its backlog: publish their pending batch first, so the

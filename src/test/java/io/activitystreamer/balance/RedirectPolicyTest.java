@@ -25,7 +25,7 @@ class RedirectPolicyTest {
   }
 
   private static String pick(LoadTable t) {
-    LoadTable.Server s = RedirectPolicy.pick(t);
+    LoadTable.Server s = RedirectPolicy.pick(t, 0);
     return s == null ? null : s.id();
   }
 
@@ -63,7 +63,7 @@ class RedirectPolicyTest {
   void singleServerStays() {
     LoadTable t = new LoadTable();
     t.replace("a", List.of(new LoadTable.Server("a", "h", 1, 10)));
-    assertNull(RedirectPolicy.pick(t));
+    assertNull(RedirectPolicy.pick(t, 0));
   }
 
   @Test
