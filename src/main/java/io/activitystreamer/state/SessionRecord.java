@@ -14,7 +14,8 @@ public final class SessionRecord {
   final Vector start;
   Vector delivered;
   String host;
-  long lastSeq;
+  /** Client seqs accepted (resume extension); the highest is the LOGIN reply's lastSeq. */
+  final SeqRanges accepted;
   final long openedAt;
   /** Activity number of the last activity this session sent, per origin of that activity. */
   String lastOrigin;
@@ -33,12 +34,17 @@ public final class SessionRecord {
   String versionOrigin = "";
 
   SessionRecord(String id, String username, Vector start, String host, long openedAt) {
+    this(id, username, start, host, openedAt, new SeqRanges());
+  }
+
+  private SessionRecord(String id, String username, Vector start, String host, long openedAt, SeqRanges accepted) {
     this.id = id;
     this.username = username;
     this.start = start;
     this.delivered = start.copy();
     this.host = host;
     this.openedAt = openedAt;
+    this.accepted = accepted;
   }
 
   public String id() { return id; }
@@ -46,7 +52,7 @@ public final class SessionRecord {
   public String host() { return host; }
   public boolean attached() { return host != null; }
   public Vector delivered() { return delivered; }
-  public long lastSeq() { return lastSeq; }
+  public long lastSeq() { return accepted.max(); }
 
   /** True if an event with this version, rank (1 ATTACHED, 0 DETACHED) and origin supersedes the current host. */
   boolean supersededBy(long v, int rank, String origin) {
@@ -67,16 +73,16 @@ public final class SessionRecord {
 
   JsonObject toJson() {
     return new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
-        .put("delivered", delivered.toJson()).put("host", host).put("lastSeq", lastSeq).put("openedAt", openedAt)
+        .put("delivered", delivered.toJson()).put("host", host).put("accepted", accepted.toJson()).put("openedAt", openedAt)
         .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq).put("version", version)
         .put("versionRank", versionRank).put("versionOrigin", versionOrigin);
   }
 
   static SessionRecord fromJson(JsonObject j) {
     SessionRecord s = new SessionRecord(j.getString("id"), j.getString("username"),
-        Vector.fromJson(j.getJsonObject("start")), j.getString("host"), j.getLong("openedAt", 0L));
+        Vector.fromJson(j.getJsonObject("start")), j.getString("host"), j.getLong("openedAt", 0L),
+        SeqRanges.fromJson(j.getJsonArray("accepted")));
     s.delivered = Vector.fromJson(j.getJsonObject("delivered"));
-    s.lastSeq = j.getLong("lastSeq", 0L);
     s.lastOrigin = j.getString("lastOrigin");
     s.lastAseq = j.getLong("lastAseq", 0L);
     s.setVersion(j.getLong("version", 0L), j.getInteger("versionRank", 0), j.getString("versionOrigin", ""));

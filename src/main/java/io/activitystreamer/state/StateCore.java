@@ -155,7 +155,7 @@ public final class StateCore {
     emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", cursor.toJson())
         .put("v", s.version + 1));
     boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
-    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq, List.of(), placed);
+    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq(), List.of(), placed);
   }
 
   /**
@@ -209,7 +209,7 @@ public final class StateCore {
   public boolean accept(String sessionId, String username, JsonObject activity, long clientSeq, String connection,
                         long now) {
     SessionRecord s = sessions.get(sessionId);
-    if (s != null && clientSeq > 0 && clientSeq <= s.lastSeq) {
+    if (s != null && clientSeq > 0 && s.accepted.contains(clientSeq)) {
       return false;
     }
     JsonObject body = new JsonObject().put("session", sessionId).put("user", username).put("sseq", clientSeq)
@@ -447,14 +447,18 @@ public final class StateCore {
     applied.set(origin, n);
     SessionRecord sender = sessions.get(b.getString("session"));
     long sseq = b.getLong("sseq", -1L);
-    if (sender != null && sseq > 0 && sseq <= sender.lastSeq) {
+    if (sender != null && sseq > 0 && sender.accepted.contains(sseq)) {
       // A resume client's resend accepted by a server that had not yet applied the first copy (the
-      // client moved faster than replication): applied, but delivered and logged only once.
+      // client moved faster than replication, or sent it on both sides of a partition): applied, but
+      // delivered and logged only once. (A seq below the highest but not accepted yet is not a resend:
+      // it was accepted on the other side of a partition and arrives with the heal.)
       return;
     }
     ActivityLog.Entry entry = appendToLog(origin, n, b.getLong("at", 0L), b.getJsonObject("activity"));
     if (sender != null) {
-      sender.lastSeq = Math.max(sender.lastSeq, b.getLong("sseq", -1L));
+      if (sseq > 0) {
+        sender.accepted.add(sseq);
+      }
       sender.lastOrigin = origin;
       sender.lastAseq = n;
     }

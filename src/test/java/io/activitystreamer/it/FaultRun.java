@@ -82,14 +82,14 @@ final class FaultRun {
         if (f < 3 && killed == null && c.liveNames().size() >= 3) {
           List<String> live = c.liveNames();
           killed = live.get(rnd.nextInt(live.size()));
-          faults.add("kill9 " + killed);
+          fault("kill9 " + killed);
           c.kill9(killed);
           refreshLive();
           restartAt = System.currentTimeMillis() + 500 + rnd.nextInt(2000);
         } else if (f < 6) {
           boolean longCut = rnd.nextInt(4) == 0;
           long ms = longCut ? 2 * SUSPICION + rnd.nextInt(1000) : 200 + rnd.nextInt(600);
-          faults.add((longCut ? "long" : "short") + " cut s1-s2 " + ms + "ms");
+          fault((longCut ? "long" : "short") + " cut s1-s2 " + ms + "ms");
           p1.cut();
           p2.cut();
           pause(ms);
@@ -99,7 +99,7 @@ final class FaultRun {
           joined = true;
           List<String> live = c.liveNames();
           String via = live.get(rnd.nextInt(live.size()));
-          faults.add("join s4 via " + via);
+          fault("join s4 via " + via);
           c.start("s4", via);
           refreshLive();
         }
@@ -127,11 +127,16 @@ final class FaultRun {
     }
   }
 
+  private void fault(String f) {
+    faults.add(f);
+    history.note("FAULT " + f);
+  }
+
   private void restart(String name) {
     List<String> live = new ArrayList<>(cluster.liveNames());
     live.remove(name);
     String via = live.get(rnd.nextInt(live.size()));
-    faults.add("restart " + name + " via " + via);
+    fault("restart " + name + " via " + via);
     cluster.start(name, via);
     refreshLive();
   }
@@ -314,6 +319,8 @@ final class FaultRun {
           continue;
         }
         history.loggedIn(user, System.currentTimeMillis());
+        history.note(user + " on port " + port + (resume ? " session " + reply.getString("session") + " lastSeq "
+            + reply.getLong("lastSeq", 0L) : ""));
         loggedInNow = true;
         if (resume) {
           session = reply.getString("session");

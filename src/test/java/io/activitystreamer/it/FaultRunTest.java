@@ -3,6 +3,9 @@ package io.activitystreamer.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.testing.HistoryChecker;
+import io.activitystreamer.testing.ServerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +72,14 @@ class FaultRunTest {
       accepted += r.accepted;
       if (strict ? !r.ok() : r.doubleNames > 0 || r.duplicatesClassicOutsideWindow > 0) {
         failed.add(seed + ": " + r);
+      }
+      if (!r.ok()) {
+        Path file = ServerProcess.buildDir().resolve("fault-traces").resolve("seed-" + seed + ".txt");
+        Files.createDirectories(file.getParent());
+        List<String> lines = new ArrayList<>(run.history.trace());
+        lines.addAll(0, r.allProblems);
+        Files.write(file, lines);
+        System.out.println("trace of seed " + seed + ": " + file);
       }
     }
     System.out.printf("TOTAL seeds=%d accepted=%d missing=%d dupResume=%d dupClassic=%d dupClassicOutsideWindow=%d "

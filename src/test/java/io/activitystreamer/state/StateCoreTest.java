@@ -177,6 +177,43 @@ class StateCoreTest {
     assertEquals(2, again.lastSeq());
   }
 
+  /**
+   * A resume client that sends on both sides of a true partition: a accepts 1-2 (replicated), then the
+   * partition; b accepts 3-4; back on a, whose lastSeq is still 2, the client (which saw 3-4 echoed)
+   * sends 5. When the partition heals, b rejoins and carries 3-4 over as late events: a must deliver
+   * them (a seq below the highest but never accepted is not a resend), and a resend of 5 must not.
+   */
+  @Test
+  void activitiesAcceptedAcrossAPartitionAreNotTakenForResends() {
+    mesh("a", "b");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    register(a, "ann");
+    LoginResult ann = a.login("ann", new JsonObject());
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 1), 1, "c1", net.now()));
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 2), 2, "c1", net.now()));
+    net.run(300);
+    net.cut(a, b);
+    net.run(3000); // past suspicion: each side holds the other dead
+    a.detach(ann.sessionId());
+    LoginResult onB = b.login("ann", new JsonObject().put("session", ann.sessionId()));
+    assertEquals(2, onB.lastSeq());
+    assertTrue(b.state.accept(ann.sessionId(), "ann", act("ann", 3), 3, "c2", net.now()));
+    assertTrue(b.state.accept(ann.sessionId(), "ann", act("ann", 4), 4, "c2", net.now()));
+    b.detach(ann.sessionId());
+    LoginResult back = a.login("ann", new JsonObject().put("session", ann.sessionId()));
+    assertEquals(2, back.lastSeq(), "a has not heard of 3-4");
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 5), 5, "c3", net.now()));
+    net.heal(a, b);
+    net.runUntil(() -> net.converged() && net.alive().size() == 2, 20_000, "partition healed");
+    Node survivor = net.node("a").alive ? net.node("a") : net.node("b");
+    List<Integer> got = delivered(net.node("a"));
+    assertEquals(List.of(1, 2, 5, 3, 4), got, "a delivers the other side's 3-4 late, not drops them");
+    assertFalse(a.state.accept(ann.sessionId(), "ann", act("ann", 4), 4, "c3", net.now()), "4 is a resend now");
+    assertEquals(5, a.state.sessions().get(ann.sessionId()).lastSeq());
+    assertEquals(a, survivor);
+  }
+
   @Test
   void backlogBoundByCountDropsOldestAndReportsIt() {
     mesh(new StateOptions(5, 3_600_000, 200, 100), "a", "b");

@@ -41,6 +41,8 @@ public final class HistoryChecker {
   /** receiver -> list of (sender, n, at) in arrival order. */
   private final Map<String, List<Object[]>> received = new HashMap<>();
   private final long windowMillis;
+  /** Every recorded step, in order, for reading a failed run (see {@link #trace}). */
+  private final List<String> trace = new ArrayList<>();
 
   public HistoryChecker(long windowMillis) {
     this.windowMillis = windowMillis;
@@ -48,6 +50,16 @@ public final class HistoryChecker {
 
   private static String key(String sender, long n) {
     return sender + "/" + n;
+  }
+
+  /** Adds a free-form line (a fault, a server reached) to the trace. */
+  public synchronized void note(String line) {
+    trace.add(System.currentTimeMillis() + " " + line);
+  }
+
+  /** The whole history as lines, oldest first: what to read when a check fails. */
+  public synchronized List<String> trace() {
+    return new ArrayList<>(trace);
   }
 
   public synchronized void user(String username, boolean resume) {
@@ -60,6 +72,7 @@ public final class HistoryChecker {
 
   /** A LOGIN_SUCCESS arrived for this user; the first one opens the session. */
   public synchronized void loggedIn(String username, long at) {
+    trace.add(at + " " + username + " LOGIN_SUCCESS");
     if (!openedAt.containsKey(username) || closedAt.containsKey(username)) {
       openedAt.put(username, at);
       closedAt.remove(username);
@@ -68,20 +81,24 @@ public final class HistoryChecker {
 
   /** The user sent LOGOUT: the session ends. */
   public synchronized void loggedOut(String username, long at) {
+    trace.add(at + " " + username + " LOGOUT");
     closedAt.put(username, at);
   }
 
   /** The user's connection ended without LOGOUT (by either side). */
   public synchronized void disconnected(String username, long at) {
+    trace.add(at + " " + username + " disconnected");
     disconnects.computeIfAbsent(username, k -> new ArrayList<>()).add(at);
   }
 
   /** The user (re)sent its activity number n now. */
   public synchronized void sent(String sender, long n, long at) {
+    trace.add(at + " " + sender + " sent " + n);
     sent.put(key(sender, n), new Sent(sender, n, at));
   }
 
   public synchronized void received(String receiver, String sender, long n, long at) {
+    trace.add(at + " " + receiver + " got " + key(sender, n));
     received.computeIfAbsent(receiver, k -> new ArrayList<>()).add(new Object[] {sender, n, at});
   }
 
@@ -100,7 +117,10 @@ public final class HistoryChecker {
     public long duplicatesClassicOutsideWindow;
     public long orderViolations;
     public long doubleNames;
+    /** The first 30 problems (for a one-line report). */
     public final List<String> problems = new ArrayList<>();
+    /** Every problem. */
+    public final List<String> allProblems = new ArrayList<>();
 
     /** True when nothing violates the guarantees (classic duplicates inside the window are allowed). */
     public boolean ok() {
@@ -109,6 +129,7 @@ public final class HistoryChecker {
     }
 
     private void problem(String p) {
+      allProblems.add(p);
       if (problems.size() < 30) {
         problems.add(p);
       }

@@ -13,6 +13,7 @@ import io.activitystreamer.state.Event;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
 import io.activitystreamer.state.StateOutbox;
+import io.activitystreamer.state.UserRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -308,7 +309,7 @@ public final class InMemoryMesh {
     Set<String> ids = new TreeSet<>();
     live.forEach(n -> ids.add(n.id));
     for (Node n : live) {
-      if (!n.mesh.joined() || !view(n).equals(ids) || n.mesh.pendingCount() != 0) {
+      if (!n.mesh.joined() || n.carryOver != null || !view(n).equals(ids) || n.mesh.pendingCount() != 0) {
         return false;
       }
       if (!new TreeMap<>(n.mesh.positions()).equals(new TreeMap<>(live.get(0).mesh.positions()))) {
@@ -458,6 +459,8 @@ public final class InMemoryMesh {
     private int joinPort;
     private boolean joinDialling;
     private long lastStateTick;
+    /** Run once joined: what the previous incarnation handed on (see {@link #rejoin}). */
+    private Runnable carryOver;
 
     Node(String name, String id, String host, int port, int incarnation) {
       this.name = name;
@@ -485,6 +488,10 @@ public final class InMemoryMesh {
           connect(joinHost, joinPort, true);
         }
         return;
+      }
+      if (carryOver != null) {
+        carryOver.run();
+        carryOver = null;
       }
       mesh.tick(now());
       if (now() - lastStateTick >= stateOptions.checkpointIntervalMillis()) {
@@ -650,8 +657,15 @@ public final class InMemoryMesh {
         if (!alive) {
           return;
         }
+        // as AppVerticle does: the next incarnation hands on the users and own events this one knew
+        List<Event> ownEvents = mesh.ownRetainedEvents();
+        List<UserRecord> users = state.users();
         kill(this, false);
         Node n = create(name, port, incarnation + 1);
+        n.carryOver = () -> {
+          n.mesh.adoptCarriedEvents(ownEvents);
+          n.state.reassert(users);
+        };
         if (hostname != null) {
           n.joinVia(hostname, p);
         }
