@@ -119,11 +119,8 @@ public final class AppVerticle extends VerticleBase {
   }
 
   private void rejoin(JsonObject via) {
-    vertx.eventBus().<JsonObject>request(Addresses.STATE_EXPORT_USERS, new JsonObject())
-        .onComplete(ar -> {
-          carryOver = ar.succeeded() ? ar.result().body() : null;
-          redeploy(via);
-        });
+    carryOver = via.getJsonObject("carryOver");
+    redeploy(via);
   }
 
   private void redeploy(JsonObject via) {

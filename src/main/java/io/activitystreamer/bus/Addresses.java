@@ -12,11 +12,6 @@ public final class Addresses {
   public static final String STATE_DETACH = "streamer.state.detach";
   public static final String STATE_LOGOUT = "streamer.state.logout";
   public static final String STATE_MESH_INFO = "streamer.state.mesh-info";
-  /**
-   * Request: {users, events}: every user record (salted hashes) and this server's own retained events,
-   * to carry over to its next incarnation.
-   */
-  public static final String STATE_EXPORT_USERS = "streamer.state.export-users";
   /** Sent by AppVerticle once the gateway listens: {port}; answered when this server has joined. */
   public static final String STATE_START_MESH = "streamer.state.start-mesh";
   // facts published by StateVerticle
@@ -42,7 +37,10 @@ public final class Addresses {
   public static final String MESH_LINK_DOWN = "streamer.mesh.link-down";
   public static final String MESH_CONNECT = "streamer.mesh.connect";
   public static final String MESH_CONNECT_FAILED = "streamer.mesh.connect-failed";
-  /** This incarnation was declared dead: the AppVerticle redeploys as a new one. */
+  /**
+   * This incarnation was declared dead: {hostname, port, carryOver: {users, events}}; the AppVerticle
+   * redeploys as a new one, which hands on the carried users and own events once it has joined.
+   */
   public static final String APP_REJOIN = "streamer.app.rejoin";
   /** Prefix of the per-link address a link writes out: {@code streamer.mesh.link.<linkId>}. */
   public static final String MESH_LINK_OUT_PREFIX = "streamer.mesh.link.";

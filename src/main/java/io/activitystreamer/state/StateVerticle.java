@@ -90,13 +90,6 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
-    bus.<JsonObject>localConsumer(Addresses.STATE_EXPORT_USERS, m -> {
-      JsonArray users = new JsonArray();
-      state.users().forEach(u -> users.add(u.toJson()));
-      JsonArray events = new JsonArray();
-      mesh.ownRetainedEvents().forEach(e -> events.add(e.toJson()));
-      m.reply(new JsonObject().put("users", users).put("events", events));
-    });
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
     bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> {
       knownLinks.add(m.body().linkId());
@@ -229,6 +222,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
    * stopped. Waiting logins are retried on every tick.
    */
   private void handleLogin(Message<JsonObject> m) {
+    if (leaving) {
+      return; // the connection closes with this incarnation; the client logs in again elsewhere
+    }
     JsonObject b = m.body();
     if (!b.getBoolean("anonymous") && !loginReady(b, now(), now())) {
       pendingLogins.add(new PendingLogin(m, now()));
@@ -305,6 +301,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void handleActivity(ActivityIn in) {
+    if (leaving) {
+      return; // declared dead: what would be accepted now could not be carried over (see rejoin)
+    }
     state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(), in.clientSeq(),
         in.connection(), now());
   }
@@ -523,8 +522,26 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live));
   }
 
+  /** Set once this incarnation was declared dead: it accepts nothing more (its state is handed on). */
+  private boolean leaving;
+
+  /**
+   * Declared dead: the next incarnation gets every user this one knew and its own events still kept
+   * (accepted on this side of a partition, say), taken now, in the same event-loop turn in which the
+   * server stops accepting: an activity accepted and echoed after this point would be lost with the
+   * old state, so none is.
+   */
   @Override
   public void rejoin(String hostname, int port) {
-    vertx.eventBus().send(Addresses.APP_REJOIN, new JsonObject().put("hostname", hostname).put("port", port));
+    if (leaving) {
+      return;
+    }
+    leaving = true;
+    JsonArray users = new JsonArray();
+    state.users().forEach(u -> users.add(u.toJson()));
+    JsonArray events = new JsonArray();
+    mesh.ownRetainedEvents().forEach(e -> events.add(e.toJson()));
+    vertx.eventBus().send(Addresses.APP_REJOIN, new JsonObject().put("hostname", hostname).put("port", port)
+        .put("carryOver", new JsonObject().put("users", users).put("events", events)));
   }
 }
