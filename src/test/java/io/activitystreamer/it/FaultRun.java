@@ -30,6 +30,12 @@ final class FaultRun {
 
   final long seed;
   final Duration traffic;
+  /**
+   * Also a true partition: s3 killed, then the s1-s2 link cut for longer than failure detection, so no
+   * path joins the two sides while clients keep using both (see {@link #run}). Off: a long cut happens
+   * only while a third server can relay (a partial partition), as the guarantees require.
+   */
+  final boolean truePartition;
   final Random rnd;
   final HistoryChecker history = new HistoryChecker(1000 + 1500);
   final List<String> faults = new CopyOnWriteArrayList<>();
@@ -37,9 +43,10 @@ final class FaultRun {
   private final AtomicReference<List<Integer>> livePorts = new AtomicReference<>(List.of());
   private Cluster cluster;
 
-  FaultRun(long seed, Duration traffic) {
+  FaultRun(long seed, Duration traffic, boolean truePartition) {
     this.seed = seed;
     this.traffic = traffic;
+    this.truePartition = truePartition;
     this.rnd = new Random(seed);
   }
 
@@ -69,10 +76,26 @@ final class FaultRun {
 
       long end = System.currentTimeMillis() + traffic.toMillis();
       boolean joined = false;
+      boolean partitioned = false;
       String killed = null;
       long restartAt = 0;
       while (System.currentTimeMillis() < end) {
         pause(400 + rnd.nextInt(800));
+        if (truePartition && !partitioned && killed == null) {
+          partitioned = true;
+          long ms = 2 * SUSPICION + rnd.nextInt(1500);
+          fault("kill9 s3");
+          c.kill9("s3");
+          refreshLive();
+          fault("true partition: long cut s1-s2 " + ms + "ms with s3 down");
+          p1.cut();
+          p2.cut();
+          pause(ms);
+          p1.restore();
+          p2.restore();
+          restart("s3");
+          continue;
+        }
         if (killed != null && System.currentTimeMillis() >= restartAt) {
           restart(killed);
           killed = null;
@@ -87,7 +110,9 @@ final class FaultRun {
           refreshLive();
           restartAt = System.currentTimeMillis() + 500 + rnd.nextInt(2000);
         } else if (f < 6) {
-          boolean longCut = rnd.nextInt(4) == 0;
+          // a long cut only while another server can relay between s1 and s2 (else a true partition)
+          boolean longCut = rnd.nextInt(4) == 0
+              && c.liveNames().stream().anyMatch(n -> !n.equals("s1") && !n.equals("s2"));
           long ms = longCut ? 2 * SUSPICION + rnd.nextInt(1000) : 200 + rnd.nextInt(600);
           fault((longCut ? "long" : "short") + " cut s1-s2 " + ms + "ms");
           p1.cut();
