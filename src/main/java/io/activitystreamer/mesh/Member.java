@@ -17,6 +17,8 @@ public final class Member {
   String linkId;
   long lastHeard;
   long suspectSince;
+  /** Last time a member linked to this server listed this one as linked to it (reachable through it). */
+  long seenViaOthersAt;
   long nextConnectAt;
   long backoffMillis;
   boolean connecting;

@@ -151,6 +151,15 @@ public final class MeshCore {
    * once for resume clients).
    */
   public boolean caughtUpWith(String origin, long since) {
+    return caughtUpWith(origin, since, false);
+  }
+
+  /**
+   * {@code relayed}: members linked to the origin count as caught up once their digest shows nothing
+   * more of it (they relay what they get, every digest interval); otherwise the origin is alive and
+   * its next events (a detach the LOGIN waits for) may still be on their way, so they never do.
+   */
+  private boolean caughtUpWith(String origin, long since, boolean relayed) {
     long mine = replicator.position(origin);
     for (Member m : members.values()) {
       if (m.status == Member.Status.DEAD || m.id.equals(origin)) {
@@ -159,7 +168,7 @@ public final class MeshCore {
       if (m.linkId == null) {
         return false; // a live member we cannot hear from may hold more of it
       }
-      if (m.linkedTo.contains(origin)) {
+      if (!relayed && m.linkedTo.contains(origin)) {
         return false; // it is linked to the origin, which is alive: its events (the detach) are coming
       }
       Long heard = ackTimes.get(m.id);
@@ -177,7 +186,7 @@ public final class MeshCore {
    */
   public boolean caughtUpWithUnreachable(long since) {
     for (Member m : members.values()) {
-      if (m.status != Member.Status.DEAD && m.linkId == null && !caughtUpWith(m.id, since)) {
+      if (m.status != Member.Status.DEAD && m.linkId == null && !caughtUpWith(m.id, since, true)) {
         return false;
       }
     }
@@ -364,10 +373,53 @@ public final class MeshCore {
       case LOCK_ALLOWED -> registrar.onAllowed(from, PeerMessages.req(msg));
       case LOCK_DENIED -> registrar.onDenied(from, PeerMessages.req(msg));
       case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(msg));
+      case MESH_RELAY -> onRelay(from, msg);
       case MESH_WELCOME -> { }
       case ACTIVITY_BROADCAST -> onForeignBroadcast(from, msg, now);
       default -> LOG.warn("[{}] ignoring {} from {}", self, c, from);
     }
+  }
+
+  /**
+   * A LOCK_* line between two members whose direct link is down, through a member linked to both (one
+   * hop: only what the sender itself handed over is forwarded). For this server: handled as if it came
+   * from {@code from} on a link.
+   */
+  private void onRelay(String linkFrom, JsonObject msg) {
+    String to = msg.getString("to");
+    String origin = msg.getString("from");
+    JsonObject inner = msg.getJsonObject("msg");
+    if (to == null || origin == null || inner == null) {
+      return;
+    }
+    if (!to.equals(self)) {
+      Member target = members.get(to);
+      if (origin.equals(linkFrom) && target != null && target.linkId != null) {
+        out.send(target.linkId, MessageCodec.encode(Command.MESH_RELAY, msg));
+      }
+      return;
+    }
+    if (dead.contains(origin) || !members.containsKey(origin)) {
+      return;
+    }
+    Command c = Command.of(inner.getString(Fields.COMMAND));
+    switch (c) {
+      case LOCK_REQUEST -> registrar.onRequest(origin, PeerMessages.req(inner));
+      case LOCK_ALLOWED -> registrar.onAllowed(origin, PeerMessages.req(inner));
+      case LOCK_DENIED -> registrar.onDenied(origin, PeerMessages.req(inner));
+      case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(inner));
+      default -> LOG.warn("[{}] ignoring relayed {} from {}", self, c, origin);
+    }
+  }
+
+  /** True while a member linked to this server lists {@code id} as linked to it. */
+  private boolean seenByOthers(String id) {
+    for (Member x : members.values()) {
+      if (x.linkId != null && x.status == Member.Status.ALIVE && x.linkedTo.contains(id)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Members not held dead, this server included. */
@@ -569,10 +621,18 @@ public final class MeshCore {
         out.closeLink(linkId, null);
         onLinkDown(linkId, now);
       }
-      if (m.linkId == null && m.status != Member.Status.ALIVE && now - m.suspectSince > opts.suspicionMillis()) {
-        LOG.info("[{}] {} unreachable for {} ms", self, m.id, now - m.suspectSince);
-        declareDead(m.id, now, null);
-        continue;
+      if (m.linkId == null && m.status != Member.Status.ALIVE) {
+        // Indirect probe: a member another one is still linked to is alive, only our link is cut (a
+        // partial partition); its events come relayed in the digests, lock messages through MESH_RELAY.
+        if (seenByOthers(m.id)) {
+          m.seenViaOthersAt = now;
+        }
+        long silentSince = Math.max(m.suspectSince, m.seenViaOthersAt);
+        if (now - silentSince > opts.suspicionMillis()) {
+          LOG.info("[{}] {} unreachable for {} ms", self, m.id, now - silentSince);
+          declareDead(m.id, now, null);
+          continue;
+        }
       }
       boolean mayDial = self.compareTo(m.id) < 0 || now - m.suspectSince > opts.suspicionMillis() / 2;
       if (m.linkId == null && !m.connecting && mayDial && now >= m.nextConnectAt) {
@@ -589,6 +649,7 @@ public final class MeshCore {
       for (String linkId : linkMember.keySet()) {
         out.send(linkId, digest);
       }
+      registrar.askAgain(id -> !isLinked(id)); // relayed requests (or their answers) may be lost
       pruneRetained();
     }
   }
@@ -745,7 +806,7 @@ public final class MeshCore {
     @Override
     public void broadcastRelease(Registrar.Req r) {
       Buffer line = PeerMessages.lock(Command.LOCK_RELEASE, r);
-      linkMember.keySet().forEach(linkId -> out.send(linkId, line));
+      liveMembers().forEach(id -> sendTo(id, line));
     }
 
     @Override
@@ -765,10 +826,21 @@ public final class MeshCore {
       return MeshCore.this.liveMembers();
     }
 
+    /** Directly, or through a member linked to both while our link to it is down. */
     private void sendTo(String memberId, Buffer line) {
       Member m = members.get(memberId);
-      if (m != null && m.linkId != null) {
+      if (m == null) {
+        return;
+      }
+      if (m.linkId != null) {
         out.send(m.linkId, line);
+        return;
+      }
+      for (Member x : members.values()) {
+        if (x.linkId != null && x.status == Member.Status.ALIVE && x.linkedTo.contains(memberId)) {
+          out.send(x.linkId, PeerMessages.relay(memberId, self, line));
+          return;
+        }
       }
     }
   }

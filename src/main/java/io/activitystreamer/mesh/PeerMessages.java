@@ -69,6 +69,12 @@ final class PeerMessages {
         .put("requester", r.requester()));
   }
 
+  /** {@code line} (a LOCK_* line) for {@code to}, sent through a member linked to both. */
+  static Buffer relay(String to, String from, Buffer line) {
+    return MessageCodec.encode(Command.MESH_RELAY, new JsonObject().put("to", to).put("from", from)
+        .put("msg", new JsonObject(line.toString().trim())));
+  }
+
   static Registrar.Req req(JsonObject msg) {
     return new Registrar.Req(msg.getString(Fields.USERNAME), msg.getLong("ts", 0L), msg.getString("requester"));
   }

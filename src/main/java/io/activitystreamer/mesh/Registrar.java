@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Agreement on new usernames (G1) among the live, linked members: the classic LOCK_REQUEST /
@@ -189,6 +190,21 @@ final class Registrar {
     for (Round round : new ArrayList<>(rounds.values())) {
       if (round.awaiting.contains(member)) {
         fx.broadcastRequest(Set.of(member), round.req);
+      }
+    }
+  }
+
+  /** Asks again the members a round still waits for that {@code relayed} says are reached only by relay. */
+  void askAgain(Predicate<String> relayed) {
+    for (Round round : new ArrayList<>(rounds.values())) {
+      Set<String> again = new HashSet<>();
+      for (String m : round.awaiting) {
+        if (relayed.test(m)) {
+          again.add(m);
+        }
+      }
+      if (!again.isEmpty()) {
+        fx.broadcastRequest(again, round.req);
       }
     }
   }

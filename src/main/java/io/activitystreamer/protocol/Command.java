@@ -33,6 +33,7 @@ public enum Command {
   MESH_EVENT(false, true),
   MESH_DIGEST(false, true),
   MESH_PULL(false, true),
+  MESH_RELAY(false, true),
   MEMBER_DEAD(false, true);
 
   private static final Map<String, Command> BY_NAME = new HashMap<>();
