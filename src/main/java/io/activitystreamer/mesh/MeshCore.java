@@ -78,7 +78,9 @@ public final class MeshCore {
       }
     });
     this.registrar = new Registrar(self, new RegistrarEffects());
-    state.hostLiveness(h -> h.equals(self) || isLinked(h));
+    // a host our link to is down but another member still links (a partial partition) holds its
+    // sessions: a LOGIN here must not take them over
+    state.hostLiveness(h -> h.equals(self) || isLinked(h) || !dead.contains(h) && seenByOthers(h));
   }
 
   /** The client port, known once the gateway listens (it may have been configured as 0). */
@@ -355,6 +357,9 @@ public final class MeshCore {
         out.rejoin(msg.getString("viaHostname"), msg.getInteger("viaPort", 0));
       }
       return;
+    }
+    if (!joined) {
+      return; // declared dead and leaving: nothing more is applied or agreed (the next incarnation rejoins)
     }
     Member m = members.get(from);
     if (m != null) {
@@ -649,7 +654,9 @@ public final class MeshCore {
       for (String linkId : linkMember.keySet()) {
         out.send(linkId, digest);
       }
-      registrar.askAgain(id -> !isLinked(id)); // relayed requests (or their answers) may be lost
+      // relayed requests (or their answers) may be lost: asked again; locks held here for requesters we
+      // hear only through a relay are leases, renewed by those requests
+      registrar.tick(now, id -> !isLinked(id), opts.suspicionMillis());
       pruneRetained();
     }
   }
@@ -811,6 +818,9 @@ public final class MeshCore {
 
     @Override
     public boolean commit(Registrar.Req r) {
+      if (!joined) {
+        return false; // declared dead meanwhile: what is emitted now would not reach the mesh
+      }
       String[] secret = pendingRegistrations.get(r.username());
       return secret != null && state.register(r.username(), secret[0], secret[1], Integer.parseInt(secret[2]),
           r.ts());

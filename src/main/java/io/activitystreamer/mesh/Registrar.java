@@ -71,6 +71,9 @@ final class Registrar {
   private final Map<String, Req> locks = new HashMap<>();
   private final Map<String, List<Req>> deferred = new HashMap<>();
   private final Map<String, Round> rounds = new HashMap<>();
+  /** When a request of another server last reached us (from {@link #tick}'s clock). */
+  private final Map<Req, Long> requestedAt = new HashMap<>();
+  private long now;
   /** Local REGISTERs waiting while another request holds the name's lock here. */
   private final Map<String, List<Runnable>> queued = new HashMap<>();
 
@@ -102,7 +105,12 @@ final class Registrar {
     }
   }
 
+  private boolean stale(Req r, long leaseMillis) {
+    return now - requestedAt.getOrDefault(r, 0L) > leaseMillis;
+  }
+
   void onRequest(String from, Req r) {
+    requestedAt.put(r, now);
     if (fx.registered(r.username())) {
       fx.sendDenied(from, r);
       return;
@@ -168,13 +176,7 @@ final class Registrar {
    * is not consent, the request is sent again when the member relinks ({@link #onMemberLinked}).
    */
   void onMemberLost(String member, boolean dead) {
-    deferred.values().forEach(list -> list.removeIf(r -> r.requester().equals(member)));
-    for (Req held : new ArrayList<>(locks.values())) {
-      if (held.requester().equals(member)) {
-        locks.remove(held.username());
-        reconsider(held.username());
-      }
-    }
+    dropHeldFor(member);
     if (!dead) {
       return;
     }
@@ -185,8 +187,12 @@ final class Registrar {
     }
   }
 
-  /** A new link to {@code member}: our rounds still waiting for it ask again (answers may have been lost). */
+  /**
+   * A new link to {@code member}: our rounds still waiting for it ask again (answers may have been lost),
+   * and what it held here through a relay is dropped (it asks again on the link if its round is open).
+   */
   void onMemberLinked(String member) {
+    dropHeldFor(member);
     for (Round round : new ArrayList<>(rounds.values())) {
       if (round.awaiting.contains(member)) {
         fx.broadcastRequest(Set.of(member), round.req);
@@ -194,8 +200,23 @@ final class Registrar {
     }
   }
 
-  /** Asks again the members a round still waits for that {@code relayed} says are reached only by relay. */
-  void askAgain(Predicate<String> relayed) {
+  /**
+   * Periodic. Asks again the members our rounds still wait for that are reached only by relay
+   * ({@code relayed}), and drops the locks and deferred requests held here for such requesters that no
+   * request renewed for {@code leaseMillis}: a relayed LOCK_RELEASE may be lost, and no link-down will
+   * clear them (safety does not rest on them: every round needs the competing requester's own lock).
+   */
+  void tick(long now, Predicate<String> relayed, long leaseMillis) {
+    this.now = now;
+    for (Req held : new ArrayList<>(locks.values())) {
+      if (!held.requester().equals(self) && relayed.test(held.requester()) && stale(held, leaseMillis)) {
+        locks.remove(held.username());
+        reconsider(held.username());
+      }
+    }
+    deferred.values().forEach(list -> list.removeIf(r -> relayed.test(r.requester()) && stale(r, leaseMillis)));
+    requestedAt.keySet().removeIf(r -> !r.equals(locks.get(r.username()))
+        && deferred.getOrDefault(r.username(), List.of()).stream().noneMatch(r::equals));
     for (Round round : new ArrayList<>(rounds.values())) {
       Set<String> again = new HashSet<>();
       for (String m : round.awaiting) {
@@ -205,6 +226,16 @@ final class Registrar {
       }
       if (!again.isEmpty()) {
         fx.broadcastRequest(again, round.req);
+      }
+    }
+  }
+
+  private void dropHeldFor(String member) {
+    deferred.values().forEach(list -> list.removeIf(r -> r.requester().equals(member)));
+    for (Req held : new ArrayList<>(locks.values())) {
+      if (held.requester().equals(member)) {
+        locks.remove(held.username());
+        reconsider(held.username());
       }
     }
   }

@@ -47,8 +47,12 @@ final class SeqRanges {
     return a;
   }
 
-  static SeqRanges fromJson(JsonArray a) {
+  /** {@code lastSeq}: a snapshot of a server that kept only the highest seq (no {@code accepted}): 1-lastSeq. */
+  static SeqRanges fromJson(JsonArray a, long lastSeq) {
     SeqRanges r = new SeqRanges();
+    if (a == null && lastSeq > 0) {
+      r.ranges.put(1L, lastSeq);
+    }
     if (a != null) {
       for (int i = 0; i < a.size(); i++) {
         JsonArray p = a.getJsonArray(i);

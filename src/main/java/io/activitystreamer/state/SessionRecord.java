@@ -73,7 +73,7 @@ public final class SessionRecord {
 
   JsonObject toJson() {
     return new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
-        .put("delivered", delivered.toJson()).put("host", host).put("accepted", accepted.toJson()).put("openedAt", openedAt)
+        .put("delivered", delivered.toJson()).put("host", host).put("accepted", accepted.toJson()).put("lastSeq", accepted.max()).put("openedAt", openedAt)
         .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq).put("version", version)
         .put("versionRank", versionRank).put("versionOrigin", versionOrigin);
   }
@@ -81,7 +81,7 @@ public final class SessionRecord {
   static SessionRecord fromJson(JsonObject j) {
     SessionRecord s = new SessionRecord(j.getString("id"), j.getString("username"),
         Vector.fromJson(j.getJsonObject("start")), j.getString("host"), j.getLong("openedAt", 0L),
-        SeqRanges.fromJson(j.getJsonArray("accepted")));
+        SeqRanges.fromJson(j.getJsonArray("accepted"), j.getLong("lastSeq", 0L)));
     s.delivered = Vector.fromJson(j.getJsonObject("delivered"));
     s.lastOrigin = j.getString("lastOrigin");
     s.lastAseq = j.getLong("lastAseq", 0L);

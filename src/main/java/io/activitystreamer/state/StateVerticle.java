@@ -192,6 +192,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   // ---- client requests ----
 
   private void handleRegister(Message<JsonObject> m) {
+    if (leaving) {
+      return; // as handleLogin
+    }
     JsonObject b = m.body();
     mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
         now(), ok -> {

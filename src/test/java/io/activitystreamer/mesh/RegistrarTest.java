@@ -215,4 +215,34 @@ class RegistrarTest {
     reg.onRegistered("ann");
     assertEquals(Boolean.FALSE, done.get());
   }
+
+  /**
+   * A lock granted to a requester heard only through a relay is a lease: when its LOCK_RELEASE is lost,
+   * the lock lapses once no request renewed it for the lease time, and a later request gets the name.
+   */
+  @Test
+  void relayedRequestersLockLapsesWithoutRenewal() {
+    reg.tick(0, m -> m.equals("a"), 1000);
+    reg.onRequest("a", req("a", 5));
+    assertEquals(List.of("ALLOWED a a@5"), fx.take());
+    reg.onRequest("c", req("c", 9));
+    assertEquals(List.of("DENIED c c@9"), fx.take(), "a's lock has priority while it holds");
+    reg.tick(600, m -> m.equals("a"), 1000);
+    reg.onRequest("a", req("a", 5)); // renewed by the relayed round asking again
+    reg.tick(1500, m -> m.equals("a"), 1000);
+    assertEquals(1, reg.locksHeld(), "renewed at 600: still held at 1500");
+    fx.take();
+    reg.tick(1700, m -> m.equals("a"), 1000);
+    assertEquals(0, reg.locksHeld(), "not renewed for more than the lease: dropped");
+    reg.onRequest("c", req("c", 9));
+    assertEquals(List.of("ALLOWED c c@9"), fx.take());
+  }
+
+  @Test
+  void directlyLinkedRequestersLockIsNoLease() {
+    reg.tick(0, m -> false, 1000);
+    reg.onRequest("a", req("a", 5));
+    reg.tick(5000, m -> false, 1000);
+    assertEquals(1, reg.locksHeld(), "a link-down or LOCK_RELEASE clears it, not time");
+  }
 }

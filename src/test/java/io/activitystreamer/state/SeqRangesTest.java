@@ -36,9 +36,11 @@ class SeqRangesTest {
     r.add(1);
     r.add(2);
     r.add(5);
-    SeqRanges copy = SeqRanges.fromJson(r.toJson());
+    SeqRanges copy = SeqRanges.fromJson(r.toJson(), 5);
     assertEquals("{1-2, 5-5}", copy.toString());
     assertEquals(5, copy.max());
     assertFalse(copy.contains(3));
+    assertEquals("{1-7}", SeqRanges.fromJson(null, 7).toString(), "an older snapshot with lastSeq only");
+    assertEquals("{}", SeqRanges.fromJson(null, 0).toString());
   }
 }

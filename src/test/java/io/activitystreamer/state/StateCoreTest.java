@@ -214,6 +214,27 @@ class StateCoreTest {
     assertEquals(a, survivor);
   }
 
+  /**
+   * During a long cut of the a-c link bridged by b, ann is connected on c; a classic LOGIN of ann on a
+   * (a second device) must not take over the session c still holds (c is alive, only unlinked from a).
+   */
+  @Test
+  void sessionOnAMemberReachedThroughOthersIsNotTakenOver() {
+    mesh("a", "b", "c");
+    Node a = net.node("a");
+    Node c = net.node("c");
+    register(a, "ann");
+    LoginResult onC = c.login("ann");
+    net.cut(a, c);
+    net.run(3000);
+    AtomicReference<LoginResult> onA = a.loginWhenReady("ann", null);
+    net.runUntil(() -> onA.get() != null, 3000, "login on a");
+    net.run(1000);
+    assertTrue(!onA.get().sessionId().equals(onC.sessionId()), "a second session, not c's");
+    assertEquals(List.of(), c.kicks, "c's connection keeps its session");
+    assertEquals(c.id, a.state.sessions().get(onC.sessionId()).host());
+  }
+
   @Test
   void backlogBoundByCountDropsOldestAndReportsIt() {
     mesh(new StateOptions(5, 3_600_000, 200, 100), "a", "b");
