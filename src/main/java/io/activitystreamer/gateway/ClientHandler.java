@@ -52,6 +52,12 @@ public final class ClientHandler {
   private boolean transportGone;
   private boolean leaving;
   private boolean redirecting;
+  /**
+   * REDIRECT went out behind everything written before it: the detach is exact (the client is owed what
+   * is applied from the freeze on). A connection that closed before (the client left on its own while
+   * the redirect was being prepared) may not have read its last lines: the redelivery window applies.
+   */
+  private boolean redirectWritten;
   private boolean pausedForCredit;
 
   ClientHandler(GatewayContext gw, ClientTransport transport, String id) {
@@ -231,6 +237,7 @@ public final class ClientHandler {
           gw.onClosed(this); // no longer logged in here: no more deliveries
           if (!closed) {
             transport.write(MessageCodec.encode(Command.REDIRECT, target));
+            redirectWritten = true;
             closeConnection("redirected to " + target.encode());
           }
         });
@@ -391,7 +398,7 @@ public final class ClientHandler {
     gw.onClosed(this);
     if (sessionId != null) {
       gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
-          .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirecting));
+          .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirectWritten));
       sessionId = null;
     }
   }
