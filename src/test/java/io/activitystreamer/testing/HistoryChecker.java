@@ -208,9 +208,15 @@ public final class HistoryChecker {
     return r;
   }
 
+  /**
+   * The client's reader may still hand over lines it had buffered a moment after the client closed its
+   * socket (the disconnect is stamped at the close): those were in flight at that disconnect too.
+   */
+  private static final long READER_DRAIN_MILLIS = 100;
+
   private boolean inFlightAtDisconnect(String user, long firstAt) {
     for (long d : disconnects.getOrDefault(user, List.of())) {
-      if (firstAt <= d && d - firstAt <= windowMillis) {
+      if (firstAt <= d + READER_DRAIN_MILLIS && d - firstAt <= windowMillis) {
         return true;
       }
     }
