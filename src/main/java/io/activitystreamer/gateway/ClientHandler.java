@@ -398,7 +398,8 @@ public final class ClientHandler {
     gw.onClosed(this);
     if (sessionId != null) {
       gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
-          .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirectWritten));
+          .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirectWritten)
+          .put("frozen", redirecting));
       sessionId = null;
     }
   }

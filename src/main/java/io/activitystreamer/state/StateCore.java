@@ -243,15 +243,21 @@ public final class StateCore {
   }
 
   /**
-   * A redirect of this session's connection begins: what it has been written is fixed now (the
-   * applied vector), and a later exact {@link #detach} uses it, whatever is applied in between.
+   * A redirect of this session's connection begins: what it has been written is fixed now, and a later
+   * exact {@link #detach} uses it, whatever is applied in between. Fixed a little before now (the
+   * applied vector sampled at least {@link #REDIRECT_GRACE_MILLIS} ago): a client that closed on its
+   * own a moment before, which the gateway has not noticed yet, may not have read the last lines, so
+   * the next server repeats those few rather than lose them.
    */
-  public void freeze(String sessionId) {
+  public void freeze(String sessionId, long now) {
     SessionRecord s = sessions.get(sessionId);
     if (s != null && self.equals(s.host)) {
-      s.frozen = applied.copy();
+      s.frozen = appliedAt(now - REDIRECT_GRACE_MILLIS);
     }
   }
+
+  /** See {@link #freeze}. */
+  static final long REDIRECT_GRACE_MILLIS = 100;
 
   public void logout(String sessionId) {
     if (sessions.containsKey(sessionId)) {

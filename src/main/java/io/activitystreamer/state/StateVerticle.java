@@ -75,7 +75,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> {
       if (m.body().getBoolean("freeze", false)) {
         // a redirect begins: fix what the session has been written, answer once that is published
-        state.freeze(m.body().getString("session"));
+        state.freeze(m.body().getString("session"), now());
         load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
         membersChanged();
         flushDeliveries();
@@ -312,7 +312,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void handleDetach(JsonObject b) {
-    if (!b.getBoolean("exact", false)) {
+    if (!b.getBoolean("frozen", false)) {
       load = Math.max(0, load - 1); // (a redirected connection left the load at the freeze)
     }
     if (!b.getBoolean("anonymous", false)) {
