@@ -162,6 +162,12 @@ public final class MeshCore {
    * its next events (a detach the LOGIN waits for) may still be on their way, so they never do.
    */
   private boolean caughtUpWith(String origin, long since, boolean relayed) {
+    Member o = members.get(origin);
+    if (!relayed && o != null && o.status != Member.Status.DEAD && o.linkId == null && !seenByOthers(origin)) {
+      // cut off from every member we hear from (a short cut while the others are down, or a crash not
+      // yet declared): only its link coming back or its death verdict can tell what it still holds
+      return false;
+    }
     long mine = replicator.position(origin);
     for (Member m : members.values()) {
       if (m.status == Member.Status.DEAD || m.id.equals(origin)) {

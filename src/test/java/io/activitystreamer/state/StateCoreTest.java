@@ -235,6 +235,35 @@ class StateCoreTest {
     assertEquals(c.id, a.state.sessions().get(onC.sessionId()).host());
   }
 
+  /**
+   * c is dead; a short cut of the a-b link: a resume client sends 3-4 on a, which b cannot hear of, then
+   * moves to b. b must not let it in before it knows what a holds (its link back, or its verdict): the
+   * login completes once the cut heals, with lastSeq 4 and 3-4 applied before anything sent on b.
+   */
+  @Test
+  void loginWaitsForAHostCutOffFromEveryone() {
+    mesh("a", "b", "c");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    register(a, "ann");
+    net.kill(net.node("c"), false);
+    net.run(3000); // c declared dead
+    LoginResult ann = a.login("ann", new JsonObject());
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 1), 1, "c1", net.now()));
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 2), 2, "c1", net.now()));
+    net.run(300);
+    net.cut(a, b);
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 3), 3, "c1", net.now()));
+    assertTrue(a.state.accept(ann.sessionId(), "ann", act("ann", 4), 4, "c1", net.now()));
+    a.detach(ann.sessionId());
+    AtomicReference<LoginResult> onB = b.loginWhenReady("ann", new JsonObject().put("session", ann.sessionId()));
+    net.run(500);
+    assertEquals(null, onB.get(), "waits while a is cut off from everyone b hears");
+    net.heal(a, b);
+    net.runUntil(() -> onB.get() != null, 2000, "login after the heal");
+    assertEquals(4, onB.get().lastSeq());
+  }
+
   @Test
   void backlogBoundByCountDropsOldestAndReportsIt() {
     mesh(new StateOptions(5, 3_600_000, 200, 100), "a", "b");
