@@ -280,6 +280,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
           memberAddresses(), false);
     } else {
       result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses());
+      if (LOG.isDebugEnabled()) {
+        SessionRecord s = state.sessions().get(result.sessionId());
+        LOG.debug("[{}] LOGIN {}: session {} {}, backlog {}, delivered {}, applied {}", selfId, b.getString("username"),
+            result.sessionId(), result.resumed() ? "resumed" : "new", result.backlog().size(),
+            s == null ? null : s.delivered(), state.applied());
+      }
     }
     membersChanged();
     // Activities applied before this login are in its backlog: publish their pending batch first, so the
@@ -312,6 +318,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void handleDetach(JsonObject b) {
+    LOG.debug("[{}] detach {}", selfId, b);
     if (!b.getBoolean("frozen", false)) {
       load = Math.max(0, load - 1); // (a redirected connection left the load at the freeze)
     }
