@@ -380,10 +380,7 @@ public final class MeshCore {
         onDigest(from, m, msg, now);
       }
       case MEMBER_DEAD -> onMemberDead(msg.getString(Fields.ID), now, linkId);
-      case LOCK_REQUEST -> registrar.onRequest(from, PeerMessages.req(msg));
-      case LOCK_ALLOWED -> registrar.onAllowed(from, PeerMessages.req(msg));
-      case LOCK_DENIED -> registrar.onDenied(from, PeerMessages.req(msg));
-      case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(msg));
+      case LOCK_REQUEST, LOCK_ALLOWED, LOCK_DENIED, LOCK_RELEASE -> onLock(from, c, msg);
       case MESH_RELAY -> onRelay(from, msg);
       case MESH_WELCOME -> { }
       case ACTIVITY_BROADCAST -> onForeignBroadcast(from, msg, now);
@@ -413,13 +410,21 @@ public final class MeshCore {
     if (dead.contains(origin) || !members.containsKey(origin)) {
       return;
     }
-    Command c = Command.of(inner.getString(Fields.COMMAND));
+    onLock(origin, Command.of(inner.getString(Fields.COMMAND)), inner);
+  }
+
+  /** A LOCK_* message of member {@code from}, on a link or relayed. */
+  private void onLock(String from, Command c, JsonObject msg) {
+    if (c == null) {
+      LOG.warn("[{}] ignoring a relayed line without a known command from {}", self, from);
+      return;
+    }
     switch (c) {
-      case LOCK_REQUEST -> registrar.onRequest(origin, PeerMessages.req(inner));
-      case LOCK_ALLOWED -> registrar.onAllowed(origin, PeerMessages.req(inner));
-      case LOCK_DENIED -> registrar.onDenied(origin, PeerMessages.req(inner));
-      case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(inner));
-      default -> LOG.warn("[{}] ignoring relayed {} from {}", self, c, origin);
+      case LOCK_REQUEST -> registrar.onRequest(from, PeerMessages.req(msg));
+      case LOCK_ALLOWED -> registrar.onAllowed(from, PeerMessages.req(msg));
+      case LOCK_DENIED -> registrar.onDenied(from, PeerMessages.req(msg));
+      case LOCK_RELEASE -> registrar.onRelease(PeerMessages.req(msg));
+      default -> LOG.warn("[{}] ignoring relayed {} from {}", self, c, from);
     }
   }
 
