@@ -8,6 +8,11 @@ public final class Addresses {
   public static final String STATE_REGISTER = "streamer.state.register";
   public static final String STATE_LOOKUP_USER = "streamer.state.lookup-user";
   public static final String STATE_LOGIN = "streamer.state.login";
+  /**
+   * {connection}: that connection closed while its LOGIN waited (login sync): the LOGIN is dropped, so
+   * it cannot take the session from the user's next connection.
+   */
+  public static final String STATE_LOGIN_CANCEL = "streamer.state.login-cancel";
   public static final String STATE_ACTIVITY = "streamer.state.activity";
   public static final String STATE_DETACH = "streamer.state.detach";
   public static final String STATE_LOGOUT = "streamer.state.logout";

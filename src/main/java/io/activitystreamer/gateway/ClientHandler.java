@@ -58,6 +58,8 @@ public final class ClientHandler {
    * the redirect was being prepared) may not have read its last lines: the redelivery window applies.
    */
   private boolean redirectWritten;
+  /** A LOGIN is with the state, unanswered (it may wait there for the login sync). */
+  private boolean loginRequested;
   private boolean pausedForCredit;
 
   ClientHandler(GatewayContext gw, ClientTransport transport, String id) {
@@ -145,10 +147,20 @@ public final class ClientHandler {
     boolean anon = Fields.ANONYMOUS.equals(user);
     Future<Void> verified = anon ? Future.succeededFuture() : verifySecret(user, plain);
     waitFor(verified
-        .compose(v -> gw.vertx().eventBus().<LoginResult>request(Addresses.STATE_LOGIN, new JsonObject()
-            .put("username", user).put("anonymous", anon).put("connection", id).put("resume", resume)))
+        .compose(v -> {
+          if (closed) {
+            return Future.failedFuture("connection closed");
+          }
+          loginRequested = true;
+          return gw.vertx().eventBus().<LoginResult>request(Addresses.STATE_LOGIN, new JsonObject()
+              .put("username", user).put("anonymous", anon).put("connection", id).put("resume", resume));
+        })
+        .onComplete(ar -> loginRequested = false)
         .onSuccess(msg -> onLoggedIn(user, plain, anon, resume != null, msg.body()))
         .onFailure(err -> {
+          if (closed) {
+            return; // gone while its LOGIN waited: nothing to answer
+          }
           if (err instanceof LoginRefused refused) {
             LOG.debug("[{}] {} login failed for {}", gw.serverId(), id, user);
             replyAndClose(Command.LOGIN_FAILED, refused.getMessage());
@@ -396,6 +408,9 @@ public final class ClientHandler {
     closed = true;
     transportGone = true;
     gw.onClosed(this);
+    if (loginRequested) {
+      gw.vertx().eventBus().send(Addresses.STATE_LOGIN_CANCEL, new JsonObject().put("connection", id));
+    }
     if (sessionId != null) {
       gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
           .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirectWritten)

@@ -72,6 +72,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> handleLogin(m)));
     bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> handleActivity(m.body()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN_CANCEL, m -> cancelLogin(m.body().getString("connection")));
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> {
       if (m.body().getBoolean("freeze", false)) {
         // a redirect begins: fix what the session has been written, answer once that is published
@@ -266,6 +267,21 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
   }
 
+  /**
+   * The connection of a waiting LOGIN closed: drop it. Completed later, it would take the session the
+   * user's next connection (which may be waiting here too) needs, and that one would get a new session
+   * without the backlog.
+   */
+  private void cancelLogin(String connection) {
+    pendingLogins.removeIf(p -> {
+      boolean gone = connection != null && connection.equals(p.message().body().getString("connection"));
+      if (gone) {
+        p.message().fail(BusError.UNAVAILABLE.code, "connection closed");
+      }
+      return gone;
+    });
+  }
+
   private record PendingLogin(Message<JsonObject> message, long since) {}
 
   private final List<PendingLogin> pendingLogins = new ArrayList<>();
@@ -349,6 +365,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
         .put("sessionsHere", attachedHere).put("sessionsDetached", detached).put("load", load)
         .put("backlogEntries", state.logSize()).put("backlogDropped", state.droppedTotal())
         .put("retainedEvents", mesh.retainedCount()).put("pendingEvents", mesh.pendingCount())
+        .put("pendingLogins", pendingLogins.size())
         .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))
         .put("applied", state.applied().toJson());
   }
