@@ -59,8 +59,9 @@ class FaultRunTest {
 
   /**
    * Runs the seeds and prints their reports. {@code strict}: every guarantee must hold. Not strict (the
-   * normal suite until the known issues in the report are fixed): only unique names and no duplicates
-   * for classic clients outside the window; the other counts are printed. {@code truePartition}: each
+   * suite's short seed, which must not fail CI on a rare timing race the soak would show): nothing
+   * missing, unique names and no duplicates for classic clients outside the window; order and resume
+   * duplicates are printed (the soak asserts them, `bash scripts/soak.sh 20`). {@code truePartition}: each
    * run includes a true partition, and what must hold is what a partition leaves: nothing missing
    * after the heal, no name held twice.
    */
@@ -87,7 +88,7 @@ class FaultRunTest {
       names += r.doubleNames;
       accepted += r.accepted;
       boolean failedSeed = truePartition ? r.missing > 0 || r.doubleNames > 0
-          : strict ? !r.ok() : r.doubleNames > 0 || r.duplicatesClassicOutsideWindow > 0;
+          : strict ? !r.ok() : r.missing > 0 || r.doubleNames > 0 || r.duplicatesClassicOutsideWindow > 0;
       if (failedSeed) {
         failed.add(seed + ": " + r);
       }
