@@ -3,7 +3,6 @@ package io.activitystreamer;
 import io.activitystreamer.balance.BalancerVerticle;
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
-import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.bus.Line;
 import io.activitystreamer.bus.LocalCodec;
@@ -54,14 +53,8 @@ public final class AppVerticle extends VerticleBase {
     return incarnation;
   }
 
-  /** The server's stable name: serverId from config, or hostname:port. */
-  public String serverName() {
-    return config.serverId().isEmpty() ? config.localHostname() + ":" + port : config.serverId();
-  }
-
   @Override
   public Future<?> start() {
-    LocalCodec.register(vertx, Delivery.class);
     LocalCodec.register(vertx, DeliveryBatch.class);
     LocalCodec.register(vertx, ActivityIn.class);
     LocalCodec.register(vertx, LoginResult.class);

@@ -29,8 +29,6 @@ public final class BalancerVerticle extends VerticleBase {
   private final LoadTable table;
   private final long announceIntervalMillis;
   private final int gatewayInstances;
-  private long redirects;
-  private long rounds;
   /** The total load of the last round that planned moves (0: none did). */
   private int movedTotal;
 
@@ -46,8 +44,6 @@ public final class BalancerVerticle extends VerticleBase {
   public Future<?> start() {
     vertx.eventBus().<JsonObject>localConsumer(Addresses.MEMBERS_CHANGED, m -> onMembers(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.BALANCE_PICK, m -> m.reply(pick()));
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.BALANCE_STATS, m -> m.reply(new JsonObject()
-        .put("redirects", redirects).put("rounds", rounds)));
     scheduleRound();
     return Future.succeededFuture();
   }
@@ -69,7 +65,6 @@ public final class BalancerVerticle extends VerticleBase {
     if (target == null) {
       return new JsonObject();
     }
-    redirects++;
     table.sent(target.id(), 1, now);
     return new JsonObject().put("hostname", target.hostname()).put("port", target.port());
   }
@@ -101,7 +96,6 @@ public final class BalancerVerticle extends VerticleBase {
     movedTotal = plan.isEmpty() ? 0 : total;
     for (RebalancePlan.Move move : plan) {
       if (move.from().id().equals(self.id())) {
-        rounds++;
         LOG.info("[{}] rebalancing: moving {} clients to {} (loads {})", self.id(), move.count(), move.to().id(),
             loads());
         table.sent(move.to().id(), move.count(), now);
@@ -119,7 +113,6 @@ public final class BalancerVerticle extends VerticleBase {
         .put("hostname", to.hostname()).put("port", to.port()))
         .onSuccess(r -> {
           int moved = r.body().getInteger("moved", 0);
-          redirects += moved;
           redirectThroughGateways(to, count - moved, triesLeft - 1);
         })
         .onFailure(err -> LOG.warn("rebalance request failed: {}", err.getMessage()));

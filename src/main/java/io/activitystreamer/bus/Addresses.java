@@ -14,28 +14,25 @@ public final class Addresses {
    */
   public static final String STATE_LOGIN_CANCEL = "streamer.state.login-cancel";
   public static final String STATE_ACTIVITY = "streamer.state.activity";
+  /** {session, anonymous, since, exact, frozen}: a connection let go of its session (see StateCore.detach). */
   public static final String STATE_DETACH = "streamer.state.detach";
+  /** Request {session}: a redirect begins; answered once what the session was written is published. */
+  public static final String STATE_FREEZE = "streamer.state.freeze";
   public static final String STATE_LOGOUT = "streamer.state.logout";
   public static final String STATE_MESH_INFO = "streamer.state.mesh-info";
   /** Sent by AppVerticle once the gateway listens: {port}; answered when this server has joined. */
   public static final String STATE_START_MESH = "streamer.state.start-mesh";
   // facts published by StateVerticle
-  /** An ACTIVITY_BROADCAST line every gateway instance writes to its logged-in connections. */
+  /** A {@link DeliveryBatch}: the activities every gateway instance writes to its logged-in connections. */
   public static final String GATEWAY_DELIVER = "streamer.gateway.deliver";
   /** A session now attached elsewhere: the gateway holding it closes that connection. */
   public static final String GATEWAY_KICK = "streamer.gateway.kick";
   /** Request to one gateway instance: redirect {count} clients to {hostname, port}; replies {moved}. */
   public static final String GATEWAY_REBALANCE = "streamer.gateway.rebalance";
-  /** Load of this server changed (connected clients). */
-  public static final String LOAD_CHANGED = "streamer.balance.load-changed";
   /** Members and their loads, published by the mesh core on every change. */
   public static final String MEMBERS_CHANGED = "streamer.balance.members-changed";
-  /** A gateway refused a bad input (counted for /metrics). */
-  public static final String GATEWAY_PROTOCOL_ERROR = "streamer.gateway.protocol-error";
   // requests to BalancerVerticle
   public static final String BALANCE_PICK = "streamer.balance.pick";
-  /** Request: {redirects} made by this server so far (login redirects and rebalancing moves). */
-  public static final String BALANCE_STATS = "streamer.balance.stats";
   // mesh links (MeshVerticle and PeerLink) <-> mesh core (StateVerticle)
   public static final String MESH_LINK_UP = "streamer.mesh.link-up";
   public static final String MESH_LINK_IN = "streamer.mesh.link-in";

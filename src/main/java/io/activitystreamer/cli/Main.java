@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,32 +64,23 @@ public final class Main {
     try {
       vertx.deployVerticle(app).await(600, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("error: cannot start: " + rootMessage(e));
+      System.err.println("error: cannot start: " + ConfigLoader.rootMessage(e));
       vertx.close();
       System.exit(1);
       return;
     }
     System.out.println("ActivityStreamer server " + app.incarnation() + " listening on port " + app.port()
         + (config.httpPort() > 0 ? ", HTTP on port " + config.httpPort() : ""));
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // exiting anyway
       }
-      stopped.countDown();
     }, "shutdown"));
   }
 
   private static void runBench(String[] argv) throws Exception {
     Bench.main(argv);
-  }
-
-  private static String rootMessage(Throwable t) {
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage();
   }
 }

@@ -62,7 +62,8 @@ public final class ConfigLoader {
     return ServerConfig.fromJson(file.mergeIn(env).mergeIn(flags));
   }
 
-  private static String rootMessage(Throwable t) {
+  /** The message of the innermost cause (what a user can act on). */
+  public static String rootMessage(Throwable t) {
     while (t.getCause() != null) {
       t = t.getCause();
     }

@@ -107,7 +107,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private void onSockJs(SockJSSocket socket) {
     String id = instanceId + "-w" + (++connectionCounter);
     socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    ClientHandler client = new ClientHandler(this, new Metered(new SockJsTransport(socket), metrics), id);
+    ClientHandler client = new ClientHandler(this, new SockJsTransport(socket), id);
     metrics.connectionOpened(Transport.SOCKJS);
     LOG.info("[{}] SockJS connection {} opened from {}", serverId, id, socket.remoteAddress());
     int max = config.maxMessageBytes();
@@ -133,11 +133,10 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private void onConnect(NetSocket socket) {
     String id = instanceId + "-c" + (++connectionCounter);
     socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    ClientHandler client = new ClientHandler(this, new Metered(new TcpTransport(socket), metrics), id);
+    ClientHandler client = new ClientHandler(this, new TcpTransport(socket), id);
     String remote = String.valueOf(socket.remoteAddress());
     LOG.info("[{}] connection {} opened from {}", serverId, id, remote);
     boolean[] first = {true};
-    boolean[] peer = {false};
     PeerLink[] link = new PeerLink[1];
     LineFramer[] framerRef = new LineFramer[1];
     LineFramer framer = new LineFramer(config.maxMessageBytes(), line -> {
@@ -149,7 +148,6 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         first[0] = false;
         Decoded d = MessageCodec.decode(line);
         if (!d.isError() && d.command() == Command.AUTHENTICATE) {
-          peer[0] = true;
           LOG.info("[{}] connection {} is a server link", serverId, id);
           link[0] = PeerLink.accept(vertx, config, serverId, socket, d.body());
           framerRef[0].maxLineBytes(PeerLink.MAX_LINE_BYTES);
@@ -157,13 +155,11 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         }
         metrics.connectionOpened(Transport.TCP);
       }
-      if (!peer[0]) {
-        client.onLine(line);
-      }
+      client.onLine(line);
     }, () -> {
       if (link[0] != null) {
         link[0].onOverflow();
-      } else if (!peer[0]) {
+      } else {
         client.onOverflow();
       }
     });
@@ -171,7 +167,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     socket.handler(framer);
     socket.exceptionHandler(err -> LOG.debug("[{}] {} socket error: {}", serverId, id, err.getMessage()));
     socket.closeHandler(v -> {
-      if (!peer[0]) {
+      if (link[0] == null) {
         LOG.info("[{}] connection {} closed", serverId, id);
         if (!first[0]) {
           metrics.connectionClosed(Transport.TCP);
@@ -252,9 +248,13 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   }
 
   @Override
+  public void onRedirected() {
+    metrics.redirected();
+  }
+
+  @Override
   public void onProtocolError() {
     metrics.protocolError();
-    vertx.eventBus().send(Addresses.GATEWAY_PROTOCOL_ERROR, new JsonObject());
   }
 
   @Override
@@ -262,71 +262,5 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     return Future.join(http, tcp);
-  }
-
-  /** Counts redirects on the way out: a REDIRECT is the last line before the server closes. */
-  private static final class Metered implements ClientTransport {
-    private static final byte[] REDIRECT = ("{\"command\":\"" + Command.REDIRECT.name() + "\"")
-        .getBytes(StandardCharsets.UTF_8);
-    private final ClientTransport inner;
-    private final GatewayMetrics metrics;
-    private Buffer last;
-
-    Metered(ClientTransport inner, GatewayMetrics metrics) {
-      this.inner = inner;
-      this.metrics = metrics;
-    }
-
-    @Override
-    public void write(Buffer line) {
-      last = line;
-      inner.write(line);
-    }
-
-    @Override
-    public void close() {
-      if (last != null && startsWith(last, REDIRECT)) {
-        metrics.redirected();
-      }
-      last = null;
-      inner.close();
-    }
-
-    @Override
-    public void abort() {
-      inner.abort();
-    }
-
-    private static boolean startsWith(Buffer b, byte[] prefix) {
-      if (b.length() < prefix.length) {
-        return false;
-      }
-      for (int i = 0; i < prefix.length; i++) {
-        if (b.getByte(i) != prefix[i]) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    @Override
-    public void pause() {
-      inner.pause();
-    }
-
-    @Override
-    public void resume() {
-      inner.resume();
-    }
-
-    @Override
-    public boolean writeQueueFull() {
-      return inner.writeQueueFull();
-    }
-
-    @Override
-    public String remote() {
-      return inner.remote();
-    }
   }
 }

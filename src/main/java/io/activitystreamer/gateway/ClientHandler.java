@@ -131,7 +131,7 @@ public final class ClientHandler {
             LOG.debug("[{}] {} register failed: {} exists", gw.serverId(), id, user);
             replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
           } else {
-            internalError("REGISTER", err);
+            internalError(Command.REGISTER_FAILED, err);
           }
         }));
   }
@@ -165,7 +165,7 @@ public final class ClientHandler {
             LOG.debug("[{}] {} login failed for {}", gw.serverId(), id, user);
             replyAndClose(Command.LOGIN_FAILED, refused.getMessage());
           } else {
-            internalError("LOGIN", err);
+            internalError(Command.LOGIN_FAILED, err);
           }
         }));
   }
@@ -191,8 +191,7 @@ public final class ClientHandler {
 
   private void onLoggedIn(String user, String plain, boolean anon, boolean resume, LoginResult result) {
     if (closed) {
-      gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", result.sessionId())
-          .put("since", System.currentTimeMillis()));
+      sendDetach(result.sessionId(), anon, false, false);
       return;
     }
     username = user;
@@ -242,14 +241,14 @@ public final class ClientHandler {
     //    activity of this connection in this server's order, so the next server, which waits for it,
     //    continues the sender's order (G4) and what it is owed (G3) exactly.
     redirecting = true;
-    gw.vertx().eventBus().request(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
-        .put("anonymous", anonymous).put("freeze", true))
+    gw.vertx().eventBus().request(Addresses.STATE_FREEZE, new JsonObject().put("session", sessionId))
         .onComplete(ar -> {
           leaving = true;
           gw.onClosed(this); // no longer logged in here: no more deliveries
           if (!closed) {
             transport.write(MessageCodec.encode(Command.REDIRECT, target));
             redirectWritten = true;
+            gw.onRedirected();
             closeConnection("redirected to " + target.encode());
           }
         });
@@ -268,8 +267,7 @@ public final class ClientHandler {
     if (loggedIn() && !anonymous) {
       gw.vertx().eventBus().send(Addresses.STATE_LOGOUT, new JsonObject().put("session", sessionId));
     } else if (loggedIn()) {
-      gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
-          .put("anonymous", true).put("since", System.currentTimeMillis()));
+      sendDetach(sessionId, true, false, false);
     }
     sessionId = null;
     closeConnection("logout");
@@ -381,10 +379,20 @@ public final class ClientHandler {
     fail(ProtocolError.authFail(info));
   }
 
-  private void internalError(String what, Throwable err) {
-    LOG.error("[{}] {} {} failed", gw.serverId(), id, what, err);
-    replyAndClose(what.equals("LOGIN") ? Command.LOGIN_FAILED : Command.REGISTER_FAILED,
-        "server unavailable, try again: " + err.getMessage());
+  /** {@code reply}: LOGIN_FAILED or REGISTER_FAILED. */
+  private void internalError(Command reply, Throwable err) {
+    LOG.error("[{}] {} {} failed", gw.serverId(), id, reply, err);
+    replyAndClose(reply, "server unavailable, try again: " + err.getMessage());
+  }
+
+  /**
+   * The session is let go of: {@code exact} REDIRECT was written (owed what was applied from the freeze
+   * on), {@code frozen} a redirect had begun (the state already gave up its load); otherwise the
+   * redelivery window applies.
+   */
+  private void sendDetach(String session, boolean anon, boolean exact, boolean frozen) {
+    gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", session)
+        .put("anonymous", anon).put("since", System.currentTimeMillis()).put("exact", exact).put("frozen", frozen));
   }
 
   private void closeConnection(String reason) {
@@ -412,9 +420,7 @@ public final class ClientHandler {
       gw.vertx().eventBus().send(Addresses.STATE_LOGIN_CANCEL, new JsonObject().put("connection", id));
     }
     if (sessionId != null) {
-      gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", sessionId)
-          .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", redirectWritten)
-          .put("frozen", redirecting));
+      sendDetach(sessionId, anonymous, redirectWritten, redirecting);
       sessionId = null;
     }
   }

@@ -18,6 +18,8 @@ interface GatewayContext {
 
   void onClosed(ClientHandler h);
 
+  /** A REDIRECT was written (counted for /metrics). */
+  void onRedirected();
 
   void onProtocolError();
 }

@@ -46,8 +46,4 @@ public final class Member {
     return new JsonObject().put("id", id).put("name", name).put("hostname", hostname).put("port", port)
         .put("httpPort", httpPort).put("status", status.name());
   }
-
-  static Member fromJson(JsonObject j) {
-    return new Member(j.getString("id"), j.getString("name"), j.getString("hostname"), j.getInteger("port"));
-  }
 }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p>Links: the member with the smaller id connects (a joining server also connects to its seed); when
  * two links to one member exist, both sides keep the one initiated by the smaller id (the newest of
  * those). A member whose link is down is SUSPECT and is re-dialled with backoff; after
- * {@code suspicionMillis} without a link it is declared DEAD, and the verdict (MEMBER_DEAD) is sent to
+ * {@code suspicionMillis} without a link, and without a linked member that still lists it as linked
+ * (the indirect probe), it is declared DEAD, and the verdict (MEMBER_DEAD) is sent to
  * every member, so all reach it. A server told it is dead rejoins as a new incarnation.
  */
 public final class MeshCore {
@@ -209,7 +210,11 @@ public final class MeshCore {
     if (linkMember.isEmpty()) {
       return;
     }
-    Buffer line = PeerMessages.event(e);
+    broadcast(PeerMessages.event(e));
+  }
+
+  /** One line to every linked member. */
+  private void broadcast(Buffer line) {
     for (String linkId : linkMember.keySet()) {
       out.send(linkId, line);
     }
@@ -430,12 +435,17 @@ public final class MeshCore {
 
   /** True while a member linked to this server lists {@code id} as linked to it. */
   private boolean seenByOthers(String id) {
+    return relayFor(id) != null;
+  }
+
+  /** A member linked to this server that lists {@code id} as linked to it (it can relay), or null. */
+  private Member relayFor(String id) {
     for (Member x : members.values()) {
-      if (x.linkId != null && x.status == Member.Status.ALIVE && x.linkedTo.contains(id)) {
-        return true;
+      if (x.linkId != null && x.linkedTo.contains(id)) {
+        return x;
       }
     }
-    return false;
+    return null;
   }
 
   /** Members not held dead, this server included. */
@@ -661,10 +671,7 @@ public final class MeshCore {
     }
     if (now - lastDigest >= opts.digestIntervalMillis()) {
       lastDigest = now;
-      Buffer digest = PeerMessages.digest(replicator.positions(), false, linkedIds());
-      for (String linkId : linkMember.keySet()) {
-        out.send(linkId, digest);
-      }
+      broadcast(PeerMessages.digest(replicator.positions(), false, linkedIds()));
       // relayed requests (or their answers) may be lost: asked again; locks held here for requesters we
       // hear only through a relay are leases, renewed by those requests
       registrar.tick(now, id -> !isLinked(id), opts.suspicionMillis());
@@ -710,7 +717,7 @@ public final class MeshCore {
     if (!ownAckedByDead.isEmpty()) {
       live.add(ownAckedByDead);
     }
-    replicator.prune(live, origin -> false);
+    replicator.prune(live);
   }
 
   /** Last acknowledgements of members declared dead (kept for this server's own events). */
@@ -731,10 +738,7 @@ public final class MeshCore {
     for (Event e : carried) {
       if (e.seq() > replicator.position(e.origin())) {
         replicator.receive(e);
-        Buffer line = PeerMessages.event(e);
-        for (String linkId : linkMember.keySet()) {
-          out.send(linkId, line);
-        }
+        broadcast(PeerMessages.event(e));
         adopted++;
       }
     }
@@ -745,10 +749,7 @@ public final class MeshCore {
 
   private void announceNow(long now) {
     lastAnnounce = now;
-    Buffer announce = PeerMessages.announce(self, name, hostname, port, load.getAsInt(), memberList());
-    for (String linkId : linkMember.keySet()) {
-      out.send(linkId, announce);
-    }
+    broadcast(PeerMessages.announce(self, name, hostname, port, load.getAsInt(), memberList()));
   }
 
   private JsonArray memberList() {
@@ -857,11 +858,9 @@ public final class MeshCore {
         out.send(m.linkId, line);
         return;
       }
-      for (Member x : members.values()) {
-        if (x.linkId != null && x.status == Member.Status.ALIVE && x.linkedTo.contains(memberId)) {
-          out.send(x.linkId, PeerMessages.relay(memberId, self, line));
-          return;
-        }
+      Member relay = relayFor(memberId);
+      if (relay != null) {
+        out.send(relay.linkId, PeerMessages.relay(memberId, self, line));
       }
     }
   }

@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Agreement on new usernames (G1) among the live, linked members: the classic LOCK_REQUEST /
+ * Agreement on new usernames (G1) among the members not held dead (linked, or reached through a member
+ * linked to both: MESH_RELAY): the classic LOCK_REQUEST /
  * LOCK_ALLOWED / LOCK_DENIED, made safe for concurrent requests by a total priority order
  * (earlier {@code ts}, then smaller requester id). Pure; owned by {@link MeshCore}.
  *

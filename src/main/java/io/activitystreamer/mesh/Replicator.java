@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 
 /**
  * Exactly-once, origin-ordered application of events, and the events kept for peers that may lack them.
@@ -75,11 +74,26 @@ final class Replicator {
 
   /** An event from a peer: applied now (with whatever it unblocks) or kept until its turn. */
   void receive(Event e) {
-    if (e.seq() <= position(e.origin())) {
+    long pos = position(e.origin());
+    if (e.seq() <= pos) {
+      return;
+    }
+    if (e.seq() == pos + 1 && !pending.containsKey(e.origin()) && applier.ready(e)) {
+      // the steady state: next in line, nothing held back for its origin
+      applyNow(e);
+      if (!pending.isEmpty()) {
+        drainAll(); // it may be the dependency an event of another origin waits for
+      }
       return;
     }
     pending.computeIfAbsent(e.origin(), k -> new TreeMap<>()).put(e.seq(), e);
     drainAll();
+  }
+
+  private void applyNow(Event e) {
+    applier.apply(e);
+    positions.put(e.origin(), e.seq());
+    retained.computeIfAbsent(e.origin(), k -> new ArrayDeque<>()).addLast(e);
   }
 
   private void drainAll() {
@@ -106,9 +120,7 @@ final class Replicator {
         break;
       }
       queue.pollFirstEntry();
-      applier.apply(next);
-      positions.put(origin, next.seq());
-      retained.computeIfAbsent(origin, k -> new ArrayDeque<>()).addLast(next);
+      applyNow(next);
       progress = true;
     }
     if (queue != null && queue.isEmpty()) {
@@ -132,12 +144,9 @@ final class Replicator {
   }
 
   /** Drops retained events that every member in {@code acks} has (per origin minimum). */
-  void prune(Iterable<Map<String, Long>> acks, Predicate<String> keepAll) {
+  void prune(Iterable<Map<String, Long>> acks) {
     for (Map.Entry<String, ArrayDeque<Event>> entry : retained.entrySet()) {
       String origin = entry.getKey();
-      if (keepAll.test(origin)) {
-        continue;
-      }
       long min = Long.MAX_VALUE;
       for (Map<String, Long> a : acks) {
         min = Math.min(min, a.getOrDefault(origin, 0L));

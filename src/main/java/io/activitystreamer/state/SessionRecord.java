@@ -50,7 +50,6 @@ public final class SessionRecord {
   public String id() { return id; }
   public String username() { return username; }
   public String host() { return host; }
-  public boolean attached() { return host != null; }
   public Vector delivered() { return delivered; }
   public long lastSeq() { return accepted.max(); }
 

@@ -73,14 +73,6 @@ public final class StateCore {
     this.hostLive = hostLive;
   }
 
-  public String self() {
-    return self;
-  }
-
-  public long seq() {
-    return seq;
-  }
-
   // ---- queries ----
 
   public UserRecord user(String username) {

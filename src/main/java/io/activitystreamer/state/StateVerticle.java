@@ -73,22 +73,15 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> handleLogin(m)));
     bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> handleActivity(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN_CANCEL, m -> cancelLogin(m.body().getString("connection")));
-    bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> {
-      if (m.body().getBoolean("freeze", false)) {
-        // a redirect begins: fix what the session has been written, answer once that is published
-        state.freeze(m.body().getString("session"), now());
-        load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
-        membersChanged();
-        flushDeliveries();
-        afterPublished(() -> m.reply(new JsonObject()));
-        return;
-      }
-      handleDetach(m.body());
-      if (m.replyAddress() != null) {
-        flushDeliveries(); // what was applied before the detach reaches the gateway before the reply
-        afterPublished(() -> m.reply(new JsonObject()));
-      }
+    bus.<JsonObject>localConsumer(Addresses.STATE_FREEZE, m -> {
+      // a redirect begins: fix what the session has been written, answer once that is published
+      state.freeze(m.body().getString("session"), now());
+      load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
+      membersChanged();
+      flushDeliveries();
+      afterPublished(() -> m.reply(new JsonObject()));
     });
+    bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> handleDetach(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
@@ -537,15 +530,14 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public void membersChanged() {
-    JsonArray live = new JsonArray();
-    JsonArray all = mesh.view().getJsonArray(Fields.MEMBERS);
-    for (int i = 0; i < all.size(); i++) {
-      JsonObject mm = all.getJsonObject(i);
-      if (mm.getBoolean("linked", false) && "ALIVE".equals(mm.getString("status"))) {
-        live.add(new JsonObject().put("id", mm.getString("id")).put("hostname", mm.getString("hostname"))
-            .put("port", mm.getInteger("port")).put("load", mm.getBoolean("self", false) ? load : mm.getInteger("load")));
+    JsonArray live = new JsonArray().add(new JsonObject().put("id", selfId)
+        .put("hostname", config.localHostname()).put("port", selfPort).put("load", load));
+    mesh.members().values().forEach(mm -> {
+      if (mm.linked()) {
+        live.add(new JsonObject().put("id", mm.id()).put("hostname", mm.hostname()).put("port", mm.port())
+            .put("load", mm.load()));
       }
-    }
+    });
     vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live));
   }
 
