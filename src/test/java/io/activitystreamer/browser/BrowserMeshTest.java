@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.activitystreamer.browser.Chromium.Page;
+import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -46,7 +47,7 @@ class BrowserMeshTest {
   @BeforeEach
   void start() throws Exception {
     assumeTrue(Chromium.binary() != null, "chromium is not installed: browser tests skipped "
-        + "(scripts/test.sh installs Debian's chromium and chromium-driver)");
+        + "(scripts/test.sh installs Debian's chromium)");
     a = ServerProcess.start("a", "-lp", "0", "-hp", String.valueOf(freePort()), "-lh", "127.0.0.1",
         "-s", SECRET, "-a", "300");
     b = ServerProcess.start("b", "-lp", "0", "-hp", String.valueOf(freePort()), "-lh", "127.0.0.1",
@@ -202,19 +203,21 @@ class BrowserMeshTest {
     return -1;
   }
 
-  private JsonObject awaitHttp(String url, Predicate<JsonObject> ok, String what) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-    JsonObject last = null;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      last = new JsonObject(r.body());
-      if (ok.test(last)) {
-        return last;
+  private JsonObject awaitHttp(String url, Predicate<JsonObject> ok, String what) {
+    JsonObject[] last = {null};
+    Await.until(what, Duration.ofMillis(WAIT_MS), () -> {
+      try {
+        last[0] = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse.BodyHandlers.ofString()).body());
+      } catch (java.io.IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
       }
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
-    throw new AssertionError("timed out waiting for " + what + "; last " + url + ": " + last);
+      return ok.test(last[0]);
+    }, () -> "; last " + url + ": " + last[0]);
+    return last[0];
   }
 
   private static String http(ServerProcess s) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.http.GatewayMetrics;
+import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -115,8 +116,8 @@ class ConnectionChurnTest {
     // number of logins (600)
     assertTrue(info.getInteger("sessions") <= 6 * USERS, info.encode());
     GatewayMetrics metrics = GatewayMetrics.of(server.vertx);
-    long open = awaitOpen(metrics);
-    assertEquals(0, open, "no TCP connection counted open");
+    Await.within(Duration.ofSeconds(10), () -> metrics.open(GatewayMetrics.Transport.TCP) == 0);
+    assertEquals(0, metrics.open(GatewayMetrics.Transport.TCP), "no TCP connection counted open");
     System.out.printf("churn: %d connections in %d ms; %s%n", TOTAL, (System.nanoTime() - t0) / 1_000_000,
         info.encode());
     // and the server still serves
@@ -156,16 +157,8 @@ class ConnectionChurnTest {
     JsonObject info = server.awaitInfo(i -> i.getInteger("load") == 0 && i.getInteger("sessionsHere") == 0,
         Duration.ofSeconds(20));
     assertEquals(info.getInteger("sessions"), info.getInteger("sessionsDetached"), info.encode());
-    assertEquals(0, awaitOpen(GatewayMetrics.of(server.vertx)));
-  }
-
-  private static long awaitOpen(GatewayMetrics metrics) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    long open = metrics.open(GatewayMetrics.Transport.TCP);
-    while (open != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      open = metrics.open(GatewayMetrics.Transport.TCP);
-    }
-    return open;
+    GatewayMetrics metrics = GatewayMetrics.of(server.vertx);
+    Await.within(Duration.ofSeconds(10), () -> metrics.open(GatewayMetrics.Transport.TCP) == 0);
+    assertEquals(0, metrics.open(GatewayMetrics.Transport.TCP));
   }
 }

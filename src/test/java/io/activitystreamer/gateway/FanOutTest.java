@@ -139,8 +139,8 @@ class FanOutTest {
           break;
         }
       }
-      assertEquals(2, server.awaitInfo(i -> i.getInteger("load") == 2, Duration.ofSeconds(10)).getInteger("load"),
-          "the slow client was disconnected (after " + total + " activities of 8 KB)");
+      // the slow client was disconnected (awaitInfo fails if the load never drops back to 2)
+      server.awaitInfo(i -> i.getInteger("load") == 2, Duration.ofSeconds(10));
       assertTrue(total < 2000, "cut off before 16 MB were queued for it");
       // its socket is closed by the server: reading drains what was buffered, then ends
       slow.setSoTimeout(10_000);

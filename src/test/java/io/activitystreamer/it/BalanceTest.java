@@ -2,6 +2,7 @@ package io.activitystreamer.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.HistoryChecker;
 import io.activitystreamer.testing.LineClient;
 import io.activitystreamer.testing.ServerProcess;
@@ -122,10 +123,7 @@ class BalanceTest {
 
     // 4. no activity lost or reordered through all of it
     clients.forEach(c -> c.sending = false);
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (System.currentTimeMillis() < deadline && history.missingNow() > 0) {
-      Thread.sleep(100);
-    }
+    Await.within(Duration.ofSeconds(20), () -> history.missingNow() == 0); // the report below tells
     HistoryChecker.Report report = history.check();
     long dupS4 = onS4.stream().mapToLong(c -> c.duplicates).sum();
     long dupOthers = clients.stream().mapToLong(c -> c.duplicates).sum() - dupS4;
@@ -162,7 +160,7 @@ class BalanceTest {
     for (String s : names) {
       for (int i = CLIENTS - 3; i < CLIENTS; i++) {
         int u = i;
-        Cluster.await("b" + u + " known on " + s, Duration.ofSeconds(10),
+        Await.until("b" + u + " known on " + s, Duration.ofSeconds(10),
             () -> cluster.loginWorks(s, "b" + u, "pw" + u));
       }
     }
@@ -170,7 +168,7 @@ class BalanceTest {
 
   /** When every one of {@code peers} logged its link to {@code name} up. */
   private long awaitLinked(String name, List<String> peers) {
-    Cluster.await(name + " linked to " + peers, Duration.ofSeconds(15), () -> peers.stream()
+    Await.until(name + " linked to " + peers, Duration.ofSeconds(15), () -> peers.stream()
         .allMatch(p -> cluster.node(p).output().lines().anyMatch(l -> l.contains("link to " + name + "#")
             && l.contains(" up ("))));
     return System.currentTimeMillis();
@@ -195,7 +193,7 @@ class BalanceTest {
 
   /** Waits until all clients are logged in on {@code servers}, within 2 of each other, and nothing moved for a while. */
   private Map<String, Integer> awaitBalanced(String what, List<String> servers, Duration wait) {
-    Cluster.await(what, wait, () -> {
+    Await.until(what, wait, () -> {
       Map<String, Integer> l = loadsNow(servers);
       int total = l.values().stream().mapToInt(Integer::intValue).sum();
       int max = l.values().stream().mapToInt(Integer::intValue).max().orElse(0);
@@ -242,60 +240,31 @@ class BalanceTest {
     return moves;
   }
 
-  private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /**
    * A classic client on its own thread: logs in, follows REDIRECT, and when its server goes away without
    * one, logs in again through the first known server that accepts the connection. Senders send
    * {sender, n} every {@link #SEND_EVERY_MILLIS}.
    */
-  private final class Client {
+  private final class Client extends ClientThread {
     final int index;
     final String user;
     final String secret;
     final boolean sender;
     final int firstPort;
     volatile boolean sending = true;
-    volatile boolean running = true;
     volatile int loggedInPort;
     private long nextN = 1;
     private final java.util.Set<String> seen = new java.util.HashSet<>();
     /** Activities received more than once (only the reader thread writes it). */
     volatile long duplicates;
-    private volatile StreamClient conn;
-    private final Thread thread;
 
     Client(int index, String user, String secret, boolean sender, int firstPort) {
+      super("balance-client-" + user);
       this.index = index;
       this.user = user;
       this.secret = secret;
       this.sender = sender;
       this.firstPort = firstPort;
-      this.thread = new Thread(this::loop, "balance-client-" + user);
-      this.thread.setDaemon(true);
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    void stop() {
-      running = false;
-      StreamClient c = conn;
-      if (c != null) {
-        c.close();
-      }
-      try {
-        thread.join(3000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
 
     private void onBroadcast(JsonObject m) {
@@ -306,7 +275,8 @@ class BalanceTest {
       }
     }
 
-    private void loop() {
+    @Override
+    void loop() {
       Integer target = firstPort;
       int fallback = 0;
       while (running) {

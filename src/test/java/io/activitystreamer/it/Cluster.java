@@ -1,5 +1,6 @@
 package io.activitystreamer.it;
 
+import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.activitystreamer.testing.ServerProcess;
 import io.vertx.core.json.JsonArray;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BooleanSupplier;
 
 /**
  * Several real server JVMs on loopback for mesh tests. Servers are named (serverId {@code s1}, {@code
@@ -135,7 +135,7 @@ final class Cluster implements AutoCloseable {
   /** Waits until every live server lists exactly the live servers. */
   void awaitOneMembership(Duration wait) {
     Map<String, Set<String>> last = new HashMap<>();
-    await("one membership on every server", wait, () -> {
+    Await.until("one membership on every server", wait, () -> {
       Set<String> expected = expectedMembers();
       boolean all = true;
       for (String n : liveNames()) {
@@ -164,25 +164,6 @@ final class Cluster implements AutoCloseable {
       return true;
     } catch (AssertionError e) {
       return false;
-    }
-  }
-
-  static void await(String what, Duration wait, BooleanSupplier condition) {
-    await(what, wait, condition, () -> "");
-  }
-
-  static void await(String what, Duration wait, BooleanSupplier condition, java.util.function.Supplier<String> detail) {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + wait + ": " + what + " " + detail.get());
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted", e);
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 package io.activitystreamer.it;
 
+import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.HistoryChecker;
 import io.activitystreamer.testing.LineClient;
 import io.vertx.core.json.JsonObject;
@@ -80,7 +81,7 @@ final class FaultRun {
       String killed = null;
       long restartAt = 0;
       while (System.currentTimeMillis() < end) {
-        pause(400 + rnd.nextInt(800));
+        ClientThread.pause(400 + rnd.nextInt(800));
         if (truePartition && !partitioned && killed == null) {
           partitioned = true;
           long ms = 2 * SUSPICION + rnd.nextInt(1500);
@@ -88,11 +89,7 @@ final class FaultRun {
           c.kill9("s3");
           refreshLive();
           fault("true partition: long cut s1-s2 " + ms + "ms with s3 down");
-          p1.cut();
-          p2.cut();
-          pause(ms);
-          p1.restore();
-          p2.restore();
+          cutFor(ms, p1, p2);
           restart("s3");
           // the heal: what each side accepted alone reaches the other only once they re-form; a crash of
           // an isolated server before that takes its activities with it (docs/mesh.md), so faults wait
@@ -118,11 +115,7 @@ final class FaultRun {
               && c.liveNames().stream().anyMatch(n -> !n.equals("s1") && !n.equals("s2"));
           long ms = longCut ? 2 * SUSPICION + rnd.nextInt(1000) : 200 + rnd.nextInt(600);
           fault((longCut ? "long" : "short") + " cut s1-s2 " + ms + "ms");
-          p1.cut();
-          p2.cut();
-          pause(ms);
-          p1.restore();
-          p2.restore();
+          cutFor(ms, p1, p2);
         } else if (f < 7 && !joined) {
           joined = true;
           List<String> live = c.liveNames();
@@ -140,11 +133,8 @@ final class FaultRun {
       }
       actors.forEach(a -> a.sending = false);
       c.awaitOneMembership(Duration.ofSeconds(40));
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (System.currentTimeMillis() < deadline
-          && (history.missingNow() > 0 || actors.stream().anyMatch(a -> !a.settled()))) {
-        pause(200);
-      }
+      Await.within(Duration.ofSeconds(30),
+          () -> history.missingNow() == 0 && actors.stream().allMatch(Actor::settled)); // the report tells
       for (Actor a : actors) {
         if (!a.settled()) {
           problems.add(a.user + " never settled (logged in " + a.loggedInNow + ", unacked " + a.unackedCount() + ")");
@@ -152,6 +142,17 @@ final class FaultRun {
       }
       actors.forEach(Actor::stop);
       return history.check();
+    }
+  }
+
+  /** The link through these proxies is down for {@code ms} (the fault schedule's own pause). */
+  private static void cutFor(long ms, TcpProxy... proxies) {
+    for (TcpProxy p : proxies) {
+      p.cut();
+    }
+    ClientThread.pause(ms);
+    for (TcpProxy p : proxies) {
+      p.restore();
     }
   }
 
@@ -175,14 +176,6 @@ final class FaultRun {
       ports.add(cluster.port(n));
     }
     livePorts.set(Collections.unmodifiableList(ports));
-  }
-
-  private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** Every name is registered concurrently on 2 or 3 servers with different secrets; returns the winners. */
@@ -228,45 +221,24 @@ final class FaultRun {
   }
 
   /** One user's client: a thread that keeps a connection, sends, disconnects, moves, follows redirects. */
-  final class Actor {
+  final class Actor extends ClientThread {
     final String user;
     final String secret;
     final boolean resume;
     final Random r;
     volatile boolean sending = true;
-    volatile boolean running = true;
     private volatile boolean loggedInNow;
     private String session;
     private long nextN = 1;
     private final Map<String, Long> receivedVector = new HashMap<>();
     private final TreeMap<Long, JsonObject> unacked = new TreeMap<>();
-    private final Thread thread;
-    private volatile StreamClient conn;
 
     Actor(String user, String secret, boolean resume, Random r) {
+      super("actor-" + user);
       this.user = user;
       this.secret = secret;
       this.resume = resume;
       this.r = r;
-      this.thread = new Thread(this::loop, "actor-" + user);
-      this.thread.setDaemon(true);
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    void stop() {
-      running = false;
-      StreamClient c = conn;
-      if (c != null) {
-        c.close();
-      }
-      try {
-        thread.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
 
     boolean settled() {
@@ -308,7 +280,8 @@ final class FaultRun {
       return m;
     }
 
-    private void loop() {
+    @Override
+    void loop() {
       Integer target = null;
       while (running) {
         List<Integer> ports = livePorts.get();

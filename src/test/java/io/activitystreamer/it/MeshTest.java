@@ -3,6 +3,7 @@ package io.activitystreamer.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -79,7 +80,7 @@ class MeshTest {
     register(cluster.port("s4"), "late", "pwl");
     for (String s : List.of("s1", "s2", "s3")) {
       String srv = s;
-      Cluster.await("late registered on s4 logs in on " + s, CONVERGE, () -> cluster.loginWorks(srv, "late", "pwl"));
+      Await.until("late registered on s4 logs in on " + s, CONVERGE, () -> cluster.loginWorks(srv, "late", "pwl"));
     }
   }
 
@@ -92,14 +93,14 @@ class MeshTest {
     register(cluster.port("s1"), "r1", "a");
     register(cluster.port("s1"), "r2", "b");
     register(cluster.port("s1"), "snd", "c");
-    Cluster.await("snd known on s3", CONVERGE, () -> cluster.loginWorks("s3", "snd", "c"));
+    Await.until("snd known on s3", CONVERGE, () -> cluster.loginWorks("s3", "snd", "c"));
     try (StreamClient r1 = loggedIn(cluster.port("s1"), "r1", "a");
          StreamClient r2 = loggedIn(cluster.port("s2"), "r2", "b");
          StreamClient snd = loggedIn(cluster.port("s3"), "snd", "c")) {
       for (int n = 1; n <= 30; n++) {
         snd.send(activity("snd", "c", "snd", n));
       }
-      Cluster.await("first 30 everywhere", CONVERGE, () -> r1.activities().size() >= 30 && r2.activities().size() >= 30);
+      Await.until("first 30 everywhere", CONVERGE, () -> r1.activities().size() >= 30 && r2.activities().size() >= 30);
       // a stream of activities; kill -9 while it is being replicated
       Thread sender = new Thread(() -> {
         for (int n = 31; n <= 2000 && snd.trySend(activity("snd", "c", "snd", n)); n++) {
@@ -110,16 +111,16 @@ class MeshTest {
       }, "sender");
       sender.setDaemon(true);
       sender.start();
-      Cluster.await("traffic flowing", CONVERGE, () -> r1.activities().size() >= 150);
+      Await.until("traffic flowing", CONVERGE, () -> r1.activities().size() >= 150);
       long killedAt = System.currentTimeMillis();
       cluster.kill9("s3");
-      Cluster.await("s3 declared dead on s1 and s2", CONVERGE,
+      Await.until("s3 declared dead on s1 and s2", CONVERGE,
           () -> cluster.logCount("s1", "s3#") > 0 && cluster.node("s1").output().contains("declared dead")
               && cluster.node("s2").output().contains("declared dead"));
       long detected = System.currentTimeMillis();
       System.out.printf("MEASURE crash detection (kill -9 to declared dead on both survivors, suspicion 1500 ms): %d ms%n",
           detected - killedAt);
-      Cluster.await("survivors' clients got the same activity set of s3", CONVERGE,
+      Await.until("survivors' clients got the same activity set of s3", CONVERGE,
           () -> ns(r1).equals(ns(r2)));
       List<Long> got1 = nList(r1);
       assertEquals(new TreeSet<>(got1).size(), got1.size(), "no duplicates");
@@ -137,7 +138,7 @@ class MeshTest {
     System.out.printf("MEASURE restart-to-one-membership: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertTrue(cluster.loginWorks("s3", "r1", "a"));
     register(cluster.port("s3"), "after", "x");
-    Cluster.await("after known on s1", CONVERGE, () -> cluster.loginWorks("s1", "after", "x"));
+    Await.until("after known on s1", CONVERGE, () -> cluster.loginWorks("s1", "after", "x"));
   }
 
   private static TreeMap<Long, Integer> ns(StreamClient c) {
@@ -170,21 +171,21 @@ class MeshTest {
     cluster.start("s1", "s3");
     cluster.start("s2", "s3");
     cluster.awaitOneMembership(CONVERGE);
-    Cluster.await("s1-s2 link through the proxy", CONVERGE, () -> proxy.openConnections() >= 2);
+    Await.until("s1-s2 link through the proxy", CONVERGE, () -> proxy.openConnections() >= 2);
     register(cluster.port("s1"), "a", "pa");
     register(cluster.port("s1"), "b", "pb");
-    Cluster.await("b known on s2", CONVERGE, () -> cluster.loginWorks("s2", "b", "pb"));
+    Await.until("b known on s2", CONVERGE, () -> cluster.loginWorks("s2", "b", "pb"));
     try (StreamClient a = loggedIn(cluster.port("s1"), "a", "pa");
          StreamClient b = loggedIn(cluster.port("s2"), "b", "pb")) {
       // steady state: MESH_EVENT lines on the s1-s2 link per activity
-      Cluster.await("quiet link", CONVERGE, () -> b.activities().isEmpty());
+      Await.until("quiet link", CONVERGE, () -> b.activities().isEmpty());
       proxy.resetCounts();
       long t0 = System.currentTimeMillis();
       int burst = 200;
       for (int n = 1; n <= burst; n++) {
         a.send(activity("a", "pa", "a", n));
       }
-      Cluster.await("burst delivered on s2", CONVERGE, () -> b.activities().size() >= burst);
+      Await.until("burst delivered on s2", CONVERGE, () -> b.activities().size() >= burst);
       long ms = System.currentTimeMillis() - t0;
       System.out.printf("MEASURE steady state on one link: %d activities -> %d MESH_EVENT, %d MESH_DIGEST, "
               + "%d SERVER_ANNOUNCE in %d ms (%.2f MESH_EVENT per activity per link)%n", burst,
@@ -196,16 +197,16 @@ class MeshTest {
       p1.cut();
       a.send(activity("a", "pa", "a", burst + 1));
       long cutAt = System.nanoTime();
-      Cluster.await("s1 notices the cut", Duration.ofSeconds(5), () -> cluster.node("s1").output().contains("lost"));
+      Await.until("s1 notices the cut", Duration.ofSeconds(5), () -> cluster.node("s1").output().contains("lost"));
       long elapsed = (System.nanoTime() - cutAt) / 1_000_000;
       if (elapsed < 500) {
-        Cluster.await("flap of 500 ms", Duration.ofSeconds(2),
+        Await.until("flap of 500 ms", Duration.ofSeconds(2),
             () -> (System.nanoTime() - cutAt) / 1_000_000 >= 500);
       }
       proxy.restore();
       p1.restore();
-      Cluster.await("activity sent during the flap reaches s2", CONVERGE, () -> b.activities().size() >= burst + 1);
-      Cluster.await("s1-s2 link back through a proxy", CONVERGE,
+      Await.until("activity sent during the flap reaches s2", CONVERGE, () -> b.activities().size() >= burst + 1);
+      Await.until("s1-s2 link back through a proxy", CONVERGE,
           () -> proxy.openConnections() + p1.openConnections() >= 2);
       cluster.awaitOneMembership(CONVERGE);
       for (String s : List.of("s1", "s2", "s3")) {
@@ -220,17 +221,17 @@ class MeshTest {
       p1.cut();
       long cutAt = System.nanoTime();
       long holdMs = 3 * 1500;
-      Cluster.await("a cut of " + holdMs + " ms", Duration.ofMillis(holdMs + 5000),
+      Await.until("a cut of " + holdMs + " ms", Duration.ofMillis(holdMs + 5000),
           () -> (System.nanoTime() - cutAt) / 1_000_000 >= holdMs);
       register(cluster.port("s1"), "c", "pc");
       int before = b.activities().size();
       a.send(activity("a", "pa", "a", 1_000));
-      Cluster.await("an activity from s1 reaches s2 through s3", CONVERGE, () -> b.activities().size() > before);
-      Cluster.await("c, registered on s1 during the cut, logs in on s2", CONVERGE,
+      Await.until("an activity from s1 reaches s2 through s3", CONVERGE, () -> b.activities().size() > before);
+      Await.until("c, registered on s1 during the cut, logs in on s2", CONVERGE,
           () -> cluster.loginWorks("s2", "c", "pc"));
       proxy.restore();
       p1.restore();
-      Cluster.await("s1-s2 link back through a proxy", CONVERGE,
+      Await.until("s1-s2 link back through a proxy", CONVERGE,
           () -> proxy.openConnections() + p1.openConnections() >= 2);
       cluster.awaitOneMembership(CONVERGE);
       for (String s : List.of("s1", "s2", "s3")) {
@@ -249,7 +250,7 @@ class MeshTest {
       String name = String.format("s%02d", i);
       long t0 = System.nanoTime();
       cluster.start(name, "s01");
-      Cluster.await("u logs in on " + name, CONVERGE, () -> cluster.loginWorks(name, "u", "p"));
+      Await.until("u logs in on " + name, CONVERGE, () -> cluster.loginWorks(name, "u", "p"));
       joinMs.put(name, (System.nanoTime() - t0) / 1_000_000);
     }
     cluster.awaitOneMembership(Duration.ofSeconds(40));

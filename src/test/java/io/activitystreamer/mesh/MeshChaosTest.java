@@ -119,32 +119,7 @@ class MeshChaosTest {
       net.unisolate(isolatedNode);
     }
     String where = "seed " + seed;
-    try {
-      net.runUntil(net::converged, 10_000, where + ": converge");
-    } catch (AssertionError e) {
-      for (Node x : net.alive()) {
-        try {
-          var f = MeshCore.class.getDeclaredField("replicator");
-          f.setAccessible(true);
-          Replicator r = (Replicator) f.get(x.mesh);
-          var pf = Replicator.class.getDeclaredField("pending");
-          pf.setAccessible(true);
-          System.err.println("DEBUG " + x.id + " pending " + pf.get(r));
-          System.err.println("DEBUG " + x.id + " sessions " + sessionView(x));
-          var af = MeshCore.class.getDeclaredField("acks");
-          af.setAccessible(true);
-          System.err.println("DEBUG " + x.id + " acks " + af.get(x.mesh) + " retained " + x.mesh.retainedCount());
-          for (Member m : x.mesh.members().values()) {
-            System.err.println("DEBUG " + x.id + " member " + m.id + " " + m.status + " link " + m.linkId);
-          }
-          System.err.println("DEBUG " + x.id + " since c#3:5 " + r.since("c#3", 5).size() + " b#1:26 "
-              + r.since("b#1", 26).size());
-        } catch (ReflectiveOperationException | RuntimeException ex) {
-          System.err.println("DEBUG " + x.id + ": no internals (" + ex + ")");
-        }
-      }
-      throw e;
-    }
+    net.runUntil(net::converged, 10_000, where + ": converge");
     net.run(500);
     assertTrue(net.converged(), where + "\n" + net.describe());
     List<Node> live = net.alive();

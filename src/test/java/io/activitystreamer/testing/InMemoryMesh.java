@@ -598,10 +598,16 @@ public final class InMemoryMesh {
 
     @Override
     public void send(String linkId, Buffer line) {
-      End e = ends.get(linkId);
-      if (e != null && e.owner == this) {
+      End e = ownEnd(linkId);
+      if (e != null) {
         e.send(line);
       }
+    }
+
+    /** This server's end of the link, or null (gone, or another server's). */
+    private End ownEnd(String linkId) {
+      End e = ends.get(linkId);
+      return e != null && e.owner == this ? e : null;
     }
 
     @Override
@@ -636,8 +642,8 @@ public final class InMemoryMesh {
 
     @Override
     public void closeLink(String linkId, Buffer lastLine) {
-      End e = ends.get(linkId);
-      if (e != null && e.owner == this) {
+      End e = ownEnd(linkId);
+      if (e != null) {
         e.close(lastLine);
       }
     }
