@@ -623,8 +623,8 @@ public final class MeshCore {
       }
     }
     Map<String, Long> lastAcks = acks.remove(id);
-    if (lastAcks != null) {
-      deadAcks.put(id, lastAcks);
+    if (lastAcks != null && m != null) {
+      deadAcks.put(id, new DeadAck(m.name, lastAcks.getOrDefault(self, 0L), now));
     }
     registrar.onMemberLost(id, true);
     LOG.info("[{}] member {} declared dead", self, id);
@@ -675,7 +675,7 @@ public final class MeshCore {
       // relayed requests (or their answers) may be lost: asked again; locks held here for requesters we
       // hear only through a relay are leases, renewed by those requests
       registrar.tick(now, id -> !isLinked(id), opts.suspicionMillis());
-      pruneRetained();
+      pruneRetained(now);
     }
   }
 
@@ -701,7 +701,7 @@ public final class MeshCore {
     return false;
   }
 
-  private void pruneRetained() {
+  private void pruneRetained(long now) {
     List<Map<String, Long>> live = new ArrayList<>();
     for (Member m : members.values()) {
       if (m.status != Member.Status.DEAD) {
@@ -709,19 +709,41 @@ public final class MeshCore {
       }
     }
     // this server's own events that members declared dead had not acknowledged are kept too: if they
-    // were cut off by a partition, one side rejoins the other when it heals, carrying these over
-    Map<String, Long> ownAckedByDead = new HashMap<>();
-    for (Map<String, Long> a : deadAcks.values()) {
-      ownAckedByDead.merge(self, a.getOrDefault(self, 0L), Math::min);
-    }
-    if (!ownAckedByDead.isEmpty()) {
-      live.add(ownAckedByDead);
+    // were cut off by a partition, one side rejoins the other when it heals, carrying these over; until
+    // a new incarnation of that server is linked here (it came back with a snapshot: live acks govern
+    // again), for at most DEAD_CARRY_MILLIS (a server that never comes back) and DEAD_CARRY_MAX_EVENTS
+    deadAcks.values().removeIf(d -> now - d.at() > DEAD_CARRY_MILLIS || linkedIncarnationOf(d.name()));
+    if (!deadAcks.isEmpty()) {
+      long minAck = deadAcks.values().stream().mapToLong(DeadAck::ownAck).min().orElseThrow();
+      long floor = Math.max(minAck, replicator.position(self) - DEAD_CARRY_MAX_EVENTS);
+      // constrains this server's own origin only (no other origin is held back by it)
+      Map<String, Long> own = new HashMap<>();
+      replicator.positions().keySet().forEach(origin -> own.put(origin, Long.MAX_VALUE));
+      own.put(self, floor);
+      live.add(own);
     }
     replicator.prune(live);
   }
 
-  /** Last acknowledgements of members declared dead (kept for this server's own events). */
-  private final Map<String, Map<String, Long>> deadAcks = new HashMap<>();
+  private boolean linkedIncarnationOf(String memberName) {
+    for (Member m : members.values()) {
+      if (m.name.equals(memberName) && m.linkId != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A member declared dead: its name, how far it had acknowledged this server's own events, and when. */
+  private record DeadAck(String name, long ownAck, long at) {}
+
+  /** Members declared dead, for the own events they had not acknowledged (see pruneRetained). */
+  private final Map<String, DeadAck> deadAcks = new HashMap<>();
+
+  /** How long own events are kept for a member declared dead that does not come back. */
+  static final long DEAD_CARRY_MILLIS = 3_600_000;
+  /** At most this many of this server's latest own events are kept for members declared dead. */
+  static final long DEAD_CARRY_MAX_EVENTS = 100_000;
 
   /** This server's own events still kept: what a next incarnation carries over after a partition. */
   public List<Event> ownRetainedEvents() {

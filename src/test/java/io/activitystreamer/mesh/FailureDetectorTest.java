@@ -88,6 +88,30 @@ class FailureDetectorTest {
     assertTrue(net.converged(), net.describe());
   }
 
+  /**
+   * After c dies, a keeps its own events c never acknowledged (a partition could be healing them back)
+   * but not b's (b and a hold them); once c is back as a new incarnation, a's are released too.
+   */
+  @Test
+  void eventsKeptForADeadMemberAreOnlyOwnOnesAndOnlyUntilItComesBack() {
+    InMemoryMesh net = threeServers(6);
+    Node a = net.node("a");
+    Node b = net.node("b");
+    net.kill(net.node("c"), false);
+    net.run(2500);
+    for (int i = 0; i < 10; i++) {
+      java.util.concurrent.atomic.AtomicReference<Boolean> fromA = a.register("a" + i);
+      java.util.concurrent.atomic.AtomicReference<Boolean> fromB = b.register("b" + i);
+      net.runUntil(() -> fromA.get() != null && fromB.get() != null, 2000, "registered");
+    }
+    net.run(1000);
+    assertEquals(10, a.mesh.retainedCount(), "a's own 10 USER_REGISTERED only: " + net.describe());
+    net.restart(net.node("c"), a);
+    net.runUntil(() -> net.converged() && net.alive().size() == 3, 5000, "c back");
+    net.run(1000);
+    assertEquals(0, a.mesh.retainedCount(), "c's new incarnation has them all");
+  }
+
   @Test
   void silentServerIsDeclaredDeadWhenAnnouncementsStop() {
     InMemoryMesh net = threeServers(4);
