@@ -223,14 +223,17 @@ public final class MeshCore {
   /** REGISTER with a hashed secret; {@code done} gets true when the mesh agreed and the user exists. */
   public void register(String username, String salt, String hash, int iterations, long now,
                        Consumer<Boolean> done) {
-    pendingRegistrations.put(username, new String[] {salt, hash, String.valueOf(iterations)});
+    pendingRegistrations.put(username, new Secret(salt, hash, iterations));
     registrar.register(username, now, liveMembers(), ok -> {
       pendingRegistrations.remove(username);
       done.accept(ok);
     });
   }
 
-  private final Map<String, String[]> pendingRegistrations = new HashMap<>();
+  /** The salted hash of a REGISTER waiting for the name agreement, committed if it succeeds. */
+  private record Secret(String salt, String hash, int iterations) {}
+
+  private final Map<String, Secret> pendingRegistrations = new HashMap<>();
 
   /** Every member not held dead, linked or not: a suspect member must answer too (or be declared dead). */
   private Set<String> liveMembers() {
@@ -855,9 +858,8 @@ public final class MeshCore {
       if (!joined) {
         return false; // declared dead meanwhile: what is emitted now would not reach the mesh
       }
-      String[] secret = pendingRegistrations.get(r.username());
-      return secret != null && state.register(r.username(), secret[0], secret[1], Integer.parseInt(secret[2]),
-          r.ts());
+      Secret secret = pendingRegistrations.get(r.username());
+      return secret != null && state.register(r.username(), secret.salt(), secret.hash(), secret.iterations(), r.ts());
     }
 
     @Override

@@ -413,12 +413,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch);
       return;
     }
-    List<Future<?>> written = new ArrayList<>();
-    for (String linkId : linksSinceFlush) {
-      written.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
-    }
+    Future<Void> peersHaveIt = written(linksSinceFlush);
     linksSinceFlush.clear();
-    Future<Void> peersHaveIt = Future.join(written).<Void>mapEmpty().otherwiseEmpty();
     published = published.transform(ar -> peersHaveIt)
         .andThen(ar -> vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch));
   }
@@ -436,14 +432,19 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   /** Completes (never fails) once every link has written what was sent to it so far. */
   private Future<Void> peersHaveIt() {
     flushLinks();
-    if (knownLinks.isEmpty()) {
+    return written(knownLinks);
+  }
+
+  /** Completes (never fails) once each of these links has written what was sent to it so far (a marker). */
+  private Future<Void> written(java.util.Collection<String> links) {
+    if (links.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Future<?>> written = new ArrayList<>();
-    for (String linkId : knownLinks) {
-      written.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
+    List<Future<?>> markers = new ArrayList<>();
+    for (String linkId : links) {
+      markers.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
     }
-    return Future.join(written).<Void>mapEmpty().otherwiseEmpty();
+    return Future.join(markers).<Void>mapEmpty().otherwiseEmpty();
   }
 
   private final java.util.Set<String> knownLinks = new java.util.HashSet<>();
