@@ -91,6 +91,16 @@ public final class StateCore {
     return applied;
   }
 
+  /** True if every activity {@code received} names (origin: highest number) is applied here. */
+  public boolean hasApplied(Vector received) {
+    for (Map.Entry<String, Long> e : received.asMap().entrySet()) {
+      if (!applied.covers(e.getKey(), e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public int logSize() {
     return log.size();
   }

@@ -215,7 +215,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
    * A named LOGIN that would take over a session attached to another server waits until this server
    * has that server's events up to the session's detach (the other server is linked: the detach is on
    * its way), or has every event of it that reachable members have (it is unreachable: their digests
-   * show it), at most {@link #LOGIN_SYNC_MAX_MILLIS}. Then the session continues exactly where it
+   * show it), at most {@link LoginSync#MAX_MILLIS}. Then the session continues exactly where it
    * stopped. Waiting logins are retried on every tick.
    */
   private void handleLogin(Message<JsonObject> m) {
@@ -231,18 +231,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private boolean loginReady(JsonObject b, long since, long now) {
-    if (now - since >= LOGIN_SYNC_MAX_MILLIS) {
-      return true;
-    }
-    if (!mesh.caughtUpWithUnreachable(since)) {
-      return false; // a session of this user we have not heard of may be behind that gap (G4)
-    }
-    for (String host : state.loginWaitsFor(b.getString("username"), b.getJsonObject("resume"))) {
-      if (mesh.linkedTo(host) || !mesh.caughtUpWith(host, since)) {
-        return false;
-      }
-    }
-    return true;
+    return LoginSync.ready(state, mesh, b.getString("username"), b.getJsonObject("resume"), since, now);
   }
 
   private void retryPendingLogins(long now) {
@@ -278,7 +267,6 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private record PendingLogin(Message<JsonObject> message, long since) {}
 
   private final List<PendingLogin> pendingLogins = new ArrayList<>();
-  private static final long LOGIN_SYNC_MAX_MILLIS = 2000;
 
   private void completeLogin(Message<JsonObject> m) {
     JsonObject b = m.body();

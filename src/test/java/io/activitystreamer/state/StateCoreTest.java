@@ -264,6 +264,36 @@ class StateCoreTest {
     assertEquals(4, onB.get().lastSeq());
   }
 
+  /**
+   * ann (resume) got bob's activity on c; a's lines to b are held up. Her LOGIN on b waits until b has
+   * applied what she already received: answered earlier, b would deliver that activity to her live
+   * when it arrives, a second time.
+   */
+  @Test
+  void resumeLoginWaitsUntilWhatTheClientAlreadyGotIsAppliedHere() {
+    mesh("a", "b", "c");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    register(a, "ann");
+    register(a, "bob");
+    LoginResult ann = c.login("ann", new JsonObject());
+    LoginResult bob = a.login("bob");
+    net.run(300);
+    net.hold(a, b);
+    a.send(bob, "bob", act("bob", 1));
+    net.deliverAll();
+    long n = c.state.applied().get(a.id);
+    c.detach(ann.sessionId());
+    AtomicReference<LoginResult> onB = b.loginWhenReady("ann", new JsonObject().put("session", ann.sessionId())
+        .put("received", new JsonObject().put(a.id, n)));
+    net.run(400);
+    assertEquals(null, onB.get(), "b has not applied bob's activity ann already has");
+    net.release(a, b);
+    net.runUntil(() -> onB.get() != null, 1500, "login once b has it");
+    assertEquals(List.of(), onB.get().backlog(), "nothing again in the backlog either");
+  }
+
   @Test
   void backlogBoundByCountDropsOldestAndReportsIt() {
     mesh(new StateOptions(5, 3_600_000, 200, 100), "a", "b");

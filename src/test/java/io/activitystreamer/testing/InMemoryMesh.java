@@ -10,6 +10,7 @@ import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.state.Event;
+import io.activitystreamer.state.LoginSync;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
 import io.activitystreamer.state.StateOutbox;
@@ -526,7 +527,7 @@ public final class InMemoryMesh {
     }
 
     /**
-     * A LOGIN as StateVerticle does it: one that would take over a session of another server waits until
+     * A LOGIN as StateVerticle does it ({@link LoginSync}): one that would take over a session of another server waits until
      * that server's events up to the detach are here (or reachable members' digests show nothing more of
      * it), at most 2 s; retried on every tick. The holder gets the result when the login completes.
      */
@@ -545,18 +546,7 @@ public final class InMemoryMesh {
     private final List<Object[]> pendingLogins = new ArrayList<>();
 
     private boolean loginReady(String username, JsonObject resume, long since) {
-      if (now() - since >= 2000) {
-        return true;
-      }
-      if (!mesh.caughtUpWithUnreachable(since)) {
-        return false;
-      }
-      for (String h : state.loginWaitsFor(username, resume)) {
-        if (mesh.linkedTo(h) || !mesh.caughtUpWith(h, since)) {
-          return false;
-        }
-      }
-      return true;
+      return LoginSync.ready(state, mesh, username, resume, since, now());
     }
 
     private void retryPendingLogins() {
