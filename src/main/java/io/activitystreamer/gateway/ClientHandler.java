@@ -143,7 +143,7 @@ public final class ClientHandler {
     }
     String user = d.string(Fields.USERNAME);
     String plain = d.string(Fields.SECRET);
-    JsonObject resume = d.body().getJsonObject(Fields.RESUME);
+    JsonObject resume = MessageCodec.resumeRequest(d.body());
     boolean anon = Fields.ANONYMOUS.equals(user);
     Future<Void> verified = anon ? Future.succeededFuture() : verifySecret(user, plain);
     waitFor(verified
@@ -305,8 +305,7 @@ public final class ClientHandler {
       return;
     }
     act.put(Fields.AUTHENTICATED_USER, username);
-    Number seq = (Number) d.body().getValue(Fields.SEQ);
-    long clientSeq = seq == null ? -1 : seq.longValue();
+    long clientSeq = MessageCodec.clientSeq(d.body());
     if (clientSeq > 0 && clientSeq <= lastClientSeq) {
       // a resend the session already accepted: the state would drop it and never echo it, so it must
       // not take a credit (the connection would stall after maxInFlightPerClient of them)

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -70,6 +71,8 @@ public final class HttpApi {
     router.route("/sockjs/*").handler(ctx -> checkOrigin(ctx, origins, serverId));
     SockJSHandlerOptions sockOpts = new SockJSHandlerOptions().setInsertJSESSIONID(false)
         .setHeartbeatInterval(10_000).setSessionTimeout(10_000);
+    // the xhr, xhr_send and jsonp_send transports POST their frames: the body must be read first
+    router.post("/sockjs/*").handler(BodyHandler.create().setBodyLimit(limit).setHandleFileUploads(false));
     router.route("/sockjs/*").subRouter(SockJSHandler.create(vertx, sockOpts).socketHandler(sockets));
     router.route(WEBJARS).handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));

@@ -51,16 +51,45 @@ public final class MessageCodec {
         if (!Fields.ANONYMOUS.equals(body.getValue(Fields.USERNAME)) && body.getValue(Fields.SECRET) == null) {
           return ProtocolError.invalid("missing field 'secret'");
         }
-        return optionalType(body, Fields.RESUME, JsonObject.class, "an object");
+        return null;
       }
       case ACTIVITY_MESSAGE:
-        return firstError(requireString(body, Fields.USERNAME), optionalString(body, Fields.SECRET),
-            optionalType(body, Fields.SEQ, Number.class, "a number"));
+        return firstError(requireString(body, Fields.USERNAME), optionalString(body, Fields.SECRET));
       case AUTHENTICATE:
         return requireString(body, Fields.SECRET);
       default:
         return null;
     }
+  }
+
+  /**
+   * The resume extension's request of a LOGIN, keeping only well-typed fields ({@code session} a
+   * string, {@code received} an object of numbers), or null when {@code resume} is absent or not an
+   * object: an extension field of another type is not a resume request, never an error (PROTOCOL.md 1).
+   */
+  public static JsonObject resumeRequest(JsonObject login) {
+    if (!(login.getValue(Fields.RESUME) instanceof JsonObject resume)) {
+      return null;
+    }
+    JsonObject clean = new JsonObject();
+    if (resume.getValue(Fields.SESSION) instanceof String session) {
+      clean.put(Fields.SESSION, session);
+    }
+    if (resume.getValue(Fields.RECEIVED) instanceof JsonObject r) {
+      JsonObject received = new JsonObject();
+      r.forEach(e -> {
+        if (e.getValue() instanceof Number n) {
+          received.put(e.getKey(), n.longValue());
+        }
+      });
+      clean.put(Fields.RECEIVED, received);
+    }
+    return clean;
+  }
+
+  /** The resume extension's client sequence number of an ACTIVITY_MESSAGE, or -1 (absent or not a number). */
+  public static long clientSeq(JsonObject activityMessage) {
+    return activityMessage.getValue(Fields.SEQ) instanceof Number n ? n.longValue() : -1;
   }
 
   private static ProtocolError firstError(ProtocolError... errors) {

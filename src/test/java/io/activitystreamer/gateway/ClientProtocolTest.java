@@ -50,6 +50,25 @@ class ClientProtocolTest {
   }
 
   @Test
+  void unknownOrOddlyTypedExtensionFieldsAreIgnored() {
+    String u = fresh("extra");
+    try (LineClient c = connect()) {
+      c.register(u, "pw").expect("REGISTER_SUCCESS");
+      JsonObject ok = c.send(command("LOGIN").put("username", u).put("secret", "pw").put("version", 2)
+          .put("resume", false)).expect("LOGIN_SUCCESS", "logged in as user " + u);
+      assertFalse(ok.containsKey("session"), "a resume that is not an object is not a resume request");
+    }
+    try (LineClient c = connect()) {
+      c.send(command("LOGIN").put("username", "anonymous").put("resume", new JsonObject()
+          .put("session", 7).put("received", new JsonObject().put("x", "y")))).expect("LOGIN_SUCCESS");
+      c.send(command("ACTIVITY_MESSAGE").put("username", "anonymous").put("seq", "one").put("extra", true)
+          .put("activity", new JsonObject().put("n", 1)));
+      JsonObject b = c.expect("ACTIVITY_BROADCAST");
+      assertEquals(1, b.getJsonObject("activity").getInteger("n"));
+    }
+  }
+
+  @Test
   void registerOfAnExistingNameFailsAndCloses() {
     String u = fresh("taken");
     try (LineClient c = connect()) {
