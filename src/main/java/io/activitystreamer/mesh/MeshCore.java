@@ -223,17 +223,9 @@ public final class MeshCore {
   /** REGISTER with a hashed secret; {@code done} gets true when the mesh agreed and the user exists. */
   public void register(String username, String salt, String hash, int iterations, long now,
                        Consumer<Boolean> done) {
-    pendingRegistrations.put(username, new Secret(salt, hash, iterations));
-    registrar.register(username, now, liveMembers(), ok -> {
-      pendingRegistrations.remove(username);
-      done.accept(ok);
-    });
+    registrar.register(username, now, liveMembers(),
+        r -> joined && state.register(r.username(), salt, hash, iterations, r.ts()), done);
   }
-
-  /** The salted hash of a REGISTER waiting for the name agreement, committed if it succeeds. */
-  private record Secret(String salt, String hash, int iterations) {}
-
-  private final Map<String, Secret> pendingRegistrations = new HashMap<>();
 
   /** Every member not held dead, linked or not: a suspect member must answer too (or be declared dead). */
   private Set<String> liveMembers() {
@@ -851,15 +843,6 @@ public final class MeshCore {
     public void broadcastRelease(Registrar.Req r) {
       Buffer line = PeerMessages.lock(Command.LOCK_RELEASE, r);
       liveMembers().forEach(id -> sendTo(id, line));
-    }
-
-    @Override
-    public boolean commit(Registrar.Req r) {
-      if (!joined) {
-        return false; // declared dead meanwhile: what is emitted now would not reach the mesh
-      }
-      Secret secret = pendingRegistrations.get(r.username());
-      return secret != null && state.register(r.username(), secret.salt(), secret.hash(), secret.iterations(), r.ts());
     }
 
     @Override

@@ -46,9 +46,6 @@ final class Registrar {
 
     void broadcastRelease(Req r);
 
-    /** All allowed: register the user now (emits USER_REGISTERED). False if it already exists. */
-    boolean commit(Req r);
-
     boolean registered(String username);
 
     /** The members a round must hear from now (every member not held dead). */
@@ -58,11 +55,13 @@ final class Registrar {
   private static final class Round {
     final Req req;
     final Set<String> awaiting;
+    final Predicate<Req> commit;
     final Consumer<Boolean> done;
 
-    Round(Req req, Set<String> awaiting, Consumer<Boolean> done) {
+    Round(Req req, Set<String> awaiting, Predicate<Req> commit, Consumer<Boolean> done) {
       this.req = req;
       this.awaiting = awaiting;
+      this.commit = commit;
       this.done = done;
     }
   }
@@ -83,8 +82,13 @@ final class Registrar {
     this.fx = fx;
   }
 
-  /** A local REGISTER whose secret is hashed; {@code done} gets true on success. */
-  void register(String username, long now, Set<String> members, Consumer<Boolean> done) {
+  /**
+   * A local REGISTER whose secret is hashed. {@code commit} registers the user of this very request
+   * once every member allowed (emits USER_REGISTERED; false if it already exists): each request carries
+   * its own, so concurrent REGISTERs of one name can never commit another's secret. {@code done} gets
+   * true on success.
+   */
+  void register(String username, long now, Set<String> members, Predicate<Req> commit, Consumer<Boolean> done) {
     if (fx.registered(username)) {
       done.accept(false);
       return;
@@ -92,12 +96,12 @@ final class Registrar {
     if (locks.containsKey(username)) {
       // another request holds the name here: wait for it (it may fail), keeping our time
       queued.computeIfAbsent(username, k -> new ArrayList<>())
-          .add(() -> register(username, now, fx.liveMembers(), done));
+          .add(() -> register(username, now, fx.liveMembers(), commit, done));
       return;
     }
     Req r = new Req(username, now, self);
     locks.put(username, r);
-    Round round = new Round(r, new HashSet<>(members), done);
+    Round round = new Round(r, new HashSet<>(members), commit, done);
     rounds.put(username, round);
     if (members.isEmpty()) {
       finish(round, true);
@@ -247,7 +251,7 @@ final class Registrar {
 
   private void finish(Round round, boolean allowed) {
     rounds.remove(round.req.username());
-    boolean ok = allowed && fx.commit(round.req);
+    boolean ok = allowed && round.commit.test(round.req);
     locks.remove(round.req.username());
     if (!ok) {
       fx.broadcastRelease(round.req);

@@ -50,6 +50,30 @@ class MeshTest {
         .put("activity", new JsonObject().put("sender", sender).put("n", n));
   }
 
+  /** Issue 14.1: the second request's secret replaced the first's in the round that won. */
+  @Test
+  void concurrentRegistersOfOneNameGiveTheAccountToTheOneThatSucceeded() {
+    cluster.start("s1", null);
+    cluster.start("s2", "s1");
+    int port = cluster.port("s1");
+    for (int round = 0; round < 5; round++) {
+      String u = "race" + round;
+      try (LineClient first = LineClient.connect(port); LineClient second = LineClient.connect(port)) {
+        first.register(u, "first-secret");
+        second.register(u, "second-secret");
+        JsonObject a = first.next();
+        JsonObject b = second.next();
+        boolean firstWon = "REGISTER_SUCCESS".equals(a.getString("command"));
+        boolean secondWon = "REGISTER_SUCCESS".equals(b.getString("command"));
+        assertTrue(firstWon ^ secondWon, "exactly one REGISTER_SUCCESS: " + a + " " + b);
+        assertTrue(cluster.loginWorks("s2", u, firstWon ? "first-secret" : "second-secret"),
+            "the successful request's secret logs in");
+        assertTrue(!cluster.loginWorks("s1", u, firstWon ? "second-secret" : "first-secret"),
+            "the failed request's secret does not");
+      }
+    }
+  }
+
   @Test
   void joinerServesOldUsersAtOnceAndConcurrentJoinersAgreeOnMembership() {
     cluster.start("s1", null);

@@ -41,8 +41,7 @@ class RegistrarTest {
       sent.add("RELEASE " + r.requester() + "@" + r.ts());
     }
 
-    @Override
-    public boolean commit(Registrar.Req r) {
+    boolean commit(Registrar.Req r) {
       return users.add(r.username());
     }
 
@@ -73,7 +72,7 @@ class RegistrarTest {
   @Test
   void succeedsOnceEveryMemberAllowed() {
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 10, Set.of("a", "c"), done::set);
+    reg.register("ann", 10, Set.of("a", "c"), fx::commit, done::set);
     assertEquals(List.of("REQUEST a b@10", "REQUEST c b@10"), fx.take());
     reg.onAllowed("a", req("b", 10));
     assertNull(done.get());
@@ -85,7 +84,7 @@ class RegistrarTest {
   @Test
   void earlierRequestIsDeferredThenAllowedWhenOursFails() {
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 10, Set.of("a", "c"), done::set);
+    reg.register("ann", 10, Set.of("a", "c"), fx::commit, done::set);
     fx.take();
     reg.onRequest("a", req("a", 5));
     assertEquals(List.of(), fx.take(), "a's request has priority: deferred while b's round runs");
@@ -96,7 +95,7 @@ class RegistrarTest {
 
   @Test
   void laterRequestIsDenied() {
-    reg.register("ann", 10, Set.of("a"), r -> { });
+    reg.register("ann", 10, Set.of("a"), fx::commit, r -> { });
     fx.take();
     reg.onRequest("a", req("a", 12));
     assertEquals(List.of("DENIED a a@12"), fx.take());
@@ -104,7 +103,7 @@ class RegistrarTest {
 
   @Test
   void tiesOnTimeGoToTheSmallerId() {
-    reg.register("ann", 10, Set.of("a"), r -> { });
+    reg.register("ann", 10, Set.of("a"), fx::commit, r -> { });
     fx.take();
     reg.onRequest("a", req("a", 10));
     assertEquals(List.of(), fx.take(), "a@10 precedes b@10: deferred, not denied");
@@ -149,7 +148,7 @@ class RegistrarTest {
   @Test
   void roundDoesNotSucceedWithoutAMemberWhoseLinkMerelyBroke() {
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 10, Set.of("a"), done::set);
+    reg.register("ann", 10, Set.of("a"), fx::commit, done::set);
     fx.take();
     reg.onMemberLost("a", false);
     assertNull(done.get(), "a flap is not consent: a may be granting a competing request");
@@ -162,7 +161,7 @@ class RegistrarTest {
   @Test
   void roundSucceedsWithoutAMemberDeclaredDead() {
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 10, Set.of("a", "c"), done::set);
+    reg.register("ann", 10, Set.of("a", "c"), fx::commit, done::set);
     reg.onAllowed("c", req("b", 10));
     reg.onMemberLost("a", true);
     assertEquals(Boolean.TRUE, done.get());
@@ -187,7 +186,7 @@ class RegistrarTest {
     reg.onRegistered("ann");
     assertEquals(List.of("DENIED a a@5"), fx.take());
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 30, Set.of("a"), done::set);
+    reg.register("ann", 30, Set.of("a"), fx::commit, done::set);
     assertEquals(Boolean.FALSE, done.get());
   }
 
@@ -196,7 +195,7 @@ class RegistrarTest {
     reg.onRequest("c", req("c", 9));
     fx.take();
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 12, Set.of("a", "c"), done::set);
+    reg.register("ann", 12, Set.of("a", "c"), fx::commit, done::set);
     assertNull(done.get(), "c's round may still fail");
     assertEquals(List.of(), fx.take());
     reg.onRelease(req("c", 9));
@@ -210,7 +209,7 @@ class RegistrarTest {
   void localRegisterWaitingForALockFailsWhenTheNameIsTaken() {
     reg.onRequest("c", req("c", 9));
     AtomicReference<Boolean> done = new AtomicReference<>();
-    reg.register("ann", 12, Set.of("a", "c"), done::set);
+    reg.register("ann", 12, Set.of("a", "c"), fx::commit, done::set);
     fx.users.add("ann");
     reg.onRegistered("ann");
     assertEquals(Boolean.FALSE, done.get());
