@@ -35,6 +35,8 @@ public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   /** Where the SockJS client library is served; index.html loads it from here. */
   public static final String WEBJARS = "/webjars/*";
+  /** The sockjs-client build the page and the SockJS iframe load (from the webjar in the jar). */
+  public static final String SOCKJS_LIBRARY = "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";
 
   private HttpApi() {}
 
@@ -70,7 +72,9 @@ public final class HttpApi {
     Set<String> origins = origins(config.sockjsAllowedOrigins());
     router.route("/sockjs/*").handler(ctx -> checkOrigin(ctx, origins, serverId));
     SockJSHandlerOptions sockOpts = new SockJSHandlerOptions().setInsertJSESSIONID(false)
-        .setHeartbeatInterval(10_000).setSessionTimeout(10_000);
+        .setHeartbeatInterval(10_000).setSessionTimeout(10_000)
+        // the iframe transports load the library in their iframe: ours, not a CDN's
+        .setLibraryURL(SOCKJS_LIBRARY);
     // the xhr, xhr_send and jsonp_send transports POST their frames: the body must be read first
     router.post("/sockjs/*").handler(BodyHandler.create().setBodyLimit(limit).setHandleFileUploads(false));
     router.route("/sockjs/*").subRouter(SockJSHandler.create(vertx, sockOpts).socketHandler(sockets));
