@@ -44,6 +44,9 @@ public final class BalancerVerticle extends VerticleBase {
   public Future<?> start() {
     vertx.eventBus().<JsonObject>localConsumer(Addresses.MEMBERS_CHANGED, m -> onMembers(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.BALANCE_PICK, m -> m.reply(pick()));
+    // another member's redirect: the client counts at its target until the target announces it
+    vertx.eventBus().<String>localConsumer(Addresses.BALANCE_IN_TRANSIT,
+        m -> table.sent(m.body(), 1, System.currentTimeMillis()));
     scheduleRound();
     return Future.succeededFuture();
   }
@@ -57,7 +60,13 @@ public final class BalancerVerticle extends VerticleBase {
           m.getInteger("load", 0)));
     }
     table.update(body.getString("self"), live, System.currentTimeMillis());
+    long begun = body.getLong("redirectsBegun", 0L);
+    table.left((int) Math.max(0, begun - redirectsBegun));
+    redirectsBegun = Math.max(redirectsBegun, begun);
   }
+
+  /** How many redirects this server's state has begun (frozen), as last published. */
+  private long redirectsBegun;
 
   private JsonObject pick() {
     long now = System.currentTimeMillis();
@@ -66,6 +75,7 @@ public final class BalancerVerticle extends VerticleBase {
       return new JsonObject();
     }
     table.sent(target.id(), 1, now);
+    table.leaving(now);
     return new JsonObject().put("hostname", target.hostname()).put("port", target.port());
   }
 

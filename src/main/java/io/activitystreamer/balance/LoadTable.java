@@ -33,6 +33,8 @@ public final class LoadTable {
 
   private final List<Server> servers = new ArrayList<>();
   private final List<Sent> sent = new ArrayList<>();
+  /** When each redirect this server picked, and whose freeze its own load does not show yet, was picked. */
+  private final java.util.ArrayDeque<Long> leaving = new java.util.ArrayDeque<>();
   private final Map<String, Long> memberChangedAt = new HashMap<>();
   private final long arrivalMillis;
   private final long expiryMillis;
@@ -102,6 +104,24 @@ public final class LoadTable {
     }
   }
 
+  /**
+   * This server picked a redirect now: until its load shows the client gone (the freeze, {@link
+   * #leftAt}), the estimate counts it gone already. A burst of logins is picked before any of its
+   * freezes is applied; without this every one of them saw the whole burst here and was sent away.
+   */
+  public void leaving(long now) {
+    if (expiryMillis > 0) {
+      leaving.addLast(now);
+    }
+  }
+
+  /** {@code count} redirects began (their clients no longer count in this server's own load). */
+  public void left(int count) {
+    for (int i = 0; i < count && !leaving.isEmpty(); i++) {
+      leaving.removeFirst();
+    }
+  }
+
   /** The announced view, sorted by id. */
   public List<Server> servers() {
     return servers;
@@ -139,9 +159,12 @@ public final class LoadTable {
         extra.merge(s.to(), s.count(), Integer::sum);
       }
     }
+    // a pick whose client closed before its redirect began never shows as left: it expires
+    leaving.removeIf(at -> now - at >= staleMillis);
     List<Server> out = new ArrayList<>();
     for (Server s : servers) {
-      out.add(new Server(s.id(), s.hostname(), s.port(), s.load() + extra.getOrDefault(s.id(), 0)));
+      int gone = s.id().equals(self) ? leaving.size() : 0;
+      out.add(new Server(s.id(), s.hostname(), s.port(), Math.max(0, s.load() - gone) + extra.getOrDefault(s.id(), 0)));
     }
     LoadTable t = new LoadTable();
     t.self = self;

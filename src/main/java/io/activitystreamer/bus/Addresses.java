@@ -33,6 +33,8 @@ public final class Addresses {
   public static final String MEMBERS_CHANGED = "streamer.balance.members-changed";
   // requests to BalancerVerticle
   public static final String BALANCE_PICK = "streamer.balance.pick";
+  /** Publish, member id: another member began redirecting one client there (count it there meanwhile). */
+  public static final String BALANCE_IN_TRANSIT = "streamer.balance.in-transit";
   // mesh links (MeshVerticle and PeerLink) <-> mesh core (StateVerticle)
   public static final String MESH_LINK_UP = "streamer.mesh.link-up";
   public static final String MESH_LINK_IN = "streamer.mesh.link-in";

@@ -241,7 +241,8 @@ public final class ClientHandler {
     //    activity of this connection in this server's order, so the next server, which waits for it,
     //    continues the sender's order (G4) and what it is owed (G3) exactly.
     redirecting = true;
-    gw.vertx().eventBus().request(Addresses.STATE_FREEZE, new JsonObject().put("session", sessionId))
+    gw.vertx().eventBus().request(Addresses.STATE_FREEZE, new JsonObject().put("session", sessionId)
+            .put("target", target))
         .onComplete(ar -> {
           leaving = true;
           gw.onClosed(this); // no longer logged in here: no more deliveries

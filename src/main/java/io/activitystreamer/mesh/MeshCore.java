@@ -499,6 +499,14 @@ public final class MeshCore {
     if (changed) {
       out.membersChanged();
     }
+    if (msg.getValue(PeerMessages.REDIRECTING) instanceof JsonObject to) {
+      for (Member target : members.values()) {
+        if (target.hostname.equals(to.getString(Fields.HOSTNAME)) && Integer.valueOf(target.port).equals(to.getValue(Fields.PORT))
+            && target.status != Member.Status.DEAD) {
+          out.inTransit(target.id); // (one of ours: it counts itself once the client arrives)
+        }
+      }
+    }
   }
 
   private void onDigest(String from, Member m, JsonObject msg, long now) {
@@ -765,8 +773,22 @@ public final class MeshCore {
   }
 
   private void announceNow(long now) {
+    announceNow(now, null);
+  }
+
+  private void announceNow(long now, JsonObject redirecting) {
     lastAnnounce = now;
-    broadcast(PeerMessages.announce(self, name, hostname, port, load.getAsInt(), memberList()));
+    broadcast(PeerMessages.announce(self, name, hostname, port, load.getAsInt(), memberList(), redirecting));
+  }
+
+  /**
+   * A redirect of one of our clients to {@code hostname:port} begins (our load already counts it gone):
+   * announce at once, naming the target, so every member's balancer sees our load as it is and counts the
+   * client at its target while it moves, before it logs in there. Without it a target judged by our last
+   * periodic announcement (a burst ago) sent the client straight back.
+   */
+  public void announceRedirect(String hostname, int port, long now) {
+    announceNow(now, new JsonObject().put(Fields.HOSTNAME, hostname).put(Fields.PORT, port));
   }
 
   private JsonArray memberList() {

@@ -14,6 +14,9 @@ public interface MeshOutbox {
   /** Members or loads changed (for the balancer and the mesh panel). */
   void membersChanged();
 
+  /** Another member began redirecting a client to member {@code target} (not this server). */
+  void inTransit(String target);
+
   /** This incarnation was declared dead by the mesh: rejoin as a new one through that member. */
   void rejoin(String hostname, int port);
 }

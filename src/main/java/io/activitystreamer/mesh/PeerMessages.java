@@ -28,10 +28,18 @@ final class PeerMessages {
     return MessageCodec.encode(Command.MESH_WELCOME, body);
   }
 
-  static Buffer announce(String id, String name, String hostname, int port, int load, JsonArray members) {
-    return MessageCodec.encode(Command.SERVER_ANNOUNCE, new JsonObject().put(Fields.ID, id).put("name", name)
-        .put(Fields.LOAD, load).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.MEMBERS, members));
+  /** {@code redirecting}: {@code {hostname, port}} of the member a client is being redirected to, or null. */
+  static Buffer announce(String id, String name, String hostname, int port, int load, JsonArray members,
+      JsonObject redirecting) {
+    JsonObject body = new JsonObject().put(Fields.ID, id).put("name", name)
+        .put(Fields.LOAD, load).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.MEMBERS, members);
+    if (redirecting != null) {
+      body.put(REDIRECTING, redirecting);
+    }
+    return MessageCodec.encode(Command.SERVER_ANNOUNCE, body);
   }
+
+  static final String REDIRECTING = "redirecting";
 
   static Buffer event(Event e) {
     return MessageCodec.encode(Command.MESH_EVENT, new JsonObject().put("event", e.toJson()));

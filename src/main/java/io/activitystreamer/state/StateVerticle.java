@@ -41,6 +41,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private StateCore state;
   private MeshCore mesh;
   private int load;
+  /** Redirects begun here (freezes), published with the members so the balancer knows its picks took effect. */
+  private long redirectsBegun;
   private int selfPort;
   private long lastStateTick;
   private final List<Runnable> waitingForJoin = new ArrayList<>();
@@ -77,7 +79,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       // a redirect begins: fix what the session has been written, answer once that is published
       state.freeze(m.body().getString("session"), now());
       load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
+      redirectsBegun++;
       membersChanged();
+      JsonObject target = m.body().getJsonObject("target");
+      if (target != null) {
+        mesh.announceRedirect(target.getString("hostname"), target.getInteger("port"), now());
+      }
       flushDeliveries();
       afterPublished(() -> m.reply(new JsonObject()));
     });
@@ -518,6 +525,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   @Override
+  public void inTransit(String target) {
+    vertx.eventBus().publish(Addresses.BALANCE_IN_TRANSIT, target);
+  }
+
+  @Override
   public void membersChanged() {
     JsonArray live = new JsonArray().add(new JsonObject().put("id", selfId)
         .put("hostname", config.localHostname()).put("port", selfPort).put("load", load));
@@ -527,7 +539,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
             .put("load", mm.load()));
       }
     });
-    vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live));
+    vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live)
+        .put("redirectsBegun", redirectsBegun));
   }
 
   /** Set once this incarnation was declared dead: it accepts nothing more (its state is handed on). */

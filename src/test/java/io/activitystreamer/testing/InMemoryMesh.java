@@ -644,6 +644,11 @@ public final class InMemoryMesh {
     }
 
     @Override
+    public void inTransit(String target) {
+      // no balancer in the in-memory mesh
+    }
+
+    @Override
     public void rejoin(String hostname, int p) {
       rejoinCalls.add(hostname + ":" + p);
       if (!autoRejoin) {
