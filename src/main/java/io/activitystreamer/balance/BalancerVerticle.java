@@ -109,21 +109,30 @@ public final class BalancerVerticle extends VerticleBase {
         LOG.info("[{}] rebalancing: moving {} clients to {} (loads {})", self.id(), move.count(), move.to().id(),
             loads());
         table.sent(move.to().id(), move.count(), now);
-        redirectThroughGateways(move.to(), move.count(), gatewayInstances);
+        redirectThroughGateways(move.to(), move.count(), gatewayInstances, false);
       }
     }
   }
 
-  /** Asks gateway instances (one request each, round robin) until {@code count} clients moved. */
-  private void redirectThroughGateways(LoadTable.Server to, int count, int triesLeft) {
-    if (count <= 0 || triesLeft <= 0) {
+  /**
+   * Asks gateway instances (one request each, round robin) until {@code count} clients moved: first
+   * named sessions only (a move loses them nothing), then, if those were not enough, anonymous ones too.
+   */
+  private void redirectThroughGateways(LoadTable.Server to, int count, int triesLeft, boolean anonymous) {
+    if (count <= 0) {
+      return;
+    }
+    if (triesLeft <= 0) {
+      if (!anonymous) {
+        redirectThroughGateways(to, count, gatewayInstances, true);
+      }
       return;
     }
     vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_REBALANCE, new JsonObject().put("count", count)
-        .put("hostname", to.hostname()).put("port", to.port()))
+        .put("hostname", to.hostname()).put("port", to.port()).put("anonymous", anonymous))
         .onSuccess(r -> {
           int moved = r.body().getInteger("moved", 0);
-          redirectThroughGateways(to, count - moved, triesLeft - 1);
+          redirectThroughGateways(to, count - moved, triesLeft - 1, anonymous);
         })
         .onFailure(err -> LOG.warn("rebalance request failed: {}", err.getMessage()));
   }

@@ -220,10 +220,13 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   /**
    * Rebalancing: redirect up to {@code count} of this instance's logged-in clients to
    * {@code {hostname, port}}, the longest-connected first (a client that just arrived by redirect is
-   * the last to move again). Replies how many were moved.
+   * the last to move again), named sessions only unless {@code anonymous} is true (a named session
+   * loses nothing by a move; an anonymous one misses what is published while it moves). Replies how
+   * many were moved.
    */
   private void onRebalance(io.vertx.core.eventbus.Message<JsonObject> m) {
     int count = m.body().getInteger("count");
+    boolean anonymousToo = m.body().getBoolean("anonymous", false);
     JsonObject target = new JsonObject().put("hostname", m.body().getString("hostname"))
         .put("port", m.body().getInteger("port"));
     java.util.List<ClientHandler> movable = new java.util.ArrayList<>(loggedIn.values());
@@ -232,7 +235,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
       if (moved >= count) {
         break;
       }
-      if (h.redirect(target)) {
+      if ((anonymousToo || !h.anonymous()) && h.redirect(target)) {
         moved++;
       }
     }

@@ -42,6 +42,11 @@ public final class ClientHandler {
   private String username;
   private String secret;
   private boolean anonymous;
+
+  /** Logged in as anonymous (its session ends with the connection: a move may miss activities). */
+  boolean anonymous() {
+    return anonymous;
+  }
   String sessionId;
   boolean resumeClient;
   private int inFlight;
