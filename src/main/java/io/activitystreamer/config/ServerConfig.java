@@ -26,6 +26,7 @@ public final class ServerConfig {
     DEFAULTS.put("remoteHostname", "");
     DEFAULTS.put("remotePort", 3780);
     DEFAULTS.put("secret", "");
+    DEFAULTS.put("meshClassicAuth", false);
     DEFAULTS.put("announceIntervalMillis", 5000);
     DEFAULTS.put("suspicionMillis", 0);
     DEFAULTS.put("httpPort", 8780);
@@ -73,6 +74,13 @@ public final class ServerConfig {
         } else {
           merged.put(key, n);
         }
+      } else if (def instanceof Boolean) {
+        Boolean b = asBoolean(value);
+        if (b == null) {
+          problems.add(key + " must be true or false, was " + show(value));
+        } else {
+          merged.put(key, b);
+        }
       } else if (value instanceof String) {
         merged.put(key, value);
       } else {
@@ -85,6 +93,17 @@ public final class ServerConfig {
       throw new IllegalArgumentException("bad configuration: " + String.join("; ", problems));
     }
     return config;
+  }
+
+  /** A boolean, or "true"/"false" (environment variables are strings); else null. */
+  private static Boolean asBoolean(Object value) {
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    if (value instanceof String s && (s.trim().equalsIgnoreCase("true") || s.trim().equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(s.trim());
+    }
+    return null;
   }
 
   private static Integer asInt(Object value) {
@@ -157,6 +176,8 @@ public final class ServerConfig {
   public String remoteHostname() { return json.getString("remoteHostname"); }
   public int remotePort() { return json.getInteger("remotePort"); }
   public String secret() { return json.getString("secret"); }
+  /** Accept the classic {@code AUTHENTICATE {secret}} (the secret in clear) from servers; off by default. */
+  public boolean meshClassicAuth() { return json.getBoolean("meshClassicAuth"); }
   public int announceIntervalMillis() { return json.getInteger("announceIntervalMillis"); }
   public int httpPort() { return json.getInteger("httpPort"); }
   public int maxMessageBytes() { return json.getInteger("maxMessageBytes"); }

@@ -487,8 +487,16 @@ public final class MeshCore {
     }
   }
 
+  /** Highest load an announcement may carry (no maxConnections key exists to bound it better). */
+  static final int MAX_ANNOUNCED_LOAD = Integer.MAX_VALUE / 2;
+
   private void onAnnounce(Member m, JsonObject msg, long now) {
     if (m == null) {
+      return;
+    }
+    String problem = announceProblem(m, msg);
+    if (problem != null) {
+      LOG.warn("[{}] ignoring SERVER_ANNOUNCE on the link of {}: {}", self, m.id, problem);
       return;
     }
     int newLoad = msg.getInteger(Fields.LOAD, 0);
@@ -507,6 +515,30 @@ public final class MeshCore {
         }
       }
     }
+  }
+
+  /**
+   * Why an announcement on {@code m}'s link is not taken, or null: its load must be a number in
+   * 0..{@link #MAX_ANNOUNCED_LOAD}, and its id, hostname and port (when given) those the link
+   * authenticated as, so one member cannot speak for another or draw every client with a low load.
+   */
+  private static String announceProblem(Member m, JsonObject msg) {
+    Object load = msg.getValue(Fields.LOAD);
+    if (load != null && !(load instanceof Number n && n.longValue() >= 0 && n.longValue() <= MAX_ANNOUNCED_LOAD
+        && n.doubleValue() == n.longValue())) {
+      return "load " + load + " is not 0.." + MAX_ANNOUNCED_LOAD;
+    }
+    Object id = msg.getValue(Fields.ID);
+    if (id != null && !m.id.equals(id)) {
+      return "id " + id + " is not the link's member";
+    }
+    Object host = msg.getValue(Fields.HOSTNAME);
+    Object port = msg.getValue(Fields.PORT);
+    if (host != null && !host.equals(m.hostname)
+        || port != null && !(port instanceof Number p && p.longValue() == m.port)) {
+      return "address " + host + ":" + port + " is not the member's " + m.hostname + ":" + m.port;
+    }
+    return null;
   }
 
   private void onDigest(String from, Member m, JsonObject msg, long now) {

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens outbound peer links when the mesh core asks ({@link Addresses#MESH_CONNECT}
- * {@code {hostname, port, join}}): connects, sends AUTHENTICATE with this incarnation's identity, and
+ * {@code {hostname, port, join}}): connects, sends AUTHENTICATE with this incarnation's identity and a fresh nonce (never the
+ * secret), and
  * hands the socket to a {@link PeerLink}. Inbound links arrive through the client port (the gateway).
  */
 public final class MeshVerticle extends VerticleBase {
@@ -43,10 +44,11 @@ public final class MeshVerticle extends VerticleBase {
     boolean join = req.getBoolean("join", false);
     int selfPort = req.getInteger("selfPort");
     client.connect(p, host).onSuccess(socket -> {
-      PeerLink link = PeerLink.connected(vertx, socket, selfId, host, p);
+      String nonce = MeshAuth.nonce();
+      PeerLink link = PeerLink.connected(vertx, socket, selfId, host, p, config.secret(), nonce);
       socket.handler(new LineFramer(PeerLink.MAX_LINE_BYTES, link::onLine,
           link::onOverflow));
-      socket.write(PeerMessages.authenticate(config.secret(), selfId, name, config.localHostname(), selfPort, join));
+      socket.write(PeerMessages.authenticate(nonce, selfId, name, config.localHostname(), selfPort, join));
     }).onFailure(err -> {
       LOG.debug("[{}] cannot connect to {}:{}: {}", selfId, host, p, err.getMessage());
       vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED, new JsonObject().put("hostname", host).put("port", p));

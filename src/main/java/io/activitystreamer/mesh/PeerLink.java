@@ -6,6 +6,7 @@ import io.activitystreamer.bus.PeerIn;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
+import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
 import io.activitystreamer.state.Secrets;
@@ -18,9 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One authenticated server-to-server socket. Decodes lines and hands them to the mesh core
+ * One server-to-server socket and its handshake (docs/mesh.md "Authentication"). Decodes lines and,
+ * once the peer has proved it knows the mesh secret, hands them to the mesh core
  * ({@link Addresses#MESH_LINK_IN}); writes what the core sends to {@code streamer.mesh.link.<id>}.
  * Runs on the event loop of the verticle that opened or accepted the socket.
+ *
+ * <p>The handshake is a small state machine: the acceptor goes {@code AWAIT_PROOF -> UP}, the dialler
+ * {@code AWAIT_CHALLENGE -> AWAIT_WELCOME -> UP}. Its one invariant: nothing the other side sends is
+ * acted on before its proof has checked (the dialler acts only on a refusal as dead in AWAIT_WELCOME,
+ * after the acceptor's proof). The mesh secret is never written on the socket nor logged.
  */
 public final class PeerLink {
   private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
@@ -29,16 +36,24 @@ public final class PeerLink {
   public static final int MAX_LINE_BYTES = 512 * 1024 * 1024;
   private static final int PEER_WRITE_QUEUE_BYTES = 64 * 1024 * 1024;
 
+  private enum State { AWAIT_CHALLENGE, AWAIT_WELCOME, AWAIT_PROOF, UP }
+
   private final Vertx vertx;
   private final NetSocket socket;
   private final String serverId;
   private final boolean outbound;
   final String linkId = "L" + IDS.incrementAndGet();
   private MessageConsumer<Line> consumer;
-  private boolean up;
+  private State state;
   private boolean closed;
   private String dialledHost;
   private int dialledPort;
+  // handshake: the proof key, both nonces, the peer's id (as proved), the acceptor's hello to hand on
+  private byte[] key;
+  private String diallerNonce;
+  private String acceptorNonce;
+  private String peerId;
+  private JsonObject hello;
 
   private PeerLink(Vertx vertx, NetSocket socket, String serverId, boolean outbound) {
     this.vertx = vertx;
@@ -49,28 +64,83 @@ public final class PeerLink {
   }
 
   /**
-   * The first line of an inbound connection was AUTHENTICATE: checks the secret and, if right, turns the
-   * socket into a link. Returns the link (lines go to {@link #onLine}), or null after AUTHENTICATION_FAIL.
+   * The first line of an inbound connection was AUTHENTICATE. With a nonce: answers AUTH_CHALLENGE and
+   * waits for the dialler's AUTH_PROOF. Without (classic {@code {secret}}): checks the secret if classic
+   * authentication is allowed. Returns the link (lines go to {@link #onLine}), or null after
+   * AUTHENTICATION_FAIL or INVALID_MESSAGE.
    */
   public static PeerLink accept(Vertx vertx, ServerConfig config, String serverId, NetSocket socket,
                                 JsonObject auth) {
-    if (!Secrets.constantTimeEquals(config.secret(), auth.getString("secret"))) {
-      LOG.warn("[{}] AUTHENTICATION_FAIL for server link from {}: wrong secret", serverId, socket.remoteAddress());
-      socket.write(MessageCodec.reply(Command.AUTHENTICATION_FAIL, "the supplied secret is incorrect"));
-      socket.end();
+    PeerLink link = new PeerLink(vertx, socket, serverId, false);
+    if (!auth.containsKey(Fields.NONCE)) {
+      return link.acceptClassic(config, auth) ? link : null;
+    }
+    String nonce = auth.getString(Fields.NONCE);
+    String id = auth.getString(Fields.ID);
+    if (auth.getInteger(Fields.VERSION, MeshAuth.VERSION) != MeshAuth.VERSION) {
+      link.fail("mesh handshake version " + auth.getValue(Fields.VERSION) + " is not supported; expected "
+          + MeshAuth.VERSION);
       return null;
     }
-    PeerLink link = new PeerLink(vertx, socket, serverId, false);
+    if (!MeshAuth.validNonce(nonce)) {
+      link.refuse(ProtocolError.invalid("field 'nonce' must be base64 of at least 16 random bytes"));
+      return null;
+    }
+    if (id.equals(serverId)) {
+      link.fail("a server link to this same server");
+      return null;
+    }
+    link.key = MeshAuth.key(config.secret());
+    link.diallerNonce = nonce;
+    link.acceptorNonce = MeshAuth.nonce();
+    link.peerId = id;
+    link.hello = auth.copy();
+    link.state = State.AWAIT_PROOF;
     link.start();
-    link.markUp(auth.copy());
+    socket.write(PeerMessages.challenge(link.acceptorNonce, serverId, MeshAuth.proof(link.key, MeshAuth.ROLE_SERVER,
+        nonce, link.acceptorNonce, id, serverId)));
     return link;
   }
 
-  /** An outbound socket that has sent AUTHENTICATE; it is up when MESH_WELCOME arrives. */
-  static PeerLink connected(Vertx vertx, NetSocket socket, String serverId, String host, int port) {
+  /**
+   * Classic {@code AUTHENTICATE {secret}}: only where {@link #classicAuthAllowed} says so. The secret
+   * is dropped from the hello the core gets.
+   */
+  private boolean acceptClassic(ServerConfig config, JsonObject auth) {
+    if (!classicAuthAllowed(config, socket)) {
+      fail("classic AUTHENTICATE {secret} is off on this server (meshClassicAuth is false): use the "
+          + "challenge-response handshake (AUTHENTICATE with version " + MeshAuth.VERSION + " and a nonce)");
+      return false;
+    }
+    if (!Secrets.constantTimeEquals(config.secret(), auth.getString(Fields.SECRET))) {
+      fail("the supplied secret is incorrect");
+      return false;
+    }
+    JsonObject h = auth.copy();
+    h.remove(Fields.SECRET);
+    start();
+    markUp(h);
+    return true;
+  }
+
+  /**
+   * Whether a classic AUTHENTICATE (the secret in clear) is accepted on this socket: only when
+   * {@code meshClassicAuth} is on. Hook for TLS: a TLS link ({@code socket.isSsl()}) may allow it too
+   * once server links can use TLS.
+   */
+  static boolean classicAuthAllowed(ServerConfig config, NetSocket socket) {
+    return config.meshClassicAuth();
+  }
+
+  /** An outbound socket that has sent AUTHENTICATE with {@code nonce}; it is up when MESH_WELCOME arrives. */
+  static PeerLink connected(Vertx vertx, NetSocket socket, String serverId, String host, int port, String secret,
+                            String nonce) {
     PeerLink link = new PeerLink(vertx, socket, serverId, true);
     link.dialledHost = host;
     link.dialledPort = port;
+    link.key = MeshAuth.key(secret);
+    link.diallerNonce = nonce;
+    link.state = State.AWAIT_CHALLENGE;
     link.start();
     return link;
   }
@@ -96,9 +166,10 @@ public final class PeerLink {
     socket.exceptionHandler(err -> LOG.debug("[{}] link {} error: {}", serverId, linkId, err.getMessage()));
   }
 
-  private void markUp(JsonObject hello) {
-    up = true;
-    vertx.eventBus().send(Addresses.MESH_LINK_UP, new PeerIn(linkId, hello, true, outbound));
+  private void markUp(JsonObject peerHello) {
+    state = State.UP;
+    key = null;
+    vertx.eventBus().send(Addresses.MESH_LINK_UP, new PeerIn(linkId, peerHello, true, outbound));
   }
 
   public void onLine(String line) {
@@ -110,31 +181,78 @@ public final class PeerLink {
       refuse(d.error());
       return;
     }
-    if (!up) {
-      if (d.command() == Command.MESH_WELCOME) {
-        markUp(d.body());
-      } else if (d.command() == Command.MEMBER_DEAD && outbound) {
-        vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body().copy()
-            .put("viaHostname", dialledHost).put("viaPort", dialledPort), false, true));
-        close();
-      } else if (d.command() == Command.AUTHENTICATION_FAIL) {
-        LOG.error("[{}] the mesh refused our secret: {}", serverId, d.string("info"));
-        close();
-      } else {
-        refuse(ProtocolError.invalid("expected MESH_WELCOME, got " + d.command()));
-      }
-      return;
-    }
-    if (d.command() == Command.AUTHENTICATE) {
+    if (d.command() == Command.AUTHENTICATE && !outbound || d.command() == Command.AUTHENTICATE && state == State.UP) {
       refuse(ProtocolError.invalid("AUTHENTICATE on an already authenticated link"));
       return;
     }
+    if (d.command() == Command.AUTHENTICATION_FAIL && state != State.UP) {
+      LOG.error("[{}] the peer on link {} refused our authentication: {}", serverId, linkId, d.string(Fields.INFO));
+      close();
+      return;
+    }
+    switch (state) {
+      case AWAIT_CHALLENGE -> onChallenge(d);
+      case AWAIT_WELCOME -> onWelcome(d);
+      case AWAIT_PROOF -> onProof(d);
+      case UP -> onUpLine(d);
+    }
+  }
+
+  /** Dialler: the acceptor's nonce and proof; nothing else is accepted before it checks. */
+  private void onChallenge(Decoded d) {
+    if (d.command() != Command.AUTH_CHALLENGE) {
+      fail("expected AUTH_CHALLENGE (the peer's proof), got " + d.command() + ": nothing is accepted before it");
+      return;
+    }
+    String nonce = d.string(Fields.NONCE);
+    String id = d.string(Fields.ID);
+    if (!MeshAuth.validNonce(nonce) || id.equals(serverId)
+        || !MeshAuth.verify(key, d.string(Fields.PROOF), MeshAuth.ROLE_SERVER, diallerNonce, nonce, serverId, id)) {
+      fail("the mesh authentication proof is incorrect");
+      return;
+    }
+    acceptorNonce = nonce;
+    peerId = id;
+    state = State.AWAIT_WELCOME;
+    socket.write(PeerMessages.proof(MeshAuth.proof(key, MeshAuth.ROLE_CLIENT, diallerNonce, nonce, serverId, id)));
+  }
+
+  /** Dialler, the acceptor proved itself: MESH_WELCOME from that same id, or a refusal as dead. */
+  private void onWelcome(Decoded d) {
+    if (d.command() == Command.MESH_WELCOME && peerId.equals(d.string(Fields.ID))) {
+      markUp(d.body());
+    } else if (d.command() == Command.MEMBER_DEAD) {
+      vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body().copy()
+          .put("viaHostname", dialledHost).put("viaPort", dialledPort), false, true));
+      close();
+    } else {
+      refuse(ProtocolError.invalid("expected MESH_WELCOME from " + peerId + ", got " + d.command()));
+    }
+  }
+
+  /** Acceptor: the dialler's proof; until it checks, nothing it sent is handed to the core. */
+  private void onProof(Decoded d) {
+    if (d.command() != Command.AUTH_PROOF) {
+      fail("expected AUTH_PROOF, got " + d.command() + ": nothing is accepted before it");
+      return;
+    }
+    if (!MeshAuth.verify(key, d.string(Fields.PROOF), MeshAuth.ROLE_CLIENT, diallerNonce, acceptorNonce, peerId,
+        serverId)) {
+      fail("the mesh authentication proof is incorrect");
+      return;
+    }
+    LOG.info("[{}] link {} from {} authenticated", serverId, linkId, peerId);
+    markUp(hello);
+    hello = null;
+  }
+
+  private void onUpLine(Decoded d) {
     if (!d.command().fromServer() || d.command() == Command.MESH_WELCOME) {
       refuse(ProtocolError.invalid("command " + d.command() + " is not accepted on a server link"));
       return;
     }
     if (d.command() == Command.INVALID_MESSAGE || d.command() == Command.AUTHENTICATION_FAIL) {
-      LOG.warn("[{}] peer on link {} refused our message: {}", serverId, linkId, d.string("info"));
+      LOG.warn("[{}] peer on link {} refused our message: {}", serverId, linkId, d.string(Fields.INFO));
       close();
       return;
     }
@@ -143,6 +261,13 @@ public final class PeerLink {
 
   public void onOverflow() {
     refuse(ProtocolError.invalid("line longer than the maximum message size"));
+  }
+
+  /** AUTHENTICATION_FAIL with {@code info} (never a secret), then close. */
+  private void fail(String info) {
+    LOG.warn("[{}] AUTHENTICATION_FAIL on server link {} ({}): {}", serverId, linkId, socket.remoteAddress(), info);
+    socket.write(MessageCodec.reply(Command.AUTHENTICATION_FAIL, info));
+    close();
   }
 
   private void refuse(ProtocolError e) {
@@ -164,7 +289,7 @@ public final class PeerLink {
       consumer.unregister();
     }
     LOG.info("[{}] link {} closed", serverId, linkId);
-    if (up) {
+    if (state == State.UP) {
       vertx.eventBus().send(Addresses.MESH_LINK_DOWN, linkId);
     } else if (outbound) {
       vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED,

@@ -14,9 +14,22 @@ import java.util.Map;
 final class PeerMessages {
   private PeerMessages() {}
 
-  static Buffer authenticate(String secret, String id, String name, String hostname, int port, boolean join) {
-    return MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put(Fields.SECRET, secret).put(Fields.ID, id)
+  /** The dialler's first line: its nonce and identity, never the secret. */
+  static Buffer authenticate(String nonce, String id, String name, String hostname, int port, boolean join) {
+    return MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put(Fields.VERSION, MeshAuth.VERSION)
+        .put(Fields.NONCE, nonce).put(Fields.ID, id)
         .put("name", name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put("join", join));
+  }
+
+  /** The acceptor's answer: its nonce, its id and its proof. */
+  static Buffer challenge(String nonce, String id, String proof) {
+    return MessageCodec.encode(Command.AUTH_CHALLENGE, new JsonObject().put(Fields.NONCE, nonce).put(Fields.ID, id)
+        .put(Fields.PROOF, proof));
+  }
+
+  /** The dialler's proof, after it checked the acceptor's. */
+  static Buffer proof(String proof) {
+    return MessageCodec.encode(Command.AUTH_PROOF, new JsonObject().put(Fields.PROOF, proof));
   }
 
   static Buffer welcome(String id, String name, String hostname, int port, JsonArray members, JsonObject snapshot) {

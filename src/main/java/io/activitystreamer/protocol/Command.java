@@ -24,6 +24,9 @@ public enum Command {
   ACTIVITY_BROADCAST(false, true),
   // server <-> server (the first message of a peer link is AUTHENTICATE; the rest is docs/mesh.md)
   AUTHENTICATE(false, true),
+  // the handshake after AUTHENTICATE (docs/mesh.md "Authentication"); never valid on a link that is up
+  AUTH_CHALLENGE(false, false),
+  AUTH_PROOF(false, false),
   SERVER_ANNOUNCE(false, true),
   LOCK_REQUEST(false, true),
   LOCK_ALLOWED(false, true),

@@ -25,5 +25,10 @@ public final class Fields {
   public static final String DROPPED = "dropped";
   public static final String MEMBERS = "members";
 
+  // mesh handshake (docs/mesh.md "Authentication")
+  public static final String VERSION = "version";
+  public static final String NONCE = "nonce";
+  public static final String PROOF = "proof";
+
   public static final String ANONYMOUS = "anonymous";
 }

@@ -56,7 +56,16 @@ public final class MessageCodec {
       case ACTIVITY_MESSAGE:
         return firstError(requireString(body, Fields.USERNAME), optionalString(body, Fields.SECRET));
       case AUTHENTICATE:
-        return requireString(body, Fields.SECRET);
+        // the challenge-response handshake carries a nonce and no secret; the classic one only the secret
+        return body.containsKey(Fields.NONCE)
+            ? firstError(requireString(body, Fields.NONCE), requireString(body, Fields.ID),
+                optionalType(body, Fields.VERSION, Number.class, "a number"))
+            : requireString(body, Fields.SECRET);
+      case AUTH_CHALLENGE:
+        return firstError(requireString(body, Fields.NONCE), requireString(body, Fields.PROOF),
+            requireString(body, Fields.ID));
+      case AUTH_PROOF:
+        return requireString(body, Fields.PROOF);
       default:
         return null;
     }

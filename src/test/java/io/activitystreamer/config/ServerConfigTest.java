@@ -67,6 +67,17 @@ class ServerConfigTest {
   }
 
   @Test
+  void meshClassicAuthIsOffByDefaultAndABoolean() {
+    assertFalse(ServerConfig.defaults().meshClassicAuth());
+    assertTrue(ServerConfig.fromJson(new JsonObject().put("meshClassicAuth", true)).meshClassicAuth());
+    assertTrue(ServerConfig.fromJson(new JsonObject().put("meshClassicAuth", "true")).meshClassicAuth(),
+        "an environment variable is a string");
+    String m = error(new JsonObject().put("meshClassicAuth", "yes"));
+    assertTrue(m.contains("meshClassicAuth") && m.contains("yes"), m);
+    assertEquals("STREAMER_MESH_CLASSIC_AUTH", ServerConfig.envName("meshClassicAuth"));
+  }
+
+  @Test
   void wrongTypesNameTheKey() {
     String m = error(new JsonObject().put("announceIntervalMillis", "abc"));
     assertTrue(m.contains("announceIntervalMillis") && m.contains("abc"), m);
