@@ -95,6 +95,11 @@ public final class BalancerVerticle extends VerticleBase {
     if (self == null || !table.unchangedFor(announceIntervalMillis / 2, now)) {
       return;
     }
+    if (table.inMotion(now)) {
+      // a login burst or the last round's moves are still arriving: the announced view every server
+      // plans on does not show them yet (planned on it, a burst spread at once is moved again)
+      return;
+    }
     int total = table.servers().stream().mapToInt(LoadTable.Server::load).sum();
     if (total < movedTotal) {
       // clients moved in the last round are still on their way (not counted anywhere): every server
