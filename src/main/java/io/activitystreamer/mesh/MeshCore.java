@@ -867,11 +867,20 @@ public final class MeshCore {
   /** The mesh view for /api/mesh and the balancer. */
   public JsonObject view() {
     JsonArray list = new JsonArray();
+    JsonArray ownLinks = new JsonArray();
+    for (Member m : members.values()) {
+      if (m.linkId != null) {
+        ownLinks.add(m.id);
+      }
+    }
     list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
         .put(Fields.PORT, port).put("httpPort", httpPort).put("status", "ALIVE").put("linked", true).put(Fields.LOAD, load.getAsInt())
-        .put("self", true));
+        .put("self", true).put("sees", ownLinks));
     for (Member m : members.values()) {
-      list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load));
+      // sees: the members it last announced alive (for this server: those it has a link to); the
+      // page draws the mesh's links from them
+      list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load)
+          .put("sees", new JsonArray(new java.util.ArrayList<>(new java.util.TreeSet<>(m.linkedTo)))));
     }
     return new JsonObject().put("self", self).put("joined", joined).put(Fields.MEMBERS, list);
   }
