@@ -97,7 +97,7 @@ class OpsEndpointsTest {
         assertTrue(s.get("streamer_backlog_bytes") >= 0);
         // Vert.x's and the JVM's meters, from the same registry
         for (String family : new String[] {"jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
-            "jvm_threads_live_threads", "process_cpu_usage", "vertx_eventbus_handlers",
+            "jvm_threads_live_threads", "process_cpu_usage", "vertx_pool_in_use",
             "vertx_http_server_requests_total", "vertx_net_server_active_connections"}) {
           assertTrue(s.keySet().stream().anyMatch(k -> k.equals(family) || k.startsWith(family + "{")),
               family + " in\n" + r.body());
