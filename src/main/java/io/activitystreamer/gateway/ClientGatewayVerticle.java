@@ -68,7 +68,6 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   public Future<?> start() {
     balancer = new BalancerClient(vertx);
     metrics = GatewayMetrics.of(vertx);
-    vertx.setPeriodic(1000, t -> metrics.sample(System.currentTimeMillis()));
     vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE, this::onRebalance);
     vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
@@ -181,12 +180,19 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     for (ClientHandler h : new java.util.ArrayList<>(loggedIn.values())) {
       h.deliver(batch.classicLines(), batch.resumeLines());
     }
+    long written = System.nanoTime();
     metrics.activitiesOut((long) loggedIn.size() * batch.count());
-    batch.senders().forEach((connection, count) -> {
+    batch.senders().forEach((connection, accepted) -> {
       ClientHandler sender = loggedIn.get(connection);
       if (sender != null) {
-        metrics.activitiesIn(count);
-        sender.releaseCredit(count);
+        // the sender's instance times its activities: accepted here, written to this instance's recipients
+        for (int i = 0; i < accepted.count(); i++) {
+          if (accepted.acceptedNanos(i) != 0) {
+            metrics.deliveryLatency(accepted.acceptedNanos(i), written);
+          }
+        }
+        metrics.activitiesIn(accepted.count());
+        sender.releaseCredit(accepted.count());
       }
     });
   }
@@ -251,13 +257,8 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   }
 
   @Override
-  public void onRedirected() {
-    metrics.redirected();
-  }
-
-  @Override
-  public void onProtocolError() {
-    metrics.protocolError();
+  public GatewayMetrics metrics() {
+    return metrics;
   }
 
   @Override

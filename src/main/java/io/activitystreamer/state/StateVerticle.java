@@ -1,5 +1,6 @@
 package io.activitystreamer.state;
 
+import io.activitystreamer.bus.Accepted;
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
@@ -9,6 +10,7 @@ import io.activitystreamer.bus.Line;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.bus.PeerIn;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.http.GatewayMetrics;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.mesh.MeshOutbox;
@@ -65,6 +67,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public Future<?> start() {
+    metrics = GatewayMetrics.of(vertx);
     state = new StateCore(selfId, StateOptions.of(config), this);
     mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
     mesh.loadSupplier(() -> load);
@@ -317,8 +320,14 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (leaving) {
       return; // declared dead: what would be accepted now could not be carried over (see rejoin)
     }
-    state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(), in.clientSeq(),
-        in.connection(), now());
+    // accepting applies it here at once: deliver() sees it while acceptingNanos is set
+    acceptingNanos = in.acceptedNanos();
+    try {
+      state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(),
+          in.clientSeq(), in.connection(), now());
+    } finally {
+      acceptingNanos = 0;
+    }
   }
 
   private void handleDetach(JsonObject b) {
@@ -351,7 +360,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
     return view.put("users", state.userCount()).put("sessions", state.sessions().size())
         .put("sessionsHere", attachedHere).put("sessionsDetached", detached).put("load", load)
-        .put("backlogEntries", state.logSize()).put("backlogDropped", state.droppedTotal())
+        .put("backlogEntries", state.logSize()).put("backlogBytes", state.logBytes()).put("backlogDropped", state.droppedTotal())
         .put("retainedEvents", mesh.retainedCount()).put("pendingEvents", mesh.pendingCount())
         .put("pendingLogins", pendingLogins.size())
         .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))
@@ -383,7 +392,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     batchClassic.appendBuffer(delivery.classicLine());
     batchResume.appendBuffer(delivery.resumeLine());
     if (delivery.senderConnection() != null) {
-      batchSenders.merge(delivery.senderConnection(), 1, Integer::sum);
+      batchSenders.computeIfAbsent(delivery.senderConnection(), c -> new Accepted()).add(acceptingNanos);
     }
   }
 
@@ -399,6 +408,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       return;
     }
     DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
+    metrics.delivered(batchCount);
     lastBatchCount = batchCount;
     batchCount = 0;
     batchClassic = null;
@@ -464,7 +474,10 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private Buffer batchClassic;
   private int batchCount;
   private Buffer batchResume;
-  private java.util.Map<String, Integer> batchSenders;
+  private java.util.Map<String, Accepted> batchSenders;
+  /** While an activity from a client here is being accepted: when its gateway accepted it. */
+  private long acceptingNanos;
+  private GatewayMetrics metrics;
 
   @Override
   public void replicate(Event event) {
