@@ -69,6 +69,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
     mesh.loadSupplier(() -> load);
     mesh.httpPort(config.httpPort());
+    mesh.tlsPort(config.tlsPort());
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Addresses.STATE_REGISTER, m -> whenJoined(() -> handleRegister(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
