@@ -271,7 +271,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     int count = m.body().getInteger("count");
     boolean anonymousToo = m.body().getBoolean("anonymous", false);
     JsonObject target = new JsonObject().put("hostname", m.body().getString("hostname"))
-        .put("port", m.body().getInteger("port"));
+        .put("port", m.body().getInteger("port")).put("tlsPort", m.body().getInteger("tlsPort", 0));
     java.util.List<ClientHandler> movable = new java.util.ArrayList<>(loggedIn.values());
     int moved = 0;
     for (ClientHandler h : movable) {

@@ -79,6 +79,11 @@ final class TcpTransport implements ClientTransport {
   }
 
   @Override
+  public boolean tls() {
+    return socket.isSsl();
+  }
+
+  @Override
   public String remote() {
     return String.valueOf(socket.remoteAddress());
   }

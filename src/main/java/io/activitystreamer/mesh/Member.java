@@ -41,6 +41,7 @@ public final class Member {
   public String name() { return name; }
   public String hostname() { return hostname; }
   public int port() { return port; }
+  public int tlsPort() { return tlsPort; }
   public Status status() { return status; }
   public boolean linked() { return linkId != null; }
   public int load() { return load; }
