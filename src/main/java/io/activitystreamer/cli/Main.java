@@ -71,7 +71,8 @@ public final class Main {
       return;
     }
     System.out.println("ActivityStreamer server " + app.incarnation() + " listening on port " + app.port()
-        + (config.httpPort() > 0 ? ", HTTP on port " + config.httpPort() : ""));
+        + (config.httpPort() > 0 ? (config.httpTls() ? ", HTTPS on port " : ", HTTP on port ") + config.httpPort() : "")
+        + (config.tlsPort() > 0 ? ", TLS on port " + config.tlsPort() : ""));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);

@@ -219,7 +219,8 @@ public final class ClientHandler {
     JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
     if (resume) {
       fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
-          .put(Fields.DROPPED, result.dropped()).put(Fields.MEMBERS, result.members());
+          .put(Fields.DROPPED, result.dropped())
+          .put(Fields.MEMBERS, transport.tls() ? result.tlsMembers() : result.members());
     }
     gw.metrics().login(Outcome.SUCCESS);
     transport.write(MessageCodec.encode(Command.LOGIN_SUCCESS, fields));
@@ -251,6 +252,14 @@ public final class ClientHandler {
     if (closed || sessionId == null || leaving || redirecting) {
       return false;
     }
+    // a client on TLS goes to the target's TLS port (never to plaintext, where its secret would be in
+    // clear); a target without one keeps it here
+    int tlsPort = target.getInteger(Fields.TLS_PORT, 0);
+    if (transport.tls() && tlsPort <= 0) {
+      return false;
+    }
+    JsonObject reply = new JsonObject().put(Fields.HOSTNAME, target.getString(Fields.HOSTNAME))
+        .put(Fields.PORT, transport.tls() ? tlsPort : target.getInteger(Fields.PORT));
     // 1. The state freezes what this session is known to have (it answers after publishing every
     //    activity it applied before, and those are written here before REDIRECT).
     // 2. REDIRECT, close. Activities this client sent meanwhile are still accepted, before the detach.
@@ -264,10 +273,10 @@ public final class ClientHandler {
           leaving = true;
           gw.onClosed(this); // no longer logged in here: no more deliveries
           if (!closed) {
-            transport.write(MessageCodec.encode(Command.REDIRECT, target));
+            transport.write(MessageCodec.encode(Command.REDIRECT, reply));
             redirectWritten = true;
             gw.metrics().redirected();
-            closeConnection("redirected to " + target.encode());
+            closeConnection("redirected to " + reply.encode());
           }
         });
     return true;

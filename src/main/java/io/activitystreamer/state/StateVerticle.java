@@ -72,6 +72,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
     mesh.loadSupplier(() -> load);
     mesh.httpPort(config.httpPort());
+    mesh.tlsPort(config.tlsPort());
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Addresses.STATE_REGISTER, m -> whenJoined(() -> handleRegister(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
@@ -284,9 +285,10 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     LoginResult result;
     if (b.getBoolean("anonymous")) {
       result = new LoginResult("anonymous:" + selfId + "/" + b.getString("connection"), false, List.of(), 0, 0,
-          memberAddresses(), false);
+          memberAddresses(false), false, memberAddresses(true));
     } else {
-      result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses());
+      result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses(false),
+          memberAddresses(true));
       if (LOG.isDebugEnabled()) {
         SessionRecord s = state.sessions().get(result.sessionId());
         LOG.debug("[{}] LOGIN {}: session {} {}, backlog {}, delivered {}, applied {}", selfId, b.getString("username"),
@@ -305,12 +307,15 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     published = published.transform(ar -> peersHaveIt).andThen(ar -> m.reply(reply));
   }
 
-  private List<String> memberAddresses() {
+  /** host:port of this server and every linked member; {@code tls}: host:tlsPort of those that have one. */
+  private List<String> memberAddresses(boolean tls) {
     List<String> out = new ArrayList<>();
-    out.add(config.localHostname() + ":" + selfPort);
+    if (!tls || config.tlsPort() > 0) {
+      out.add(config.localHostname() + ":" + (tls ? config.tlsPort() : selfPort));
+    }
     mesh.members().values().forEach(mm -> {
-      if (mm.linked()) {
-        out.add(mm.hostname() + ":" + mm.port());
+      if (mm.linked() && (!tls || mm.tlsPort() > 0)) {
+        out.add(mm.hostname() + ":" + (tls ? mm.tlsPort() : mm.port()));
       }
     });
     return out;
@@ -545,11 +550,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   @Override
   public void membersChanged() {
     JsonArray live = new JsonArray().add(new JsonObject().put("id", selfId)
-        .put("hostname", config.localHostname()).put("port", selfPort).put("load", load));
+        .put("hostname", config.localHostname()).put("port", selfPort).put("tlsPort", config.tlsPort())
+        .put("load", load));
     mesh.members().values().forEach(mm -> {
       if (mm.linked()) {
         live.add(new JsonObject().put("id", mm.id()).put("hostname", mm.hostname()).put("port", mm.port())
-            .put("load", mm.load()));
+            .put("tlsPort", mm.tlsPort()).put("load", mm.load()));
       }
     });
     vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live)
