@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -41,14 +40,15 @@ import javax.net.ssl.TrustManagerFactory;
  * server's certificate and host name, against {@code --ca FILE} (PEM) or the JVM's default CAs.
  * Registers with a generated secret when only {@code -u} is given, logs in with the resume extension,
  * follows REDIRECT, and when its server goes away logs in again through another member it learned of,
- * resending what the server had not accepted (exactly once). Reads stdin: a JSON object is sent as the
+ * resending what the server had not accepted (exactly once). Reads lines from {@link ClientConsole}
+ * (JLine line editing and history on a terminal, plain stdin when piped): a JSON object is sent as the
  * activity, any other line as {@code {"text": line}}. Blocking sockets: one reader thread, main thread
- * for stdin.
+ * for the console.
  */
 public final class TerminalClient {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-  private final PrintStream out;
+  private final ClientConsole out;
   private final boolean json;
   private final String username;
   private String secret;
@@ -67,7 +67,7 @@ public final class TerminalClient {
   /** TLS sockets from here; null = plaintext. */
   private SSLSocketFactory tls;
 
-  TerminalClient(String host, int port, String username, String secret, boolean json, PrintStream out) {
+  TerminalClient(String host, int port, String username, String secret, boolean json, ClientConsole out) {
     this.host = host;
     this.port = port;
     this.username = username == null ? Fields.ANONYMOUS : username;
@@ -114,8 +114,8 @@ public final class TerminalClient {
       System.err.println("error: " + e.getMessage() + " (try client -h)");
       return 2;
     }
-    try {
-      TerminalClient client = new TerminalClient(host, port, user, secret, json, System.out);
+    try (ClientConsole console = ClientConsole.system()) {
+      TerminalClient client = new TerminalClient(host, port, user, secret, json, console);
       client.exitWhenLost = true;
       if (useTls) {
         client.tls = tlsFactory(ca);
@@ -185,9 +185,8 @@ public final class TerminalClient {
     if (!connectAndLogin()) {
       return 1;
     }
-    BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
-    while ((line = stdin.readLine()) != null) {
+    while ((line = out.readLine()) != null) {
       if (!line.isBlank()) {
         send(toActivity(line));
       }
@@ -347,7 +346,7 @@ public final class TerminalClient {
       out.println("connection to " + host + ":" + port + " lost; reconnecting");
       if (!connectAndLogin() && exitWhenLost) {
         // the main thread is blocked reading stdin: end the process rather than hang
-        out.flush();
+        out.close();
         System.exit(1);
       }
     }
