@@ -114,6 +114,11 @@ public final class WireClient {
         : Future.failedFuture(new AssertionError("expected " + command + ", got " + m.encode())));
   }
 
+  /** The next message, which must be an ACTIVITY_BROADCAST: its activity. */
+  public Future<JsonObject> nextActivity() {
+    return expect("ACTIVITY_BROADCAST").map(m -> m.getJsonObject("activity"));
+  }
+
   /** From now on every message nobody waits for goes to {@code h} (those queued first). */
   public void onMessage(Handler<JsonObject> h) {
     List<JsonObject> queued;
