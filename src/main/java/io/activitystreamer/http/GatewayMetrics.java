@@ -77,7 +77,8 @@ public final class GatewayMetrics implements Shareable {
           .description("LOGIN requests answered, by outcome").register(registry));
     }
     activitiesIn = Counter.builder("streamer.activities.in")
-        .description("activities accepted from clients of this server (counted when broadcast back)").register(registry);
+        .description("activities accepted from clients of this server (counted when broadcast back)")
+        .register(registry);
     activitiesOut = Counter.builder("streamer.activities.out")
         .description("ACTIVITY_BROADCAST lines written to clients of this server").register(registry);
     deliveries = Counter.builder("streamer.deliveries")
