@@ -90,7 +90,7 @@ public final class GatewayMetrics implements Shareable {
     deliveryLatency = Timer.builder("streamer.delivery.latency")
         .description("from an activity accepted from a client of this server to its broadcast written to the"
             + " sockets of the recipients on the sender's gateway instance")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
         .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     registerStateMeters();
   }
