@@ -77,7 +77,8 @@ public final class GatewayMetrics implements Shareable {
           .description("LOGIN requests answered, by outcome").register(registry));
     }
     activitiesIn = Counter.builder("streamer.activities.in")
-        .description("activities accepted from clients of this server (counted when broadcast back)").register(registry);
+        .description("activities accepted from clients of this server (counted when broadcast back)")
+        .register(registry);
     activitiesOut = Counter.builder("streamer.activities.out")
         .description("ACTIVITY_BROADCAST lines written to clients of this server").register(registry);
     deliveries = Counter.builder("streamer.deliveries")
@@ -89,7 +90,7 @@ public final class GatewayMetrics implements Shareable {
     deliveryLatency = Timer.builder("streamer.delivery.latency")
         .description("from an activity accepted from a client of this server to its broadcast written to the"
             + " sockets of the recipients on the sender's gateway instance")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
         .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     registerStateMeters();
   }

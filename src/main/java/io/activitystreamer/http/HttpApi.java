@@ -8,11 +8,11 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.function.IntSupplier;
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP side of a server, on {@code httpPort}: SockJS at {@code /sockjs} (one client connection per
  * SockJS session, handed to the gateway), the browser client ({@code webroot/}, from the file system
  * when run from the project directory, else from the jar), the SockJS client library from its webjar,
- * and the ops endpoints {@code /health}, {@code /metrics}, {@code /api/mesh}.
+ * and the ops endpoints {@code /health} (vertx-health-check), {@code /metrics} (the server's Micrometer
+ * registry, see {@link MeteredVertx}), {@code /api/mesh}.
  *
  * <p>Limits: a request body (or WebSocket message) larger than {@link #bodyLimit} is refused (413, or the
  * WebSocket is closed with 1009); the limit is {@code maxHttpBodyBytes}, raised if needed so that a

@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.testing.LineClient;
+import io.activitystreamer.testing.WireClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -14,16 +20,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Every logged-in client receives every activity, each sender's in the order sent (G3, G4 on one server). */
+/**
+ * Every logged-in client receives every activity, each sender's in the order sent (G3, G4 on one
+ * server), with the clients on Vert.x sockets (vertx-junit5); and a client that stops reading is cut
+ * off while the others carry on (a plain socket that deliberately does not read).
+ */
+@ExtendWith(VertxExtension.class)
 @Timeout(90)
 class FanOutTest {
   private static TestServer server;
@@ -39,70 +47,59 @@ class FanOutTest {
   }
 
   @Test
-  void twoClients() throws Exception {
-    exchange("two", 2, 200);
+  void twoClients(Vertx vertx, VertxTestContext ctx) {
+    exchange(vertx, ctx, "two", 2, 200);
   }
 
   @Test
-  void fiftyClients() throws Exception {
-    exchange("fifty", 50, 20);
+  void fiftyClients(Vertx vertx, VertxTestContext ctx) {
+    exchange(vertx, ctx, "fifty", 50, 20);
   }
 
-  /** n clients (half named, half anonymous) each send {@code perSender} activities at once; all get all. */
-  private static void exchange(String prefix, int n, int perSender) throws Exception {
-    List<LineClient> clients = new ArrayList<>();
+  /**
+   * n clients (half named, half anonymous) log in, then each sends {@code perSender} activities at once;
+   * each receiver's checkpoint is flagged once it has all of them, each sender's in order.
+   */
+  private static void exchange(Vertx vertx, VertxTestContext ctx, String prefix, int n, int perSender) {
     List<String> users = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 16));
-    try {
-      for (int i = 0; i < n; i++) {
-        LineClient c = LineClient.connect(server.port());
-        clients.add(c);
-        if (i % 2 == 0) {
-          String u = prefix + "-" + i;
-          c.registerAndLogin(u, "pw" + i);
-          users.add(u);
-        } else {
-          c.loginOk("anonymous", null);
-          users.add("anonymous");
-        }
-      }
-      List<Future<?>> sends = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int from = i;
-        sends.add(pool.submit(() -> {
-          LineClient c = clients.get(from);
-          String u = users.get(from);
-          for (int k = 1; k <= perSender; k++) {
-            c.activity(u, "anonymous".equals(u) ? null : "pw" + from,
-                new JsonObject().put("from", from).put("seq", k).put("text", "message " + k + " from " + from));
+    List<Future<WireClient>> loggedIn = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String u = i % 2 == 0 ? prefix + "-" + i : "anonymous";
+      String secret = i % 2 == 0 ? "pw" + i : null;
+      users.add(u);
+      loggedIn.add(WireClient.connect(vertx, server.port()).compose(c -> (secret == null
+          ? c.loginOk(u, null) : c.registerAndLogin(u, secret)).map(c)));
+    }
+    Checkpoint receivedAll = ctx.checkpoint(n);
+    Future.all(loggedIn).onComplete(ctx.succeeding(all -> {
+      List<WireClient> clients = all.list();
+      for (int r = 0; r < n; r++) {
+        int receiver = r;
+        int[] last = new int[n];
+        int[] got = {0};
+        clients.get(r).onMessage(m -> ctx.verify(() -> {
+          assertEquals("ACTIVITY_BROADCAST", m.getString("command"), m.encode());
+          JsonObject a = m.getJsonObject("activity");
+          int from = a.getInteger("from");
+          int seq = a.getInteger("seq");
+          assertEquals(last[from] + 1, seq, "receiver " + receiver + ": sender " + from + " in order, no gap, no duplicate");
+          assertEquals(users.get(from), a.getString("authenticated_user"));
+          last[from] = seq;
+          assertTrue(++got[0] <= n * perSender, "receiver " + receiver + ": nothing more than sent");
+          if (got[0] == n * perSender) {
+            clients.get(receiver).close().onComplete(v -> receivedAll.flag()); // its own sends are all back
           }
         }));
       }
-      for (Future<?> f : sends) {
-        f.get(30, TimeUnit.SECONDS);
-      }
-      for (int r = 0; r < n; r++) {
-        LineClient c = clients.get(r);
-        int[] last = new int[n];
-        for (int got = 0; got < n * perSender; got++) {
-          JsonObject a = c.next(Duration.ofSeconds(20)).getJsonObject("activity");
-          int from = a.getInteger("from");
-          int seq = a.getInteger("seq");
-          assertEquals(last[from] + 1, seq, "receiver " + r + ": sender " + from + " in order, no gap, no duplicate");
-          assertEquals(users.get(from), a.getString("authenticated_user"));
-          last[from] = seq;
-        }
-        for (int from = 0; from < n; from++) {
-          assertEquals(perSender, last[from], "receiver " + r + " got all of sender " + from);
+      for (int from = 0; from < n; from++) {
+        WireClient c = clients.get(from);
+        String u = users.get(from);
+        for (int k = 1; k <= perSender; k++) {
+          c.activity(u, "anonymous".equals(u) ? null : "pw" + from,
+              new JsonObject().put("from", from).put("seq", k).put("text", "message " + k + " from " + from));
         }
       }
-      for (LineClient c : clients) {
-        assertTrue(c.quietFor(Duration.ZERO), "nothing more than sent");
-      }
-    } finally {
-      pool.shutdownNow();
-      clients.forEach(LineClient::close);
-    }
+    }));
   }
 
   @Test

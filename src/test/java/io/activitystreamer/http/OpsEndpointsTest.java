@@ -66,10 +66,9 @@ class OpsEndpointsTest {
     get(vertx, http, httpPort, "/metrics").onComplete(ctx.succeeding(first -> {
       Map<String, Double> before = PrometheusSamples.parse(first.body());
       scraped.flag();
-      vertx.executeBlocking(() -> {
-        traffic(); // real clients on the TCP port, blocking: off the event loop
-        return null;
-      }).compose(v -> get(vertx, http, httpPort, "/metrics")).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      long[] roundTrip = new long[1];
+      vertx.executeBlocking(() -> roundTrip[0] = traffic()) // real clients on the TCP port, blocking: off the event loop
+          .compose(v -> get(vertx, http, httpPort, "/metrics")).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
         assertEquals(200, r.status());
         assertTrue(r.contentType().startsWith("text/plain; version=0.0.4"), r.contentType());
         Map<String, Double> s = PrometheusSamples.parse(r.body());
@@ -81,7 +80,10 @@ class OpsEndpointsTest {
         assertDelta(1, before, s, "streamer_deliveries_total");
         assertDelta(1, before, s, "streamer_delivery_batches_total");
         assertDelta(1, before, s, "streamer_delivery_latency_seconds_count");
-        assertTrue(s.get("streamer_delivery_latency_seconds_sum") > before.get("streamer_delivery_latency_seconds_sum"));
+        double latency = s.get("streamer_delivery_latency_seconds_sum")
+            - before.get("streamer_delivery_latency_seconds_sum");
+        assertTrue(latency > 0 && latency <= roundTrip[0] / 1e9,
+            "timed within what the sender saw: " + latency + " s of a " + roundTrip[0] / 1e9 + " s round trip");
         assertDelta(1, before, s, "streamer_protocol_errors_total{kind=\"invalid_message\"}");
         assertDelta(1, before, s, "streamer_register_requests_total{outcome=\"success\"}");
         assertDelta(2, before, s, "streamer_login_requests_total{outcome=\"success\"}");
@@ -108,15 +110,21 @@ class OpsEndpointsTest {
     }));
   }
 
-  /** Register and log in a named client, an anonymous one, one activity, a wrong secret, a bad line. */
-  private static void traffic() {
+  /**
+   * Register and log in a named client, an anonymous one, one activity, a wrong secret, a bad line.
+   * Returns the nanoseconds from sending the activity to both clients having it.
+   */
+  private static long traffic() {
+    long roundTrip;
     try (LineClient named = LineClient.connect(server.port()); LineClient anon = LineClient.connect(server.port())) {
       named.register("mary", "m-secret").expect("REGISTER_SUCCESS");
       named.loginOk("mary", "m-secret");
       anon.loginOk("anonymous", null);
+      long sent = System.nanoTime();
       named.activity("mary", "m-secret", new JsonObject().put("text", "metered"));
       assertEquals("metered", named.nextActivity().getString("text"));
       assertEquals("metered", anon.nextActivity().getString("text"));
+      roundTrip = System.nanoTime() - sent;
     }
     try (LineClient wrong = LineClient.connect(server.port())) {
       wrong.login("mary", "not-her-secret").expect("LOGIN_FAILED");
@@ -125,6 +133,7 @@ class OpsEndpointsTest {
       bad.sendRaw("{\"command\":\"LOGON\"}\n").expect("INVALID_MESSAGE");
       bad.awaitClosed();
     }
+    return roundTrip;
   }
 
   private static void assertDelta(double expected, Map<String, Double> before, Map<String, Double> after,
