@@ -155,7 +155,7 @@ class TlsTest {
     broadcastWith(tls, "plaintext from s1");
 
     try (ServerProcess term = ServerProcess.launch("tls-terminal", Map.of(), "client", "-rh", "127.0.0.1",
-        "-rp", String.valueOf(s2.tlsPort()), "--ca", certs.resolve("ca.pem").toString())) {
+        "-rp", String.valueOf(s2.tlsPort()), "--tls", "--ca", certs.resolve("ca.pem").toString())) {
       term.awaitOutput("logged in as anonymous on 127.0.0.1:" + s2.tlsPort(), WAIT);
       term.writeLine("hello from the terminal over tls");
       broadcastWith(plain, "hello from the terminal over tls");
@@ -223,6 +223,12 @@ class TlsTest {
     LineClient after = tlsClient(s.tlsPort()).loginOk("anonymous", null);
     after.activity("anonymous", null, new JsonObject().put("text", "after the reload"));
     broadcastWith(before, "after the reload");
+
+    // a bad line over TLS: INVALID_MESSAGE, then a clean end of the TLS stream
+    LineClient bad = tlsClient(s.tlsPort());
+    bad.sendRaw("not json\n");
+    bad.expect("INVALID_MESSAGE");
+    bad.awaitClosed();
 
     // classic AUTHENTICATE {secret} is accepted on a TLS link (meshClassicAuth is off): announcements follow
     LineClient classic = tlsClient(s.tlsPort());
