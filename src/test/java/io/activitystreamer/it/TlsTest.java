@@ -224,6 +224,14 @@ class TlsTest {
     after.activity("anonymous", null, new JsonObject().put("text", "after the reload"));
     broadcastWith(before, "after the reload");
 
+    // a file replaced by one that is not a certificate: logged, the current certificate stays in use
+    Path broken = dir.resolve("r1.pem.tmp");
+    Files.writeString(broken, "not a certificate\n");
+    Files.move(broken, dir.resolve("r1.pem"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    String refused = s.awaitOutput("TLS files changed but cannot be loaded", WAIT);
+    assertTrue(refused.contains("tlsCertFile") && refused.contains("is not PEM"), refused);
+    assertEquals(second, TestCerts.servedSerial(ca, s.tlsPort()));
+
     // a bad line over TLS: INVALID_MESSAGE, then a clean end of the TLS stream
     LineClient bad = tlsClient(s.tlsPort());
     bad.sendRaw("not json\n");
