@@ -191,6 +191,13 @@ class TlsTest {
     JsonObject refused = fake.expect("AUTHENTICATION_FAIL");
     assertTrue(refused.getString("info").contains("meshTls"), refused.encode());
     assertEquals(3, apiMesh(s1).getJsonArray("members").size(), "membership unchanged");
+
+    // a member's certificate replaced: its dialler and its TLS port both take it, no link is lost
+    TestCerts.generate(certs, "s3");
+    s3.awaitOutput("TLS certificate reloaded for mesh links", WAIT);
+    BigInteger renewed = TestCerts.read(certs.resolve("s3.pem")).getSerialNumber();
+    Await.until("s3 serves its new certificate", WAIT, () -> servedByAll(certs.resolve("ca.pem"), s3.tlsPort(), renewed));
+    assertEquals(3, linked(s3), apiMesh(s3).encode());
   }
 
   @Test
