@@ -51,6 +51,7 @@ final class Args {
       "usage: java -jar activitystreamer.jar [flags]                      run a server",
       "       java -jar activitystreamer.jar client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json] [--tls] [--ca FILE]",
       "       java -jar activitystreamer.jar bench ...                     load generator (bench -h)",
+      "       java -jar activitystreamer.jar gen-certs DIR [NAME...]       a test CA and certificates (TLS)",
       "",
       "server flags:",
       "  -lp PORT     port for clients and servers (config localPort, default 3780; 0 = any)",

@@ -7,6 +7,7 @@ import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.MeteredVertx;
 import io.activitystreamer.state.Secrets;
+import io.activitystreamer.tls.GenCerts;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Entry point: {@code java -jar activitystreamer.jar [flags]} runs a server; {@code client ...} the
- * terminal client; {@code bench ...} the load generator. Reads arguments and config, deploys
+ * terminal client; {@code bench ...} the load generator; {@code gen-certs DIR ...} test certificates.
+ * Reads arguments and config, deploys
  * {@link AppVerticle}. No logic of its own.
  */
 public final class Main {
@@ -24,6 +26,9 @@ public final class Main {
   public static void main(String[] argv) throws Exception {
     if (argv.length > 0 && argv[0].equals("client")) {
       System.exit(TerminalClient.run(Arrays.copyOfRange(argv, 1, argv.length)));
+    }
+    if (argv.length > 0 && argv[0].equals("gen-certs")) {
+      System.exit(GenCerts.run(Arrays.copyOfRange(argv, 1, argv.length)));
     }
     if (argv.length > 0 && argv[0].equals("bench")) {
       runBench(Arrays.copyOfRange(argv, 1, argv.length));

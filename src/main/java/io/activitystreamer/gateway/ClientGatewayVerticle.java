@@ -115,7 +115,10 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         .exceptionHandler(err -> LOG.warn("[{}] TLS connection on port {} failed: {}", serverId, config.tlsPort(),
             ConfigLoader.rootMessage(err)));
     return tlsServer.listen()
-        .onSuccess(s -> LOG.debug("[{}] gateway {} listening for TLS on {}", serverId, instanceId, s.actualPort()));
+        .onSuccess(s -> LOG.debug("[{}] gateway {} listening for TLS on {}", serverId, instanceId, s.actualPort()))
+        .recover(err -> Future.failedFuture(new IllegalArgumentException("cannot listen for TLS on tlsPort "
+            + config.tlsPort() + " with tlsCertFile " + config.tlsCertFile() + " and tlsKeyFile "
+            + config.tlsKeyFile() + ": " + ConfigLoader.rootMessage(err))));
   }
 
   private Future<?> reloadTls(TlsFiles.Material tls) {

@@ -9,7 +9,7 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -87,17 +87,27 @@ public final class TlsFiles {
     return options;
   }
 
-  /** Reads the files; throws UncheckedIOException naming the file that cannot be read. */
+  /**
+   * Reads the files; throws IllegalArgumentException naming the file that cannot be read or holds no
+   * PEM block of the expected kind (the certificate itself is parsed by Vert.x when it is used).
+   */
   public Material load() {
-    return new Material(read(certFile), read(keyFile), caFile.isBlank() ? null : read(caFile));
+    return new Material(read("tlsCertFile", certFile, "CERTIFICATE-----"), read("tlsKeyFile", keyFile, "PRIVATE KEY-----"),
+        caFile.isBlank() ? null : read("tlsCaFile", caFile, "CERTIFICATE-----"));
   }
 
-  private static Buffer read(String file) {
+  private static Buffer read(String key, String file, String pemLabel) {
+    byte[] bytes;
     try {
-      return Buffer.buffer(Files.readAllBytes(Paths.get(file)));
+      bytes = Files.readAllBytes(Paths.get(file));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read TLS file " + file + ": " + e, e);
+      throw new IllegalArgumentException("cannot read " + key + " " + file + " (" + e.getClass().getSimpleName() + ")");
     }
+    if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN ")
+        || !new String(bytes, StandardCharsets.US_ASCII).contains(pemLabel)) {
+      throw new IllegalArgumentException(key + " " + file + " is not PEM: no -----BEGIN ..." + pemLabel + " block");
+    }
+    return Buffer.buffer(bytes);
   }
 
   /** What changes when any of the files is written or replaced (a missing file has its own stamp). */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * The page over HTTPS in a real headless Chromium (httpTls): SockJS over WSS exchanges activities
  * with a TLS TCP client on tlsPort. Chromium trusts exactly the server's key
  * ({@code --ignore-certificate-errors-spki-list}, as it has no place for a test CA without a profile
- * database). Skipped when chromium or openssl is missing.
+ * database). Skipped when chromium is missing.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BrowserTlsTest {
@@ -33,7 +33,6 @@ class BrowserTlsTest {
   @Test
   void thePageOverHttpsExchangesActivitiesOverWss() throws Exception {
     assumeTrue(Chromium.binary() != null, "chromium is not installed: browser tests skipped");
-    assumeTrue(TestCerts.opensslAvailable(), "openssl is not installed: TLS tests skipped");
     Path dir = Files.createTempDirectory(Files.createDirectories(ServerProcess.buildDir().resolve("tls-test")), "browser");
     TestCerts.generate(dir, "web");
     Map<String, String> env = Map.of("STREAMER_TLS_CERT_FILE", dir.resolve("web.pem").toString(),

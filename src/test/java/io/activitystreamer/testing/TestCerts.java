@@ -1,58 +1,33 @@
 package io.activitystreamer.testing;
 
+import io.activitystreamer.tls.GenCerts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Test certificates made the documented way (scripts/gen-certs.sh, openssl), and a JDK TLS client
- * that trusts only such a CA.
+ * Test certificates made the documented way ({@code gen-certs}, i.e. {@link GenCerts} with the JDK's
+ * keytool), and a JDK TLS client that trusts only such a CA.
  */
 public final class TestCerts {
   private TestCerts() {}
 
-  /** True when openssl is on the PATH (the script needs it). */
-  public static boolean opensslAvailable() {
-    try {
-      Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** Runs scripts/gen-certs.sh DIR NAME...: DIR/ca.pem (kept if there), DIR/NAME.pem and DIR/NAME.key. */
+  /** As {@code gen-certs DIR NAME...}: DIR/ca.pem (kept if there), DIR/NAME.pem and DIR/NAME.key. */
   public static void generate(Path dir, String... names) {
-    Path script = Paths.get("scripts", "gen-certs.sh").toAbsolutePath();
-    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("sh", script.toString(), dir.toString()));
-    cmd.addAll(java.util.List.of(names));
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new AssertionError("gen-certs.sh failed: " + out);
-      }
-    } catch (IOException e) {
-      throw new AssertionError("cannot run gen-certs.sh: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
+      GenCerts.generate(dir, "", List.of(names));
+    } catch (IOException | GeneralSecurityException e) {
+      throw new AssertionError("gen-certs failed: " + e, e);
     }
   }
 
