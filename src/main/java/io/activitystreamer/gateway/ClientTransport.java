@@ -21,4 +21,7 @@ public interface ClientTransport {
   boolean writeQueueFull();
 
   String remote();
+
+  /** The remote IP address (a literal), for the per-address limits. */
+  String remoteIp();
 }

@@ -13,6 +13,35 @@ public final class GatewayMetrics implements Shareable {
   /** The transports a client can use. */
   public enum Transport { TCP, SOCKJS }
 
+  /**
+   * The abuse limits, each counted when it refuses or delays something (streamer_limited_total{limit=...}).
+   * Every limit of docs/configuration.md "Limits" has its counter here.
+   */
+  public enum Limit {
+    /** a connection refused: maxConnections open */
+    MAX_CONNECTIONS,
+    /** a connection refused: maxConnectionsPerIp open from its address */
+    MAX_CONNECTIONS_PER_IP,
+    /** a connection closed: no LOGIN within loginTimeoutMillis */
+    LOGIN_TIMEOUT,
+    /** a REGISTER or LOGIN answered "server busy": hashQueueMax hashes waiting */
+    HASH_BUSY,
+    /** a failed LOGIN or REGISTER answered late (failureDelayMaxMillis) */
+    FAILURE_DELAYED,
+    /** a REGISTER refused by the username policy */
+    USERNAME_REFUSED,
+    /** a connection closed: more than activityRateLimit activities per second */
+    ACTIVITY_RATE,
+    /** an ops endpoint request refused (not on opsBind, no opsToken) */
+    OPS_REFUSED,
+    /** a SockJS request refused for its Origin */
+    ORIGIN_REFUSED;
+
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   private static final String MAP = "streamer.http";
   private static final String KEY = "gateway-metrics";
 
@@ -22,6 +51,13 @@ public final class GatewayMetrics implements Shareable {
   private final AtomicLong activitiesOut = new AtomicLong();
   private final AtomicLong redirects = new AtomicLong();
   private final AtomicLong protocolErrors = new AtomicLong();
+  private final AtomicLong[] limited = new AtomicLong[Limit.values().length];
+
+  {
+    for (int i = 0; i < limited.length; i++) {
+      limited[i] = new AtomicLong();
+    }
+  }
   private long lastSampleMillis;
   private long lastIn;
   private long lastOut;
@@ -58,6 +94,15 @@ public final class GatewayMetrics implements Shareable {
 
   public void protocolError() {
     protocolErrors.incrementAndGet();
+  }
+
+  /** {@code limit} refused or delayed something once. */
+  public void limited(Limit limit) {
+    limited[limit.ordinal()].incrementAndGet();
+  }
+
+  public long limitedCount(Limit limit) {
+    return limited[limit.ordinal()].get();
   }
 
   /** Updates the per-second rates; called about once a second by every gateway instance. */

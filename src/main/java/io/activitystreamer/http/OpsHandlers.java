@@ -146,6 +146,10 @@ final class OpsHandlers {
     p.counter("streamer_redirects_total", "clients sent a REDIRECT by this server", metrics.redirects());
     p.counter("streamer_protocol_errors_total", "bad inputs refused (INVALID_MESSAGE, AUTHENTICATION_FAIL)",
         metrics.protocolErrors());
+    p.help("streamer_limited_total", "counter", "requests or connections refused or delayed by an abuse limit, by limit");
+    for (GatewayMetrics.Limit l : GatewayMetrics.Limit.values()) {
+      p.sample("streamer_limited_total", "limit=\"" + l.label() + "\"", metrics.limitedCount(l));
+    }
     return p.toString();
   }
 
