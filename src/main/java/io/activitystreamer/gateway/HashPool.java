@@ -15,7 +15,8 @@ import java.util.function.BooleanSupplier;
  * {@code hashThreads} threads (a shared Vert.x worker executor, apart from the default worker pool) and a
  * queue of at most {@code hashQueueMax} waiting jobs. A job beyond that fails at once with {@link Busy}
  * (answered "server busy, try again"), so a flood never builds an unbounded queue. LOGIN jobs run before
- * REGISTER jobs: a REGISTER flood delays logins by about one hash. A job whose connection has closed by
+ * REGISTER jobs, and a LOGIN finding the queue full takes the place of the newest REGISTER (which is
+ * answered busy): a REGISTER flood delays logins by about one hash and never makes them busy. A job whose connection has closed by
  * the time a thread is free is skipped. Each submitted job schedules one task on the executor, and each
  * task runs the most urgent job waiting then (not necessarily its own), so the priority holds with a
  * FIFO executor. Thread-safe.
@@ -52,17 +53,40 @@ final class HashPool implements Shareable {
     Context context = Vertx.currentContext();
     Promise<T> promise = Promise.promise();
     Job<T> job = new Job<>(work, cancelled, promise, context);
+    Job<?> evicted = null;
     synchronized (this) {
       if (logins.size() + registers.size() >= max) {
-        return Future.failedFuture(new Busy());
+        // full: jobs of closed connections give way first, then (for a LOGIN) the newest REGISTER
+        dropCancelled(logins);
+        dropCancelled(registers);
+      }
+      if (logins.size() + registers.size() >= max) {
+        if (priority == Priority.REGISTER || registers.isEmpty()) {
+          return Future.failedFuture(new Busy());
+        }
+        evicted = registers.pollLast();
       }
       (priority == Priority.LOGIN ? logins : registers).addLast(job);
+    }
+    if (evicted != null) {
+      evicted.complete(null, new Busy());
     }
     executor.executeBlocking(() -> {
       runNext();
       return null;
     }, false);
     return promise.future();
+  }
+
+  /** Removes the jobs whose connection has closed (each still has its executor task, which finds another job or none). */
+  private static void dropCancelled(ArrayDeque<Job<?>> jobs) {
+    jobs.removeIf(j -> {
+      boolean gone = j.cancelled().getAsBoolean();
+      if (gone) {
+        j.complete(null, new Cancelled());
+      }
+      return gone;
+    });
   }
 
   synchronized int queued() {
@@ -92,7 +116,7 @@ final class HashPool implements Shareable {
       }
     }
 
-    private void complete(T result, Throwable err) {
+    void complete(T result, Throwable err) {
       Runnable r = () -> {
         if (err == null) {
           promise.complete(result);
