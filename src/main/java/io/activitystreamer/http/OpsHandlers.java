@@ -68,10 +68,10 @@ final class OpsHandlers {
     });
   }
 
-  /** The mesh as this server sees it, for the browser's mesh panel (CORS open: pages of other members poll it). */
+  /** The mesh as this server sees it, for the browser's mesh panel (CORS for the mesh's pages: see HttpApi). */
   void mesh(RoutingContext ctx) {
     info().onComplete(ar -> {
-      HttpServerResponse resp = ctx.response().putHeader("Access-Control-Allow-Origin", "*");
+      HttpServerResponse resp = ctx.response();
       if (ar.failed()) {
         json(resp, 503, new JsonObject().put("error", "state not answering: " + ar.cause().getMessage()));
         return;
@@ -96,7 +96,16 @@ final class OpsHandlers {
         .put("activitiesIn", metrics.activitiesIn()).put("activitiesOut", metrics.activitiesOut())
         .put("activitiesInPerSecond", metrics.activitiesInPerSecond())
         .put("activitiesOutPerSecond", metrics.activitiesOutPerSecond())
-        .put("redirects", metrics.redirects()).put("protocolErrors", metrics.protocolErrors());
+        .put("redirects", metrics.redirects()).put("protocolErrors", metrics.protocolErrors())
+        .put("limited", limitedJson());
+  }
+
+  private JsonObject limitedJson() {
+    JsonObject out = new JsonObject();
+    for (GatewayMetrics.Limit l : GatewayMetrics.Limit.values()) {
+      out.put(l.label(), metrics.limitedCount(l));
+    }
+    return out;
   }
 
   /** Prometheus text format 0.0.4. */
