@@ -146,6 +146,8 @@ final class OpsHandlers {
         metrics.activitiesOutPerSecond());
     p.gauge("streamer_backlog_entries", "activities kept for sessions that have not received them",
         info.getLong("backlogEntries", 0L));
+    p.gauge("streamer_backlog_bytes", "bytes of the activity lines kept in the backlog (bound: maxBacklogBytes)",
+        info.getLong("backlogBytes", 0L));
     p.counter("streamer_backlog_dropped_total", "activities dropped past the backlog bounds",
         info.getLong("backlogDropped", 0L));
     p.gauge("streamer_mesh_retained_events", "replicated events retained for peers", info.getLong("retainedEvents", 0L));

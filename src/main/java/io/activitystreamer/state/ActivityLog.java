@@ -22,9 +22,21 @@ public final class ActivityLog {
 
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private final Vector pruned = new Vector();
+  /** Bytes of the kept entries' encoded lines (both encodings: what the backlog holds in memory). */
+  private long bytes;
 
   public void append(Entry e) {
     entries.addLast(e);
+    bytes += bytes(e);
+  }
+
+  private static long bytes(Entry e) {
+    return (long) e.classicLine().length() + e.resumeLine().length();
+  }
+
+  /** Bytes of the kept entries' encoded lines. */
+  public long bytes() {
+    return bytes;
   }
 
   public int size() {
@@ -56,16 +68,20 @@ public final class ActivityLog {
   }
 
   /**
-   * Drops from the head: entries every cursor covers ({@code minCursor}), then entries past the count
-   * or age bound. Returns how many entries past a bound were dropped while still owed.
+   * Drops from the head: entries every cursor covers ({@code minCursor}), then entries past the count,
+   * byte or age bound. Returns how many entries past a bound were dropped while still owed.
    */
   public int prune(Vector minCursor, int maxCount, long oldestAllowed) {
+    return prune(minCursor, maxCount, Long.MAX_VALUE, oldestAllowed);
+  }
+
+  public int prune(Vector minCursor, int maxCount, long maxBytes, long oldestAllowed) {
     int droppedOwed = 0;
     Iterator<Entry> it = entries.iterator();
     while (it.hasNext()) {
       Entry e = it.next();
       boolean covered = minCursor != null && minCursor.covers(e.origin(), e.aseq());
-      boolean overBound = entries.size() > maxCount || e.acceptedAt() < oldestAllowed;
+      boolean overBound = entries.size() > maxCount || bytes > maxBytes || e.acceptedAt() < oldestAllowed;
       if (!covered && !overBound) {
         break;
       }
@@ -74,6 +90,7 @@ public final class ActivityLog {
         pruned.set(e.origin(), Math.max(pruned.get(e.origin()), e.aseq()));
       }
       it.remove();
+      bytes -= bytes(e);
     }
     return droppedOwed;
   }

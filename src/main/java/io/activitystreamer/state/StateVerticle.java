@@ -351,7 +351,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
     return view.put("users", state.userCount()).put("sessions", state.sessions().size())
         .put("sessionsHere", attachedHere).put("sessionsDetached", detached).put("load", load)
-        .put("backlogEntries", state.logSize()).put("backlogDropped", state.droppedTotal())
+        .put("backlogEntries", state.logSize()).put("backlogBytes", state.logBytes()).put("backlogDropped", state.droppedTotal())
         .put("retainedEvents", mesh.retainedCount()).put("pendingEvents", mesh.pendingCount())
         .put("pendingLogins", pendingLogins.size())
         .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))

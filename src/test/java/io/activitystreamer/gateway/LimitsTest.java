@@ -226,4 +226,32 @@ class LimitsTest {
       stillServes(s);
     }
   }
+
+  @Test
+  void backlogBoundedInBytes() {
+    try (TestServer s = TestServer.start(new JsonObject().put("maxBacklogBytes", 4096))) {
+      try (LineClient ann = LineClient.connect(s.port())) {
+        ann.registerAndLogin("ann", "pw");
+      } // ann's session is detached: what comes now is kept for her, within 4096 bytes of lines
+      s.awaitInfo(i -> i.getInteger("sessionsDetached") == 1, Duration.ofSeconds(10));
+      String pad = "p".repeat(300);
+      try (LineClient bob = LineClient.connect(s.port())) {
+        bob.loginOk("anonymous", null);
+        for (int i = 1; i <= 10; i++) {
+          bob.activity("anonymous", null, new JsonObject().put("n", i).put("pad", pad));
+          assertEquals(i, bob.nextActivity().getInteger("n"));
+        }
+      }
+      JsonObject info = s.awaitInfo(i -> i.getLong("backlogDropped") > 0, Duration.ofSeconds(10));
+      assertTrue(info.getLong("backlogBytes") <= 4096, info.encode());
+      try (LineClient ann = LineClient.connect(s.port())) {
+        ann.loginOk("ann", "pw");
+        List<Integer> got = new ArrayList<>();
+        while (!ann.quietFor(Duration.ofMillis(500))) {
+          got.add(ann.nextActivity().getInteger("n"));
+        }
+        assertTrue(!got.isEmpty() && got.size() < 10 && got.get(got.size() - 1) == 10, "kept the newest: " + got);
+      }
+    }
+  }
 }
