@@ -106,7 +106,9 @@ public final class HttpApi {
 
   private static void pageHeaders(RoutingContext ctx) {
     ctx.response().putHeader("Content-Security-Policy", CSP).putHeader("X-Frame-Options", "DENY")
-        .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+        .putHeader("X-Content-Type-Options", "nosniff");
+    // no Referrer-Policy no-referrer / same-origin: with them a form POST (SockJS's jsonp_send) carries
+    // "Origin: null", which the origin check of /sockjs must refuse
     ctx.next();
   }
 
