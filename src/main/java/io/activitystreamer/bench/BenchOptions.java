@@ -39,6 +39,8 @@ public final class BenchOptions {
   public final List<Long> pids = new ArrayList<>();
   public String label = "";
   public boolean quiet;
+  /** Connect over TLS, trusting the CA certificate(s) in this PEM file; null = plaintext. */
+  public String tlsCa;
 
   static final String USAGE = String.join("\n",
       "usage: java -jar activitystreamer.jar bench [options]",
@@ -57,6 +59,7 @@ public final class BenchOptions {
       "  --loops L               generator event loops, 1 or 2 (default 1)",
       "  --pids P[,P...]         server process ids: report their CPU and RSS",
       "  --label NAME            name of the run, copied into the JSON line",
+      "  --tls CAFILE            connect with TLS (servers' tlsPort), trusting the CA in CAFILE (PEM)",
       "  --quiet                 only the JSON line on stdout",
       "output: a summary, then one line of JSON starting with {\"bench\":");
 
@@ -114,6 +117,7 @@ public final class BenchOptions {
         case "--settle" -> settleMillis = Long.parseLong(v);
         case "--connect-concurrency" -> connectConcurrency = Integer.parseInt(v);
         case "--label" -> label = v;
+        case "--tls" -> tlsCa = v;
         case "--pids" -> {
           for (String p : v.split(",")) {
             if (!p.isBlank()) {

@@ -4,6 +4,8 @@ import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.http.GatewayMetrics.Outcome;
+import io.activitystreamer.http.GatewayMetrics.ProtocolErrorKind;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.Fields;
@@ -116,7 +118,8 @@ public final class ClientHandler {
     if (closed) {
       return;
     }
-    fail(ProtocolError.invalid("line longer than " + gw.settings().maxMessageBytes() + " bytes"));
+    fail(ProtocolError.invalid("line longer than " + gw.settings().maxMessageBytes() + " bytes"),
+        ProtocolErrorKind.LINE_TOO_LONG);
   }
 
   /**
@@ -158,7 +161,10 @@ public final class ClientHandler {
                 ? new Refused(user + " is already registered with the system") : err)))
         .transform(ar -> ar.succeeded() ? Future.<Void>succeededFuture()
             : ar.cause() instanceof Refused r ? this.<Void>delayed(r, user) : Future.<Void>failedFuture(ar.cause()))
-        .onSuccess(ok -> reply(Command.REGISTER_SUCCESS, "register success for " + user))
+        .onSuccess(ok -> {
+          gw.metrics().register(Outcome.SUCCESS);
+          reply(Command.REGISTER_SUCCESS, "register success for " + user);
+        })
         .onFailure(err -> refusedOrError(Command.REGISTER_FAILED, err)));
   }
 
@@ -179,18 +185,30 @@ public final class ClientHandler {
     return later.future();
   }
 
+  /** {@code reply}: REGISTER_FAILED or LOGIN_FAILED. */
   private void refusedOrError(Command reply, Throwable err) {
     if (closed) {
       return; // gone while waiting: nothing to answer
     }
     if (err instanceof Refused refused) {
       LOG.debug("[{}] {} {}: {}", gw.serverId(), id, reply, refused.getMessage());
+      outcome(reply, Outcome.REFUSED);
       replyAndClose(reply, refused.getMessage());
     } else if (err instanceof HashPool.Busy busy) {
       gw.metrics().limited(Limit.HASH_BUSY);
+      outcome(reply, Outcome.REFUSED);
       replyAndClose(reply, busy.getMessage());
     } else if (!(err instanceof HashPool.Cancelled)) {
+      outcome(reply, Outcome.ERROR);
       internalError(reply, err);
+    }
+  }
+
+  private void outcome(Command reply, Outcome o) {
+    if (reply == Command.REGISTER_FAILED) {
+      gw.metrics().register(o);
+    } else {
+      gw.metrics().login(o);
     }
   }
 
@@ -324,8 +342,10 @@ public final class ClientHandler {
     JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
     if (resume) {
       fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
-          .put(Fields.DROPPED, result.dropped()).put(Fields.MEMBERS, result.members());
+          .put(Fields.DROPPED, result.dropped())
+          .put(Fields.MEMBERS, transport.tls() ? result.tlsMembers() : result.members());
     }
+    gw.metrics().login(Outcome.SUCCESS);
     transport.write(MessageCodec.encode(Command.LOGIN_SUCCESS, fields));
     for (Buffer line : result.backlog()) {
       transport.write(line);
@@ -355,6 +375,14 @@ public final class ClientHandler {
     if (closed || sessionId == null || leaving || redirecting) {
       return false;
     }
+    // a client on TLS goes to the target's TLS port (never to plaintext, where its secret would be in
+    // clear); a target without one keeps it here
+    int tlsPort = target.getInteger(Fields.TLS_PORT, 0);
+    if (transport.tls() && tlsPort <= 0) {
+      return false;
+    }
+    JsonObject reply = new JsonObject().put(Fields.HOSTNAME, target.getString(Fields.HOSTNAME))
+        .put(Fields.PORT, transport.tls() ? tlsPort : target.getInteger(Fields.PORT));
     // 1. The state freezes what this session is known to have (it answers after publishing every
     //    activity it applied before, and those are written here before REDIRECT).
     // 2. REDIRECT, close. Activities this client sent meanwhile are still accepted, before the detach.
@@ -368,10 +396,10 @@ public final class ClientHandler {
           leaving = true;
           gw.onClosed(this); // no longer logged in here: no more deliveries
           if (!closed) {
-            transport.write(MessageCodec.encode(Command.REDIRECT, target));
+            transport.write(MessageCodec.encode(Command.REDIRECT, reply));
             redirectWritten = true;
-            gw.onRedirected();
-            closeConnection("redirected to " + target.encode());
+            gw.metrics().redirected();
+            closeConnection("redirected to " + reply.encode());
           }
         });
     return true;
@@ -441,7 +469,8 @@ public final class ClientHandler {
       return;
     }
     lastClientSeq = Math.max(lastClientSeq, clientSeq);
-    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY, new ActivityIn(sessionId, id, act, clientSeq));
+    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY,
+        new ActivityIn(sessionId, id, act, clientSeq, System.nanoTime()));
     if (++inFlight >= gw.settings().maxInFlightPerClient() && !pausedForCredit) {
       pausedForCredit = true;
       transport.pause();
@@ -517,8 +546,13 @@ public final class ClientHandler {
   }
 
   private void fail(ProtocolError error) {
+    fail(error, error.reply() == Command.AUTHENTICATION_FAIL ? ProtocolErrorKind.AUTHENTICATION_FAIL
+        : ProtocolErrorKind.INVALID_MESSAGE);
+  }
+
+  private void fail(ProtocolError error, ProtocolErrorKind kind) {
     LOG.warn("[{}] {} {}: {}", gw.serverId(), id, error.reply(), error.info());
-    gw.onProtocolError();
+    gw.metrics().protocolError(kind);
     replyAndClose(error.reply(), error.info());
   }
 

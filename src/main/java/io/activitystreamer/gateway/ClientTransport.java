@@ -24,4 +24,8 @@ public interface ClientTransport {
 
   /** The remote IP address (a literal), for the per-address limits. */
   String remoteIp();
+  /** True for a client connected over TLS (tlsPort): REDIRECT and members then name TLS ports. */
+  default boolean tls() {
+    return false;
+  }
 }

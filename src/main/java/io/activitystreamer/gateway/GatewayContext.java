@@ -22,11 +22,7 @@ interface GatewayContext {
 
   void onClosed(ClientHandler h);
 
-  /** A REDIRECT was written (counted for /metrics). */
-  void onRedirected();
-
-  void onProtocolError();
-
+  /** The server's meters (/metrics). */
   GatewayMetrics metrics();
 
   FailureThrottle throttle();

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -69,10 +70,13 @@ public final class HttpApi {
     OpsHandlers ops = new OpsHandlers(vertx, config, serverId, tcpPort, metrics);
     OpsAccess access = new OpsAccess(config);
     PageOrigins pages = new PageOrigins(vertx, config);
-    router.get("/health").handler(ops::health);
-    router.get("/health/live").handler(ops::live);
-    router.get("/health/ready").handler(ops::health);
-    router.get("/metrics").handler(ctx -> access.check(ctx, metrics)).handler(ops::metrics);
+    // /health, /health/live, /health/ready: the handler takes what follows /health as the check (group) asked
+    router.get("/health*").handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-store");
+      ctx.next();
+    }).handler(ops.healthHandler());
+    router.get("/metrics").handler(ctx -> access.check(ctx, metrics)).handler(ops::refreshState)
+        .handler(PrometheusScrapingHandler.create(metrics.registry()));
     // the page's mesh panel reads it, from the page of another member too: CORS for the mesh's pages only
     router.get("/api/mesh").handler(ctx -> access.check(ctx, metrics)).handler(ctx -> {
       String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);

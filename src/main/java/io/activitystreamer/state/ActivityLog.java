@@ -22,7 +22,6 @@ public final class ActivityLog {
 
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private final Vector pruned = new Vector();
-  /** Bytes of the kept entries' encoded lines (both encodings: what the backlog holds in memory). */
   private long bytes;
 
   public void append(Entry e) {
@@ -30,17 +29,17 @@ public final class ActivityLog {
     bytes += bytes(e);
   }
 
-  private static long bytes(Entry e) {
-    return (long) e.classicLine().length() + e.resumeLine().length();
+  public int size() {
+    return entries.size();
   }
 
-  /** Bytes of the kept entries' encoded lines. */
+  /** Bytes of the encoded lines kept (both encodings). */
   public long bytes() {
     return bytes;
   }
 
-  public int size() {
-    return entries.size();
+  private static long bytes(Entry e) {
+    return e.classicLine().length() + e.resumeLine().length();
   }
 
   public Vector pruned() {

@@ -101,13 +101,13 @@ public final class StateCore {
     return true;
   }
 
-  /** Bytes of the backlog's encoded lines. */
-  public long logBytes() {
-    return log.bytes();
-  }
-
   public int logSize() {
     return log.size();
+  }
+
+  /** Bytes of the encoded lines the log keeps. */
+  public long logBytes() {
+    return log.bytes();
   }
 
   public long droppedTotal() {
