@@ -206,6 +206,10 @@ class LimitsTest {
             return c.login("ann", "pw").next(Duration.ofSeconds(30));
           }
         });
+        // a taken name is answered without hashing, the queue full or not
+        try (LineClient c = LineClient.connect(s.port())) {
+          c.register("ann", "again").expect("REGISTER_FAILED", "ann is already registered with the system");
+        }
         int busy = 0;
         int ok = 0;
         for (LineClient c : flood) {
@@ -253,5 +257,32 @@ class LimitsTest {
         assertTrue(!got.isEmpty() && got.size() < 10 && got.get(got.size() - 1) == 10, "kept the newest: " + got);
       }
     }
+  }
+
+  @Test
+  void unknownNamesTakeAsLongAsWrongSecrets() {
+    // a hash long enough to measure, no failure delays: what is left is the work done for each answer
+    try (TestServer s = TestServer.start(new JsonObject().put("secretHashIterations", 150_000)
+        .put("failureDelayMaxMillis", 0))) {
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.register("ann", "right").expect("REGISTER_SUCCESS", Duration.ofSeconds(30));
+      }
+      List<Long> unknown = new ArrayList<>();
+      List<Long> wrong = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        unknown.add(timedLogin(s, "nobody" + i, "x", "LOGIN_FAILED"));
+        wrong.add(timedLogin(s, "ann", "wrong", "LOGIN_FAILED"));
+      }
+      long u = median(unknown);
+      long w = median(wrong);
+      assertTrue(w >= 5, "the hash takes measurable time: " + wrong);
+      assertTrue(u * 2 >= w && w * 2 >= u, "unknown " + unknown + " vs wrong secret " + wrong);
+    }
+  }
+
+  private static long median(List<Long> xs) {
+    List<Long> sorted = new ArrayList<>(xs);
+    java.util.Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
   }
 }
