@@ -53,7 +53,7 @@ public final class ServerConfig {
     DEFAULTS.put("perIpLimitsOnLoopback", false);
     DEFAULTS.put("loginTimeoutMillis", 30000);
     DEFAULTS.put("hashThreads", 0);
-    DEFAULTS.put("hashQueueMax", 64);
+    DEFAULTS.put("hashQueueMax", 1024);
     DEFAULTS.put("failureDelayMaxMillis", 3200);
     DEFAULTS.put("activityRateLimit", 0);
     DEFAULTS.put("maxBacklogBytes", 256 * 1024 * 1024);
