@@ -89,10 +89,6 @@ final class HashPool implements Shareable {
     });
   }
 
-  synchronized int queued() {
-    return logins.size() + registers.size();
-  }
-
   private void runNext() {
     Job<?> job;
     synchronized (this) {
