@@ -297,9 +297,17 @@
   function refreshMesh() {
     const from = current;
     fetch(from + '/api/mesh', { cache: 'no-store' })
-      .then((r) => r.json())
+      .then((r) => {
+        // /api/mesh is an ops endpoint (opsBind / opsToken): from elsewhere the panel stays empty; failover
+        // still knows the members from LOGIN_SUCCESS
+        if (r.status === 401 || r.status === 403) throw new Error('ops only');
+        return r.json();
+      })
       .then((view) => { if (from === current) { meshView = view; learnMembers(view); renderMesh(view); } })
-      .catch(() => { $('mesh-age').textContent = hostOf(from) + ' unreachable'; });
+      .catch((e) => {
+        $('mesh-age').textContent = hostOf(from) + (e && e.message === 'ops only'
+          ? ': mesh details are for operators (opsBind, opsToken)' : ' unreachable');
+      });
   }
 
   const memberStatus = new Map();  // id -> status last shown, to log changes

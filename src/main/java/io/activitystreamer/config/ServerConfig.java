@@ -39,7 +39,7 @@ public final class ServerConfig {
     DEFAULTS.put("backlogMaxAgeMillis", 3_600_000);
     DEFAULTS.put("redeliverWindowMillis", 2000);
     DEFAULTS.put("checkpointIntervalMillis", 250);
-    DEFAULTS.put("sockjsAllowedOrigins", "*");
+    DEFAULTS.put("sockjsAllowedOrigins", "");
     DEFAULTS.put("maxHttpBodyBytes", 65536);
     DEFAULTS.put("tlsCertFile", "");
     DEFAULTS.put("tlsKeyFile", "");
@@ -47,6 +47,19 @@ public final class ServerConfig {
     DEFAULTS.put("tlsPort", 0);
     DEFAULTS.put("httpTls", false);
     DEFAULTS.put("meshTls", false);
+    // abuse limits (docs/configuration.md "Limits")
+    DEFAULTS.put("maxConnections", 20000);
+    DEFAULTS.put("maxConnectionsPerIp", 256);
+    DEFAULTS.put("perIpLimitsOnLoopback", false);
+    DEFAULTS.put("loginTimeoutMillis", 30000);
+    DEFAULTS.put("hashThreads", 0);
+    DEFAULTS.put("hashQueueMax", 1024);
+    DEFAULTS.put("failureDelayMaxMillis", 3200);
+    DEFAULTS.put("activityRateLimit", 0);
+    DEFAULTS.put("maxBacklogBytes", 256 * 1024 * 1024);
+    // ops endpoints
+    DEFAULTS.put("opsBind", "127.0.0.1");
+    DEFAULTS.put("opsToken", "");
   }
 
   private final JsonObject json;
@@ -148,6 +161,14 @@ public final class ServerConfig {
     range(p, "redeliverWindowMillis", 0, 3_600_000);
     range(p, "checkpointIntervalMillis", 10, 3_600_000);
     range(p, "maxHttpBodyBytes", 1024, 64 * 1024 * 1024);
+    range(p, "maxConnections", 1, 10_000_000);
+    range(p, "maxConnectionsPerIp", 0, 10_000_000);
+    range(p, "loginTimeoutMillis", 0, 3_600_000);
+    range(p, "hashThreads", 0, 256);
+    range(p, "hashQueueMax", 1, 1_000_000);
+    range(p, "failureDelayMaxMillis", 0, 60_000);
+    range(p, "activityRateLimit", 0, 10_000_000);
+    range(p, "maxBacklogBytes", 1024, Integer.MAX_VALUE);
     if (localHostname().isBlank()) {
       p.add("localHostname must not be empty");
     }
@@ -227,6 +248,31 @@ public final class ServerConfig {
   public boolean httpTls() { return json.getBoolean("httpTls"); }
   /** Server links over mutual TLS on tlsPort. */
   public boolean meshTls() { return json.getBoolean("meshTls"); }
+  /** Client connections (TCP and SockJS, server links until they authenticate) open at once. */
+  public int maxConnections() { return json.getInteger("maxConnections"); }
+  /** The same per remote address (0 = no per-address limit). */
+  public int maxConnectionsPerIp() { return json.getInteger("maxConnectionsPerIp"); }
+  /** Per-address limits (connections, failure delays) also for loopback addresses; off: this host is trusted. */
+  public boolean perIpLimitsOnLoopback() { return json.getBoolean("perIpLimitsOnLoopback"); }
+  /** A connection neither logged in nor authenticated as a server by then is closed (0 = never). */
+  public long loginTimeoutMillis() { return json.getInteger("loginTimeoutMillis"); }
+  /** Longest delay of a failed LOGIN or REGISTER answer (doubling from 100 ms; 0 = no delay). */
+  public long failureDelayMaxMillis() { return json.getInteger("failureDelayMaxMillis"); }
+  /** Secret hashes waiting for a hashing thread; beyond that REGISTER and LOGIN are answered "server busy". */
+  public int hashQueueMax() { return json.getInteger("hashQueueMax"); }
+  /** Activities a connection may send per second (burst of as many); 0 = no limit. */
+  public int activityRateLimit() { return json.getInteger("activityRateLimit"); }
+  /** Bytes of activity lines kept in the backlog for detached sessions (as well as backlogMaxCount). */
+  public long maxBacklogBytes() { return json.getInteger("maxBacklogBytes"); }
+  /** The address the ops endpoints (/metrics, /api/mesh) are served on; 0.0.0.0 = every address. */
+  public String opsBind() { return json.getString("opsBind"); }
+  /** Bearer token that opens the ops endpoints from anywhere ("" = none). */
+  public String opsToken() { return json.getString("opsToken"); }
+
+  public int hashThreads() {
+    int n = json.getInteger("hashThreads");
+    return n > 0 ? n : Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
 
   /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces, at most 5 s. */
   public long suspicionMillis() {
@@ -246,6 +292,9 @@ public final class ServerConfig {
     JsonObject masked = json.copy();
     if (!secret().isEmpty()) {
       masked.put("secret", "****");
+    }
+    if (!opsToken().isEmpty()) {
+      masked.put("opsToken", "****");
     }
     return masked.encode();
   }

@@ -63,6 +63,10 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private HttpServer httpServer;
   private GatewayMetrics metrics;
   private BalancerClient balancer;
+  private ConnectionLimits limits;
+  private FailureThrottle throttle;
+  private HashPool hashPool;
+  private io.vertx.core.WorkerExecutor hashExecutor;
 
   private final AtomicInteger boundPort;
 
@@ -77,6 +81,11 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   public Future<?> start() {
     balancer = new BalancerClient(vertx);
     metrics = GatewayMetrics.of(vertx);
+    limits = ConnectionLimits.of(vertx, config);
+    throttle = FailureThrottle.of(vertx, config);
+    hashPool = HashPool.of(vertx, config.hashQueueMax());
+    hashExecutor = HashPool.executor(vertx, config.hashThreads());
+    vertx.setPeriodic(60_000, t -> throttle.forgetStale(System.currentTimeMillis()));
     vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE, this::onRebalance);
     vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
@@ -152,7 +161,17 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private void onSockJs(SockJSSocket socket) {
     String id = instanceId + "-w" + (++connectionCounter);
     socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    ClientHandler client = new ClientHandler(this, new SockJsTransport(socket), id);
+    SockJsTransport transport = new SockJsTransport(socket);
+    ClientHandler client = new ClientHandler(this, transport, id);
+    String ip = transport.remoteIp();
+    GatewayMetrics.Limit refused = limits.admit(ip);
+    if (refused != null) {
+      metrics.limited(refused);
+      LOG.debug("[{}] SockJS connection {} from {} refused: {}", serverId, id, ip, refused);
+      client.refuse(limits.refusal(refused));
+      return;
+    }
+    client.armLoginDeadline();
     metrics.connectionOpened(Transport.SOCKJS);
     LOG.info("[{}] SockJS connection {} opened from {}", serverId, id, socket.remoteAddress());
     int max = config.maxMessageBytes();
@@ -170,6 +189,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         closed[0] = true;
         LOG.info("[{}] SockJS connection {} closed", serverId, id);
         metrics.connectionClosed(Transport.SOCKJS);
+        limits.release(ip);
         client.onClosed();
       }
     });
@@ -178,7 +198,18 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private void onConnect(NetSocket socket) {
     String id = instanceId + "-c" + (++connectionCounter);
     socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    ClientHandler client = new ClientHandler(this, new TcpTransport(socket), id);
+    TcpTransport transport = new TcpTransport(socket);
+    ClientHandler client = new ClientHandler(this, transport, id);
+    String ip = transport.remoteIp();
+    GatewayMetrics.Limit refused = limits.admit(ip);
+    if (refused != null) {
+      metrics.limited(refused);
+      LOG.debug("[{}] connection {} from {} refused: {}", serverId, id, ip, refused);
+      socket.handler(b -> { }); // read and drop: the refusal is all it gets
+      socket.closeHandler(v -> client.onClosed());
+      client.refuse(limits.refusal(refused));
+      return;
+    }
     String remote = String.valueOf(socket.remoteAddress());
     LOG.info("[{}] connection {} opened from {}", serverId, id, remote);
     boolean[] first = {true};
@@ -194,6 +225,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         Decoded d = MessageCodec.decode(line);
         if (!d.isError() && d.command() == Command.AUTHENTICATE) {
           LOG.info("[{}] connection {} is a server link", serverId, id);
+          client.cancelLoginDeadline();
           link[0] = PeerLink.accept(vertx, config, serverId, socket, d.body());
           framerRef[0].maxLineBytes(PeerLink.MAX_LINE_BYTES);
           return;
@@ -209,9 +241,11 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
       }
     });
     framerRef[0] = framer;
+    client.armLoginDeadline();
     socket.handler(framer);
     socket.exceptionHandler(err -> LOG.debug("[{}] {} socket error: {}", serverId, id, err.getMessage()));
     socket.closeHandler(v -> {
+      limits.release(ip);
       if (link[0] == null) {
         LOG.info("[{}] connection {} closed", serverId, id);
         if (!first[0]) {
@@ -308,7 +342,21 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   }
 
   @Override
+  public FailureThrottle throttle() {
+    return throttle;
+  }
+
+  @Override
+  public <T> Future<T> hash(HashPool.Priority priority, java.util.concurrent.Callable<T> work,
+      java.util.function.BooleanSupplier cancelled) {
+    return hashPool.submit(hashExecutor, priority, work, cancelled);
+  }
+
+  @Override
   public Future<?> stop() {
+    if (hashExecutor != null) {
+      hashExecutor.close();
+    }
     Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> tls = tlsServer == null ? Future.succeededFuture() : tlsServer.close();

@@ -11,6 +11,8 @@ import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
+import io.activitystreamer.protocol.Usernames;
+import io.activitystreamer.http.GatewayMetrics.Limit;
 import io.activitystreamer.state.Secrets;
 import io.activitystreamer.state.UserRecord;
 import io.vertx.core.Future;
@@ -68,6 +70,9 @@ public final class ClientHandler {
   /** A LOGIN is with the state, unanswered (it may wait there for the login sync). */
   private boolean loginRequested;
   private boolean pausedForCredit;
+  /** Activity rate limit (token bucket, {@code activityRateLimit} per second, burst as many). */
+  private double activityTokens = -1;
+  private long activityTokensAt;
 
   ClientHandler(GatewayContext gw, ClientTransport transport, String id) {
     this.gw = gw;
@@ -117,37 +122,134 @@ public final class ClientHandler {
         ProtocolErrorKind.LINE_TOO_LONG);
   }
 
+  /**
+   * The name is checked against the policy ({@link Usernames}), then looked up: a taken name is refused
+   * before any hashing. Only then is the secret hashed (on the bounded pool, after every waiting LOGIN)
+   * and the name registered mesh-wide (which checks again: another server may register it meanwhile).
+   */
   private void handleRegister(Decoded d) {
     if (loggedIn()) {
       fail(ProtocolError.invalid("REGISTER while logged in"));
       return;
     }
-    String user = d.string(Fields.USERNAME);
+    String user = Usernames.normalise(d.string(Fields.USERNAME));
     if (Fields.ANONYMOUS.equals(user)) {
-      gw.metrics().register(Outcome.REFUSED);
-      replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
+      waitFor(refuseLater(Command.REGISTER_FAILED, user + " is already registered with the system", user));
+      return;
+    }
+    String problem = Usernames.problem(user);
+    if (problem != null) {
+      gw.metrics().limited(Limit.USERNAME_REFUSED);
+      waitFor(refuseLater(Command.REGISTER_FAILED, problem, null));
       return;
     }
     String plain = d.string(Fields.SECRET);
     int iterations = gw.settings().secretHashIterations();
     String salt = Secrets.newSalt();
-    waitFor(gw.vertx().executeBlocking(() -> Secrets.hash(plain, salt, iterations), false)
+    waitFor(gw.vertx().eventBus().<JsonObject>request(Addresses.STATE_LOOKUP_USER, new JsonObject().put("username", user))
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.<Void>failedFuture(new Refused(user + " is already registered with the system"));
+          }
+          return BusError.of(ar.cause()) == BusError.NOT_REGISTERED ? Future.<Void>succeededFuture()
+              : Future.<Void>failedFuture(ar.cause());
+        })
+        .compose(v -> gw.hash(HashPool.Priority.REGISTER, () -> Secrets.hash(plain, salt, iterations), () -> closed))
         .compose(hash -> gw.vertx().eventBus().request(Addresses.STATE_REGISTER, new JsonObject()
-            .put("username", user).put("salt", salt).put("hash", hash).put("iterations", iterations)))
+            .put("username", user).put("salt", salt).put("hash", hash).put("iterations", iterations))
+            .recover(err -> Future.failedFuture(BusError.of(err) == BusError.ALREADY_REGISTERED
+                ? new Refused(user + " is already registered with the system") : err)))
+        .transform(ar -> ar.succeeded() ? Future.<Void>succeededFuture()
+            : ar.cause() instanceof Refused r ? this.<Void>delayed(r, user) : Future.<Void>failedFuture(ar.cause()))
         .onSuccess(ok -> {
           gw.metrics().register(Outcome.SUCCESS);
           reply(Command.REGISTER_SUCCESS, "register success for " + user);
         })
-        .onFailure(err -> {
-          if (BusError.of(err) == BusError.ALREADY_REGISTERED) {
-            LOG.debug("[{}] {} register failed: {} exists", gw.serverId(), id, user);
-            gw.metrics().register(Outcome.REFUSED);
-            replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
-          } else {
-            gw.metrics().register(Outcome.ERROR);
-            internalError(Command.REGISTER_FAILED, err);
-          }
-        }));
+        .onFailure(err -> refusedOrError(Command.REGISTER_FAILED, err)));
+  }
+
+  /** The answer to a failed REGISTER or LOGIN: after the throttle's delay, so reading stays paused till then. */
+  private Future<Void> refuseLater(Command reply, String info, String user) {
+    return delayed(new Refused(info), user).onFailure(err -> refusedOrError(reply, err)).mapEmpty();
+  }
+
+  /** Fails with {@code refusal} after the delay the failure throttle gives this address and {@code user}. */
+  private <T> Future<T> delayed(Refused refusal, String user) {
+    long delay = gw.throttle().failed(transport.remoteIp(), user, System.currentTimeMillis());
+    if (delay <= 0) {
+      return Future.failedFuture(refusal);
+    }
+    gw.metrics().limited(Limit.FAILURE_DELAYED);
+    io.vertx.core.Promise<T> later = io.vertx.core.Promise.promise();
+    gw.vertx().setTimer(delay, t -> later.fail(refusal));
+    return later.future();
+  }
+
+  /** {@code reply}: REGISTER_FAILED or LOGIN_FAILED. */
+  private void refusedOrError(Command reply, Throwable err) {
+    if (closed) {
+      return; // gone while waiting: nothing to answer
+    }
+    if (err instanceof Refused refused) {
+      LOG.debug("[{}] {} {}: {}", gw.serverId(), id, reply, refused.getMessage());
+      outcome(reply, Outcome.REFUSED);
+      replyAndClose(reply, refused.getMessage());
+    } else if (err instanceof HashPool.Busy busy) {
+      gw.metrics().limited(Limit.HASH_BUSY);
+      outcome(reply, Outcome.REFUSED);
+      replyAndClose(reply, busy.getMessage());
+    } else if (!(err instanceof HashPool.Cancelled)) {
+      outcome(reply, Outcome.ERROR);
+      internalError(reply, err);
+    }
+  }
+
+  private void outcome(Command reply, Outcome o) {
+    if (reply == Command.REGISTER_FAILED) {
+      gw.metrics().register(o);
+    } else {
+      gw.metrics().login(o);
+    }
+  }
+
+  /** From now on the connection has {@code loginTimeoutMillis} to log in (0: for ever). */
+  void armLoginDeadline() {
+    long ms = gw.settings().loginTimeoutMillis();
+    if (ms > 0) {
+      loginTimer = gw.vertx().setTimer(ms, t -> loginDeadline());
+    }
+  }
+
+  /** The connection became a server link (which has its own handshake deadline). */
+  void cancelLoginDeadline() {
+    if (loginTimer >= 0) {
+      gw.vertx().cancelTimer(loginTimer);
+      loginTimer = -1;
+    }
+  }
+
+  private long loginTimer = -1;
+
+  /** No LOGIN (nor server AUTHENTICATE) within {@code loginTimeoutMillis}: INVALID_MESSAGE and close. */
+  private void loginDeadline() {
+    loginTimer = -1;
+    if (closed || sessionId != null || leaving) {
+      return;
+    }
+    if (busy) {
+      // a LOGIN (or REGISTER) is being answered: its answer decides; look again shortly after
+      loginTimer = gw.vertx().setTimer(1000, t -> loginDeadline());
+      return;
+    }
+    gw.metrics().limited(Limit.LOGIN_TIMEOUT);
+    LOG.debug("[{}] {} login timeout", gw.serverId(), id);
+    replyAndClose(Command.INVALID_MESSAGE, "no LOGIN within " + gw.settings().loginTimeoutMillis()
+        + " ms of connecting (loginTimeoutMillis)");
+  }
+
+  /** Refused before anything was read (a connection limit): INVALID_MESSAGE {@code info} and close. */
+  void refuse(String info) {
+    replyAndClose(Command.INVALID_MESSAGE, info);
   }
 
   private void handleLogin(Decoded d) {
@@ -155,7 +257,7 @@ public final class ClientHandler {
       fail(ProtocolError.invalid("LOGIN while already logged in"));
       return;
     }
-    String user = d.string(Fields.USERNAME);
+    String user = Usernames.normalise(d.string(Fields.USERNAME));
     String plain = d.string(Fields.SECRET);
     JsonObject resume = MessageCodec.resumeRequest(d.body());
     boolean anon = Fields.ANONYMOUS.equals(user);
@@ -170,39 +272,59 @@ public final class ClientHandler {
               .put("username", user).put("anonymous", anon).put("connection", id).put("resume", resume));
         })
         .onComplete(ar -> loginRequested = false)
-        .onSuccess(msg -> onLoggedIn(user, plain, anon, resume != null, msg.body()))
-        .onFailure(err -> {
-          if (closed) {
-            return; // gone while its LOGIN waited: nothing to answer
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result())
+            : ar.cause() instanceof Refused r ? delayed(r, anon ? null : user) : Future.failedFuture(ar.cause()))
+        .onSuccess(msg -> {
+          if (!anon) {
+            gw.throttle().succeeded(transport.remoteIp(), user);
           }
-          if (err instanceof LoginRefused refused) {
-            LOG.debug("[{}] {} login failed for {}", gw.serverId(), id, user);
-            gw.metrics().login(Outcome.REFUSED);
-            replyAndClose(Command.LOGIN_FAILED, refused.getMessage());
-          } else {
-            gw.metrics().login(Outcome.ERROR);
-            internalError(Command.LOGIN_FAILED, err);
-          }
-        }));
+          onLoggedIn(user, plain, anon, resume != null, msg.body());
+        })
+        .onFailure(err -> refusedOrError(Command.LOGIN_FAILED, err)));
   }
 
+  /**
+   * Checks the secret on the hashing pool. An unknown name is hashed too, against a dummy record of the
+   * same cost, so that it is answered in the same time as a wrong secret.
+   */
   private Future<Void> verifySecret(String user, String plain) {
     return gw.vertx().eventBus().<JsonObject>request(Addresses.STATE_LOOKUP_USER, new JsonObject().put("username", user))
-        .recover(err -> Future.failedFuture(BusError.of(err) == BusError.NOT_REGISTERED
-            ? new LoginRefused(user + " is not registered") : err))
-        .compose(msg -> gw.vertx().executeBlocking(() -> {
-          if (Secrets.verify(plain, UserRecord.fromJson(msg.body()))) {
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.succeededFuture(ar.result().body());
+          }
+          return BusError.of(ar.cause()) == BusError.NOT_REGISTERED ? Future.succeededFuture((JsonObject) null)
+              : Future.failedFuture(ar.cause());
+        })
+        .compose(record -> gw.hash(HashPool.Priority.LOGIN, () -> {
+          if (record == null) {
+            Secrets.verify(plain, dummyUser(gw.settings().secretHashIterations()));
+            return user + " is not registered";
+          }
+          if (Secrets.verify(plain, UserRecord.fromJson(record))) {
             return null;
           }
-          JsonObject lost = msg.body().getJsonObject("lost");
+          JsonObject lost = record.getJsonObject("lost");
           if (lost != null && Secrets.verify(plain, UserRecord.fromJson(lost))) {
             return user + " was registered twice during a network partition; the earlier registration won"
                 + " and this one was removed: register another name";
           }
           return "attempt to login with wrong secret";
-        }, false))
+        }, () -> closed))
         .compose(refusal -> refusal == null ? Future.<Void>succeededFuture()
-            : Future.failedFuture(new LoginRefused(refusal)));
+            : Future.failedFuture(new Refused(refusal)));
+  }
+
+  private static volatile UserRecord dummy;
+
+  /** A record no secret matches, hashed like a real one (for unknown names). */
+  private static UserRecord dummyUser(int iterations) {
+    UserRecord d = dummy;
+    if (d == null || d.iterations() != iterations) {
+      d = new UserRecord("", Secrets.newSalt(), Secrets.newSalt(), iterations, 0, "");
+      dummy = d;
+    }
+    return d;
   }
 
   private void onLoggedIn(String user, String plain, boolean anon, boolean resume, LoginResult result) {
@@ -210,6 +332,7 @@ public final class ClientHandler {
       sendDetach(result.sessionId(), anon, false, false);
       return;
     }
+    cancelLoginDeadline();
     username = user;
     secret = plain;
     anonymous = anon;
@@ -313,7 +436,7 @@ public final class ClientHandler {
       authFail("ACTIVITY_MESSAGE before LOGIN");
       return;
     }
-    String user = d.string(Fields.USERNAME);
+    String user = Usernames.normalise(d.string(Fields.USERNAME));
     if (!username.equals(user)) {
       authFail("username does not match the logged-in user");
       return;
@@ -331,6 +454,12 @@ public final class ClientHandler {
       fail(ProtocolError.invalid("field 'activity' must be a JSON object"));
       return;
     }
+    if (overRate()) {
+      gw.metrics().limited(Limit.ACTIVITY_RATE);
+      fail(ProtocolError.invalid("rate limit: more than " + gw.settings().activityRateLimit()
+          + " activities per second (activityRateLimit); the activities before this one were accepted"));
+      return;
+    }
     act.put(Fields.AUTHENTICATED_USER, username);
     long clientSeq = MessageCodec.clientSeq(d.body());
     if (clientSeq > 0 && clientSeq <= lastClientSeq) {
@@ -346,6 +475,26 @@ public final class ClientHandler {
       pausedForCredit = true;
       transport.pause();
     }
+  }
+
+  /** Takes a token of the activity rate limit; true when there is none (the limit is crossed). */
+  private boolean overRate() {
+    int rate = gw.settings().activityRateLimit();
+    if (rate <= 0) {
+      return false;
+    }
+    long now = System.nanoTime();
+    if (activityTokens < 0) {
+      activityTokens = rate;
+    } else {
+      activityTokens = Math.min(rate, activityTokens + (now - activityTokensAt) * rate / 1e9);
+    }
+    activityTokensAt = now;
+    if (activityTokens < 1) {
+      return true;
+    }
+    activityTokens--;
+    return false;
   }
 
   /** Writes a batch of delivered activities (one write for the whole batch). */
@@ -446,6 +595,7 @@ public final class ClientHandler {
   /** The transport closed (by either side). Leaves the session open and detached unless logged out. */
   public void onClosed() {
     closed = true;
+    cancelLoginDeadline();
     transportGone = true;
     gw.onClosed(this);
     if (loginRequested) {
@@ -471,9 +621,9 @@ public final class ClientHandler {
     });
   }
 
-  /** An expected "no" to a LOGIN, turned into LOGIN_FAILED with this message. */
-  static final class LoginRefused extends RuntimeException {
-    LoginRefused(String message) {
+  /** An expected "no" to a LOGIN or REGISTER, turned into LOGIN_FAILED / REGISTER_FAILED with this message. */
+  static final class Refused extends RuntimeException {
+    Refused(String message) {
       super(message, null, false, false);
     }
   }

@@ -22,6 +22,8 @@ public interface ClientTransport {
 
   String remote();
 
+  /** The remote IP address (a literal), for the per-address limits. */
+  String remoteIp();
   /** True for a client connected over TLS (tlsPort): REDIRECT and members then name TLS ports. */
   default boolean tls() {
     return false;

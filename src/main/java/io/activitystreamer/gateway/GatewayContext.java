@@ -3,7 +3,10 @@ package io.activitystreamer.gateway;
 import io.activitystreamer.balance.BalancerClient;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.GatewayMetrics;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 
 /** What a {@link ClientHandler} needs from the gateway instance that owns it. */
 interface GatewayContext {
@@ -21,4 +24,9 @@ interface GatewayContext {
 
   /** The server's meters (/metrics). */
   GatewayMetrics metrics();
+
+  FailureThrottle throttle();
+
+  /** Runs a secret hash on the server's bounded hashing pool (see {@link HashPool#submit}). */
+  <T> Future<T> hash(HashPool.Priority priority, Callable<T> work, BooleanSupplier cancelled);
 }

@@ -58,4 +58,9 @@ final class SockJsTransport implements ClientTransport {
   public String remote() {
     return "sockjs:" + socket.remoteAddress();
   }
+
+  @Override
+  public String remoteIp() {
+    return socket.remoteAddress() == null ? "" : socket.remoteAddress().hostAddress();
+  }
 }

@@ -87,4 +87,9 @@ final class TcpTransport implements ClientTransport {
   public String remote() {
     return String.valueOf(socket.remoteAddress());
   }
+
+  @Override
+  public String remoteIp() {
+    return socket.remoteAddress() == null ? "" : socket.remoteAddress().hostAddress();
+  }
 }

@@ -37,6 +37,35 @@ public final class GatewayMetrics implements Shareable {
   /** How a REGISTER or LOGIN ended: success, refused (REGISTER_FAILED / LOGIN_FAILED), error (state unavailable). */
   public enum Outcome { SUCCESS, REFUSED, ERROR }
 
+  /**
+   * The abuse limits (docs/configuration.md "Limits"), each counted when it refuses or delays something:
+   * {@code streamer_limited_total{limit="max_connections"}} and so on.
+   */
+  public enum Limit {
+    /** a connection refused: maxConnections open */
+    MAX_CONNECTIONS,
+    /** a connection refused: maxConnectionsPerIp open from its address */
+    MAX_CONNECTIONS_PER_IP,
+    /** a connection closed: no LOGIN within loginTimeoutMillis */
+    LOGIN_TIMEOUT,
+    /** a REGISTER or LOGIN answered "server busy": hashQueueMax hashes waiting */
+    HASH_BUSY,
+    /** a failed LOGIN or REGISTER answered late (failureDelayMaxMillis) */
+    FAILURE_DELAYED,
+    /** a REGISTER refused by the username policy */
+    USERNAME_REFUSED,
+    /** a connection closed: more than activityRateLimit activities per second */
+    ACTIVITY_RATE,
+    /** an ops endpoint request refused (not on opsBind, no opsToken) */
+    OPS_REFUSED,
+    /** a SockJS request refused for its Origin */
+    ORIGIN_REFUSED;
+
+    public String label() {
+      return GatewayMetrics.label(this);
+    }
+  }
+
   private static final String MAP = "streamer.http";
   private static final String KEY = "gateway-metrics";
   private static final String[] STATUSES = {"ALIVE", "SUSPECT", "DEAD"};
@@ -47,6 +76,7 @@ public final class GatewayMetrics implements Shareable {
   private final Map<ProtocolErrorKind, Counter> protocolErrors = new EnumMap<>(ProtocolErrorKind.class);
   private final Map<Outcome, Counter> registers = new EnumMap<>(Outcome.class);
   private final Map<Outcome, Counter> logins = new EnumMap<>(Outcome.class);
+  private final Map<Limit, Counter> limited = new EnumMap<>(Limit.class);
   private final Counter activitiesIn;
   private final Counter activitiesOut;
   private final Counter deliveries;
@@ -75,6 +105,10 @@ public final class GatewayMetrics implements Shareable {
           .description("REGISTER requests answered, by outcome").register(registry));
       logins.put(o, Counter.builder("streamer.login.requests").tag("outcome", label(o))
           .description("LOGIN requests answered, by outcome").register(registry));
+    }
+    for (Limit l : Limit.values()) {
+      limited.put(l, Counter.builder("streamer.limited").tag("limit", l.label())
+          .description("connections or requests refused or delayed by an abuse limit, by limit").register(registry));
     }
     activitiesIn = Counter.builder("streamer.activities.in")
         .description("activities accepted from clients of this server (counted when broadcast back)")
@@ -200,6 +234,15 @@ public final class GatewayMetrics implements Shareable {
 
   public void login(Outcome o) {
     logins.get(o).increment();
+  }
+
+  /** {@code limit} refused or delayed something once. */
+  public void limited(Limit limit) {
+    limited.get(limit).increment();
+  }
+
+  public long limitedCount(Limit limit) {
+    return (long) limited.get(limit).count();
   }
 
   /** The state's mesh-info reply ({@code answered} false: it did not answer), read by the state gauges. */

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>Limits: a request body (or WebSocket message) larger than {@link #bodyLimit} is refused (413, or the
  * WebSocket is closed with 1009); the limit is {@code maxHttpBodyBytes}, raised if needed so that a
  * command of {@code maxMessageBytes} still fits after SockJS's JSON string escaping, so an oversized
- * command gets the same INVALID_MESSAGE as on TCP. SockJS requests whose {@code Origin} is not in
- * {@code sockjsAllowedOrigins} (comma-separated; {@code *} allows all) get 403.
+ * command gets the same INVALID_MESSAGE as on TCP. SockJS requests from an {@code Origin} that is not a
+ * page of the mesh nor in {@code sockjsAllowedOrigins} get 403 ({@link PageOrigins}). {@code /metrics} and
+ * {@code /api/mesh} answer only requests on {@code opsBind} or with the {@code opsToken} ({@link OpsAccess});
+ * the page and the webjars get a Content-Security-Policy, X-Frame-Options and nosniff.
  */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -67,15 +69,24 @@ public final class HttpApi {
     router.route().handler(ctx -> limitBody(ctx, limit));
     GatewayMetrics metrics = GatewayMetrics.of(vertx);
     OpsHandlers ops = new OpsHandlers(vertx, config, serverId, tcpPort, metrics);
+    OpsAccess access = new OpsAccess(config);
+    PageOrigins pages = new PageOrigins(vertx, config);
     // /health, /health/live, /health/ready: the handler takes what follows /health as the check (group) asked
     router.get("/health*").handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-store");
       ctx.next();
     }).handler(ops.healthHandler());
-    router.get("/metrics").handler(ops::refreshState).handler(PrometheusScrapingHandler.create(metrics.registry()));
-    router.get("/api/mesh").handler(ops::mesh);
-    Set<String> origins = origins(config.sockjsAllowedOrigins());
-    router.route("/sockjs/*").handler(ctx -> checkOrigin(ctx, origins, serverId));
+    router.get("/metrics").handler(ctx -> access.check(ctx, metrics)).handler(ops::refreshState)
+        .handler(PrometheusScrapingHandler.create(metrics.registry()));
+    // the page's mesh panel reads it, from the page of another member too: CORS for the mesh's pages only
+    router.get("/api/mesh").handler(ctx -> access.check(ctx, metrics)).handler(ctx -> {
+      String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+      if (origin != null && pages.allows(ctx.request())) {
+        ctx.response().putHeader("Access-Control-Allow-Origin", origin).putHeader("Vary", "Origin");
+      }
+      ctx.next();
+    }).handler(ops::mesh);
+    router.route("/sockjs/*").handler(ctx -> checkOrigin(ctx, pages, serverId, metrics));
     SockJSHandlerOptions sockOpts = new SockJSHandlerOptions().setInsertJSESSIONID(false)
         .setHeartbeatInterval(10_000).setSessionTimeout(10_000)
         // the iframe transports load the library in their iframe: ours, not a CDN's
@@ -83,9 +94,27 @@ public final class HttpApi {
     // the xhr, xhr_send and jsonp_send transports POST their frames: the body must be read first
     router.post("/sockjs/*").handler(BodyHandler.create().setBodyLimit(limit).setHandleFileUploads(false));
     router.route("/sockjs/*").subRouter(SockJSHandler.create(vertx, sockOpts).socketHandler(sockets));
-    router.route(WEBJARS).handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
-    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router.route(WEBJARS).handler(HttpApi::pageHeaders)
+        .handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
+    router.route("/*").handler(HttpApi::pageHeaders).handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
+  }
+
+  /**
+   * The page's policy: scripts, styles and images from this server only (the page has no inline script
+   * or style), SockJS (XHR, WebSocket, its iframe) to any member (they are on other ports or hosts), never
+   * framed (clickjacking), no MIME sniffing. Not on /sockjs: its iframe page has an inline script.
+   */
+  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+      + " connect-src 'self' http: https: ws: wss:; frame-src 'self' http: https:; frame-ancestors 'none';"
+      + " object-src 'none'; base-uri 'none'; form-action 'self'";
+
+  private static void pageHeaders(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Security-Policy", CSP).putHeader("X-Frame-Options", "DENY")
+        .putHeader("X-Content-Type-Options", "nosniff");
+    // no Referrer-Policy no-referrer / same-origin: with them a form POST (SockJS's jsonp_send) carries
+    // "Origin: null", which the origin check of /sockjs must refuse
+    ctx.next();
   }
 
   static Set<String> origins(String configured) {
@@ -93,13 +122,15 @@ public final class HttpApi {
         .map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).collect(Collectors.toSet());
   }
 
-  private static void checkOrigin(RoutingContext ctx, Set<String> allowed, String serverId) {
-    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
-    if (allowed.contains("*") || origin == null || allowed.contains(origin)) {
+  private static void checkOrigin(RoutingContext ctx, PageOrigins pages, String serverId, GatewayMetrics metrics) {
+    if (pages.allows(ctx.request())) {
       ctx.next();
       return;
     }
-    LOG.warn("[{}] SockJS request from origin {} refused (sockjsAllowedOrigins)", serverId, origin);
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    metrics.limited(GatewayMetrics.Limit.ORIGIN_REFUSED);
+    LOG.warn("[{}] SockJS request from origin {} refused (not a page of the mesh, not in sockjsAllowedOrigins)",
+        serverId, origin);
     ctx.response().setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
         .end("origin not allowed: " + origin);
   }

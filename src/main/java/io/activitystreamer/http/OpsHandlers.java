@@ -69,10 +69,10 @@ final class OpsHandlers {
     return HealthCheckHandler.createWithHealthChecks(checks);
   }
 
-  /** The mesh as this server sees it, for the browser's mesh panel (CORS open: pages of other members poll it). */
+  /** The mesh as this server sees it, for the browser's mesh panel (CORS for the mesh's pages: see HttpApi). */
   void mesh(RoutingContext ctx) {
     info().onComplete(ar -> {
-      HttpServerResponse resp = ctx.response().putHeader("Access-Control-Allow-Origin", "*");
+      HttpServerResponse resp = ctx.response();
       if (ar.failed()) {
         json(resp, 503, new JsonObject().put("error", "state not answering: " + ar.cause().getMessage()));
         return;
@@ -95,7 +95,16 @@ final class OpsHandlers {
         .put("connections", new JsonObject().put("tcp", metrics.open(Transport.TCP))
             .put("sockjs", metrics.open(Transport.SOCKJS)))
         .put("activitiesIn", metrics.activitiesIn()).put("activitiesOut", metrics.activitiesOut())
-        .put("redirects", metrics.redirects()).put("protocolErrors", metrics.protocolErrors());
+        .put("redirects", metrics.redirects()).put("protocolErrors", metrics.protocolErrors())
+        .put("limited", limitedJson());
+  }
+
+  private JsonObject limitedJson() {
+    JsonObject out = new JsonObject();
+    for (GatewayMetrics.Limit l : GatewayMetrics.Limit.values()) {
+      out.put(l.label(), metrics.limitedCount(l));
+    }
+    return out;
   }
 
   /**

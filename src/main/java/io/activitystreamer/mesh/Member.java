@@ -45,6 +45,8 @@ public final class Member {
   public Status status() { return status; }
   public boolean linked() { return linkId != null; }
   public int load() { return load; }
+  /** The HTTP port it announced (0 = none known). */
+  public int httpPort() { return httpPort; }
 
   JsonObject toJson() {
     return new JsonObject().put("id", id).put("name", name).put("hostname", hostname).put("port", port)

@@ -283,7 +283,8 @@ public final class StateCore {
     if (!progress.equals(hostProgress.get(self)) && hasAttachedHere()) {
       emit(Event.Type.HOST_PROGRESS, new JsonObject().put("vector", progress.toJson()));
     }
-    int dropped = log.prune(minCursor(), options.backlogMaxCount(), now - options.backlogMaxAgeMillis());
+    int dropped = log.prune(minCursor(), options.backlogMaxCount(), options.maxBacklogBytes(),
+        now - options.backlogMaxAgeMillis());
     droppedTotal += dropped;
   }
 

@@ -552,11 +552,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   public void membersChanged() {
     JsonArray live = new JsonArray().add(new JsonObject().put("id", selfId)
         .put("hostname", config.localHostname()).put("port", selfPort).put("tlsPort", config.tlsPort())
-        .put("load", load));
+        .put("load", load).put("httpPort", config.httpPort()));
     mesh.members().values().forEach(mm -> {
       if (mm.linked()) {
         live.add(new JsonObject().put("id", mm.id()).put("hostname", mm.hostname()).put("port", mm.port())
-            .put("tlsPort", mm.tlsPort()).put("load", mm.load()));
+            .put("tlsPort", mm.tlsPort()).put("load", mm.load()).put("httpPort", mm.httpPort()));
       }
     });
     vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live)

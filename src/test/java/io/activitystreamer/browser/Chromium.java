@@ -146,6 +146,10 @@ final class Chromium implements AutoCloseable {
       params.getJsonArray("args").forEach(a -> b.append(' ').append(((JsonObject) a).getValue("value",
           ((JsonObject) a).getString("description"))));
       console.add(msg.getString("sessionId", "") + " " + b);
+    } else if (method.equals("Log.entryAdded")) {
+      JsonObject e = params.getJsonObject("entry", new JsonObject());
+      console.add(msg.getString("sessionId", "") + " log." + e.getString("level") + ": " + e.getString("text")
+          + " " + e.getString("url", ""));
     } else if (method.equals("Runtime.exceptionThrown")) {
       console.add(msg.getString("sessionId", "") + " page error: "
           + params.getJsonObject("exceptionDetails").encode());
@@ -177,6 +181,7 @@ final class Chromium implements AutoCloseable {
         .put("flatten", true)).getString("sessionId");
     Page page = new Page(this, target, session);
     call(session, "Runtime.enable", new JsonObject());
+    call(session, "Log.enable", new JsonObject()); // browser messages too (a Content-Security-Policy violation)
     call(session, "Page.enable", new JsonObject());
     call(session, "Emulation.setDeviceMetricsOverride", new JsonObject().put("width", 1280).put("height", 800)
         .put("deviceScaleFactor", 1).put("mobile", false));

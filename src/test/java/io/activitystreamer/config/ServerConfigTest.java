@@ -147,6 +147,30 @@ class ServerConfigTest {
   }
 
   @Test
+  void limitsHaveSaneDefaultsAndEnvironmentNames() {
+    ServerConfig d = ServerConfig.defaults();
+    assertEquals(20000, d.maxConnections());
+    assertEquals(256, d.maxConnectionsPerIp());
+    assertFalse(d.perIpLimitsOnLoopback());
+    assertTrue(d.loginTimeoutMillis() > 0 && d.loginTimeoutMillis() <= 30_000);
+    assertEquals(0, d.activityRateLimit(), "the rate limit is off by default");
+    assertEquals("127.0.0.1", d.opsBind());
+    assertEquals("", d.opsToken());
+    assertEquals("", d.sockjsAllowedOrigins(), "SockJS: the mesh's pages only");
+    assertTrue(d.hashThreads() >= 1);
+    ServerConfig c = ConfigLoader.resolve(new JsonObject().put("STREAMER_MAX_CONNECTIONS_PER_IP", "3")
+        .put("STREAMER_PER_IP_LIMITS_ON_LOOPBACK", "true").put("STREAMER_LOGIN_TIMEOUT_MILLIS", "1500")
+        .put("STREAMER_OPS_TOKEN", "s3cr3t-ops"), new JsonObject());
+    assertEquals(3, c.maxConnectionsPerIp());
+    assertTrue(c.perIpLimitsOnLoopback());
+    assertEquals(1500, c.loginTimeoutMillis());
+    assertFalse(c.toString().contains("s3cr3t-ops"), "the ops token is masked: " + c);
+    String m = assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.fromJson(new JsonObject().put("maxConnections", 0))).getMessage();
+    assertTrue(m.contains("maxConnections"), m);
+  }
+
+  @Test
   void withRevalidates() {
     ServerConfig c = ServerConfig.defaults();
     assertEquals(1, c.with(new JsonObject().put("localPort", 1)).localPort());

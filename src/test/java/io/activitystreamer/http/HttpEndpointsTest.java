@@ -68,7 +68,7 @@ class HttpEndpointsTest {
   void apiMeshDescribesTheMembersForThePanel() throws Exception {
     HttpResponse<String> r = get("/api/mesh");
     assertEquals(200, r.statusCode());
-    assertEquals("*", r.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+    assertTrue(r.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), "no wildcard CORS");
     JsonObject mesh = new JsonObject(r.body());
     assertTrue(mesh.getBoolean("joined"));
     assertEquals(httpPort, mesh.getInteger("httpPort"));
