@@ -70,7 +70,9 @@ public final class Main {
       return;
     }
     System.out.println("ActivityStreamer server " + app.incarnation() + " listening on port " + app.port()
-        + (config.httpPort() > 0 ? ", HTTP on port " + config.httpPort() : ""));
+        + (config.httpPort() > 0 ? ", HTTP on port " + config.httpPort() : "")
+        + (app.dataDir() != null ? ", data in " + app.dataDir() + " (durability " + config.durability() + ")"
+        : ", memory only (no data directory)"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);

@@ -41,6 +41,8 @@ public final class ServerConfig {
     DEFAULTS.put("checkpointIntervalMillis", 250);
     DEFAULTS.put("sockjsAllowedOrigins", "*");
     DEFAULTS.put("maxHttpBodyBytes", 65536);
+    DEFAULTS.put("dataDir", "data/{name}");
+    DEFAULTS.put("durability", "batch");
   }
 
   private final JsonObject json;
@@ -142,6 +144,9 @@ public final class ServerConfig {
     range(p, "redeliverWindowMillis", 0, 3_600_000);
     range(p, "checkpointIntervalMillis", 10, 3_600_000);
     range(p, "maxHttpBodyBytes", 1024, 64 * 1024 * 1024);
+    if (!List.of("off", "batch", "always").contains(durability())) {
+      p.add("durability must be off, batch or always, was '" + durability() + "'");
+    }
     if (localHostname().isBlank()) {
       p.add("localHostname must not be empty");
     }
@@ -190,6 +195,10 @@ public final class ServerConfig {
   public long checkpointIntervalMillis() { return json.getInteger("checkpointIntervalMillis"); }
   public String sockjsAllowedOrigins() { return json.getString("sockjsAllowedOrigins"); }
   public int maxHttpBodyBytes() { return json.getInteger("maxHttpBodyBytes"); }
+  /** The data directory as configured ({@code {name}}: the server name); "" or "none": memory only. */
+  public String dataDir() { return json.getString("dataDir"); }
+  /** When a change is on disk before anything depending on it is sent: off, batch or always. */
+  public String durability() { return json.getString("durability"); }
 
   /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces, at most 5 s. */
   public long suspicionMillis() {

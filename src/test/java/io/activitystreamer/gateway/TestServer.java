@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * One server in this JVM: its own Vertx, {@link AppVerticle} on port 0 with HTTP off and a cheap secret
- * hash (tests register many users). {@link #meshInfo()} asks the state over the bus.
+ * One server in this JVM: its own Vertx, {@link AppVerticle} on port 0 with HTTP off, memory only (no
+ * data directory) and a cheap secret hash (tests register many users). {@link #meshInfo()} asks the state over the bus.
  */
 public final class TestServer implements AutoCloseable {
   public final Vertx vertx;
@@ -32,7 +32,7 @@ public final class TestServer implements AutoCloseable {
   public static TestServer start(JsonObject overrides) {
     ServerConfig config = ServerConfig.fromJson(new JsonObject().put("localPort", 0).put("httpPort", 0)
         .put("localHostname", "127.0.0.1").put("bindHost", "127.0.0.1").put("secret", "mesh-secret")
-        .put("secretHashIterations", 1000).put("gatewayInstances", 2).mergeIn(overrides));
+        .put("secretHashIterations", 1000).put("gatewayInstances", 2).put("dataDir", "none").mergeIn(overrides));
     Vertx vertx = Vertx.vertx();
     AppVerticle app = new AppVerticle(config);
     try {
