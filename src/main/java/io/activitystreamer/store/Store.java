@@ -143,10 +143,13 @@ public final class Store implements AutoCloseable {
         st.execute("PRAGMA auto_vacuum=INCREMENTAL"); // takes effect on a new database only
         st.execute("PRAGMA journal_mode=WAL");
         st.execute("PRAGMA synchronous=" + ("off".equals(durability) ? "OFF" : "FULL"));
-        try (ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
-          String verdict = rs.next() ? rs.getString(1) : "no answer";
-          if (!"ok".equals(verdict)) {
-            throw new SQLException(verdict);
+        try (ResultSet rs = st.executeQuery("PRAGMA quick_check(3)")) {
+          List<String> verdict = new ArrayList<>();
+          while (rs.next()) {
+            verdict.add(rs.getString(1).replaceAll("\\s+", " ").trim());
+          }
+          if (!verdict.equals(List.of("ok"))) {
+            throw new SQLException("quick_check: " + String.join("; ", verdict));
           }
         }
         st.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
@@ -165,7 +168,7 @@ public final class Store implements AutoCloseable {
     } catch (SQLException e) {
       closeQuietly(db);
       release(lock, ch);
-      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage().replaceAll("\\s+", " ").trim();
       if (msg.contains("readonly") || msg.contains("unable to open")) {
         throw new StoreException("data directory " + dir + " is not writable (" + msg + "); give a writable -d DIR");
       }
@@ -243,7 +246,7 @@ public final class Store implements AutoCloseable {
       }
       return new Recovered(snapshot, journal);
     } catch (SQLException | RuntimeException e) {
-      throw new StoreException("database " + dir.resolve(DB_FILE) + " is damaged (" + e.getMessage() + "): the "
+      throw new StoreException("database " + dir.resolve(DB_FILE) + " is damaged (" + e + "): the "
           + "server does not start on it. Move it away (with its -wal and -shm files) to start empty and rejoin the "
           + "mesh, or restore a backup");
     }
