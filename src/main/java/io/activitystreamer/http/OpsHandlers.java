@@ -146,7 +146,25 @@ final class OpsHandlers {
     p.counter("streamer_redirects_total", "clients sent a REDIRECT by this server", metrics.redirects());
     p.counter("streamer_protocol_errors_total", "bad inputs refused (INVALID_MESSAGE, AUTHENTICATION_FAIL)",
         metrics.protocolErrors());
+    storeMetrics(p, info.getJsonObject("store"));
     return p.toString();
+  }
+
+  /** The data directory's store (docs/durability.md); nothing when the server runs in memory only. */
+  private static void storeMetrics(PrometheusText p, JsonObject store) {
+    if (store == null) {
+      return;
+    }
+    p.gauge("streamer_store_bytes", "bytes on disk of the store (database and WAL)", store.getLong("bytes", 0L));
+    p.gauge("streamer_store_journal_events", "events journaled since the last snapshot (replayed at a restart)",
+        store.getLong("journalRows", 0L));
+    p.help("streamer_store_commit_seconds", "summary", "store commits (one per batch of events) and their duration");
+    p.sample("streamer_store_commit_seconds_count", null, store.getLong("commits", 0L));
+    p.sample("streamer_store_commit_seconds_sum", null, store.getDouble("commitSecondsTotal", 0.0));
+    p.gauge("streamer_store_commit_seconds_max", "longest store commit since start",
+        store.getDouble("commitMillisMax", 0.0) / 1000);
+    p.gauge("streamer_store_failing", "1 while store commits fail (replies and deliveries wait)",
+        store.getBoolean("failing", false) ? 1 : 0);
   }
 
   private static void meshMembers(PrometheusText p, JsonArray members) {

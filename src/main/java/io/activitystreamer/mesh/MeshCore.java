@@ -181,6 +181,11 @@ public final class MeshCore {
    */
   private boolean caughtUpWith(String origin, long since, boolean relayed) {
     Member o = members.get(origin);
+    if (!relayed && recoveredOrigins.contains(origin) && !linkedIncarnationOf(nameOf(origin))) {
+      // an incarnation from before a restart from disk whose server is not back: its disk may hold
+      // more of it (accepted just before the crash) than any member here
+      return false;
+    }
     if (!relayed && o != null && o.status != Member.Status.DEAD && o.linkId == null && !seenByOthers(origin)) {
       // cut off from every member we hear from (a short cut while the others are down, or a crash not
       // yet declared): only its link coming back or its death verdict can tell what it still holds
@@ -892,6 +897,28 @@ public final class MeshCore {
     for (Event e : events) {
       replicator.receive(e);
     }
+    recoveredOrigins(replicator.positions().keySet());
+  }
+
+  /**
+   * Origins known from a data directory (other servers' incarnations before a restart): a LOGIN taking
+   * over a session attached to one waits (at most the login sync) until a new incarnation of its server
+   * is linked and has passed on what its disk held (see caughtUpWith).
+   */
+  public void recoveredOrigins(java.util.Collection<String> origins) {
+    for (String o : origins) {
+      if (!nameOf(o).equals(name)) {
+        recoveredOrigins.add(o);
+      }
+    }
+  }
+
+  private final Set<String> recoveredOrigins = new HashSet<>();
+
+  /** The server name of an incarnation id ({@code name#suffix}). */
+  private static String nameOf(String incarnation) {
+    int hash = incarnation.lastIndexOf('#');
+    return hash < 0 ? incarnation : incarnation.substring(0, hash);
   }
 
   /** Every retained event (all origins, per origin oldest first): what a recovered server carries into a mesh. */

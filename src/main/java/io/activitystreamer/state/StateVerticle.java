@@ -166,7 +166,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       recoveredState = state;
       recoveredMesh = mesh;
       recoveredCarry = carryOf(state.users(), mesh.retainedEvents());
+      java.util.Set<String> origins = new java.util.HashSet<>(recoveredMesh.positions().keySet());
       buildCores();
+      mesh.recoveredOrigins(origins);
       mesh.listeningOn(selfPort);
       joinStartedAt = now();
     }

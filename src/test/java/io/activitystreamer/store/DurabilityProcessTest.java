@@ -113,6 +113,34 @@ class DurabilityProcessTest {
   }
 
   @Test
+  void storeSizeAndCommitLatencyAreInMetricsAndApiMesh() throws Exception {
+    Path dir = freshDir("metrics");
+    int http = ServerProcess.freePort();
+    try (ServerProcess s = start("durable-metrics", dir, "-hp", String.valueOf(http))) {
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.register("m-user", "x").expect("REGISTER_SUCCESS");
+      }
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      String metrics = client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + http + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      java.util.regex.Matcher bytes = java.util.regex.Pattern.compile("(?m)^streamer_store_bytes (\\d+)$").matcher(metrics);
+      assertTrue(bytes.find() && Long.parseLong(bytes.group(1)) > 0, metrics);
+      java.util.regex.Matcher commits = java.util.regex.Pattern.compile("(?m)^streamer_store_commit_seconds_count (\\d+)$")
+          .matcher(metrics);
+      assertTrue(commits.find() && Long.parseLong(commits.group(1)) >= 1, metrics);
+      JsonObject mesh = new JsonObject(client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + http + "/api/mesh")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+      JsonObject store = mesh.getJsonObject("store");
+      assertEquals(dir.toAbsolutePath().normalize().toString(), store.getString("dir"), mesh.encode());
+      assertEquals("batch", store.getString("durability"));
+      assertTrue(store.getLong("bytes") > 0 && store.getLong("commits") >= 1 && store.getDouble("commitMillisMax") > 0,
+          store.encode());
+    }
+  }
+
+  @Test
   void aDirectoryInUseStopsASecondServer() throws IOException {
     Path dir = freshDir("locked");
     try (ServerProcess first = start("durable-lock1", dir)) {
