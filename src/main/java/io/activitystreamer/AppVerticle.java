@@ -92,7 +92,9 @@ public final class AppVerticle extends VerticleBase {
     }
     Path dir = Path.of(conf.replace("{name}", baseName().replace(':', '-'))).toAbsolutePath().normalize();
     return vertx.executeBlocking(() -> {
+      long t0 = System.nanoTime();
       Store s = Store.open(dir, config.secret(), config.durability());
+      long opened = System.nanoTime();
       try {
         recovered = s.load();
       } catch (Store.StoreException e) {
@@ -101,8 +103,10 @@ public final class AppVerticle extends VerticleBase {
       }
       store = s;
       dataDir = dir;
-      LOG.info("data directory {} (durability {}): {}", dir, config.durability(), recovered.empty() ? "empty"
-          : "snapshot " + (recovered.snapshot() != null) + ", " + recovered.journal().size() + " journal events");
+      LOG.info("data directory {} (durability {}): {}; opened and checked in {} ms, read in {} ms", dir,
+          config.durability(), recovered.empty() ? "empty" : (recovered.snapshot() != null ? "a snapshot" : "no snapshot")
+          + " and " + recovered.journal().size() + " journal events", (opened - t0) / 1_000_000,
+          (System.nanoTime() - opened) / 1_000_000);
       return null;
     });
   }

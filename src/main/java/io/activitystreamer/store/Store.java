@@ -389,6 +389,12 @@ public final class Store implements AutoCloseable {
           db.commit(); // one transaction (one fsync) per event
         }
       }
+      if (vacuumOwed > 0 && snap == null) {
+        try (Statement st = db.createStatement()) {
+          st.executeUpdate("PRAGMA incremental_vacuum(" + VACUUM_STEP + ")"); // executeUpdate: stepped to the end
+        }
+        vacuumOwed -= VACUUM_STEP;
+      }
       db.commit();
     } catch (SQLException | RuntimeException e) {
       try {
@@ -460,10 +466,11 @@ public final class Store implements AutoCloseable {
   }
 
   /**
-   * After a snapshot: the WAL is checkpointed (and truncated), and when more than half of the file is
-   * free pages (the deleted journal), they are given back to the file system.
+   * After a snapshot: the WAL is checkpointed (and truncated); when more than half of the file is free
+   * pages (the deleted journal), all but a quarter of the file are owed back to the file system, a few
+   * pages with each later commit (giving them back at once would hold up commits for seconds).
    */
-  private void compact() throws SQLException {
+  private void compact() {
     try (Statement st = db.createStatement()) {
       long pages;
       long free;
@@ -473,17 +480,23 @@ public final class Store implements AutoCloseable {
       try (ResultSet rs = st.executeQuery("PRAGMA freelist_count")) {
         free = rs.next() ? rs.getLong(1) : 0;
       }
+      db.commit();
+      vacuumOwed = free > pages / 2 ? free - pages / 4 : 0;
       db.setAutoCommit(true);
       try {
-        if (free > pages / 2) {
-          st.execute("PRAGMA incremental_vacuum");
-        }
         st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
       } finally {
         db.setAutoCommit(false);
       }
+    } catch (SQLException e) {
+      LOG.warn("store {}: checkpoint after the snapshot failed (the next one retries): {}", dir, e.toString());
     }
   }
+
+  /** Free pages still to give back (see {@link #compact}). */
+  private long vacuumOwed;
+  /** Pages given back per commit. */
+  private static final int VACUUM_STEP = 256;
 
   // ---- metrics ----
 
