@@ -339,6 +339,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (leaving) {
       return; // as handleLogin
     }
+    if (store != null && store.lastFailure() != null) {
+      // a registration could not be kept: refused with the reason rather than left waiting
+      m.fail(BusError.UNAVAILABLE.code, "the data directory cannot be written (" + store.lastFailure().getMessage()
+          + ")");
+      return;
+    }
     JsonObject b = m.body();
     mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
         now(), ok -> {

@@ -55,7 +55,7 @@ public final class Store implements AutoCloseable {
 
   private final Path dir;
   private final String durability;
-  private final Connection db;
+  private Connection db;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ExecutorService writer;
@@ -69,6 +69,7 @@ public final class Store implements AutoCloseable {
   private boolean commitScheduled;
   private long journalRows;
   private Throwable lastFailure;
+  private long failedRetries;
 
   // ---- written by the store thread, read anywhere ----
   private final AtomicLong commits = new AtomicLong();
@@ -138,11 +139,8 @@ public final class Store implements AutoCloseable {
     Connection db = null;
     Path file = dir.resolve(DB_FILE);
     try {
-      db = DriverManager.getConnection("jdbc:sqlite:" + file);
+      db = connect(file, durability);
       try (Statement st = db.createStatement()) {
-        st.execute("PRAGMA auto_vacuum=INCREMENTAL"); // takes effect on a new database only
-        st.execute("PRAGMA journal_mode=WAL");
-        st.execute("PRAGMA synchronous=" + ("off".equals(durability) ? "OFF" : "FULL"));
         try (ResultSet rs = st.executeQuery("PRAGMA quick_check(3)")) {
           List<String> verdict = new ArrayList<>();
           while (rs.next()) {
@@ -179,6 +177,19 @@ public final class Store implements AutoCloseable {
       release(lock, ch);
       throw e;
     }
+  }
+
+  private static Connection connect(Path file, String durability) throws SQLException {
+    Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement st = db.createStatement()) {
+      st.execute("PRAGMA auto_vacuum=INCREMENTAL"); // takes effect on a new database only
+      st.execute("PRAGMA journal_mode=WAL");
+      st.execute("PRAGMA synchronous=" + ("off".equals(durability) ? "OFF" : "FULL"));
+    } catch (SQLException e) {
+      closeQuietly(db);
+      throw e;
+    }
+    return db;
   }
 
   private static void checkMeta(Connection db, Path dir, String secret) throws SQLException, StoreException {
@@ -346,7 +357,7 @@ public final class Store implements AutoCloseable {
     if (failure != null) {
       // nothing of this batch is on disk: the same batch is written again (a full disk: once space
       // returns), before any later one, so what waits for it is released in order; it keeps waiting
-      if (lastFailure == null) {
+      if (lastFailure == null || ++failedRetries % 50 == 0) {
         LOG.error("store {}: commit failed, retrying every 100 ms: {}", dir, failure.toString());
       }
       lastFailure = failure;
@@ -401,6 +412,17 @@ public final class Store implements AutoCloseable {
         db.rollback();
       } catch (SQLException ignored) {
         // the connection reports the first failure
+      }
+      // after SQLITE_FULL or an I/O error SQLite may have rolled back on its own, and the driver's idea of
+      // the transaction no longer holds: the next attempt starts on a fresh connection
+      closeQuietly(insertEvent);
+      insertEvent = null;
+      closeQuietly(db);
+      try {
+        db = connect(dir.resolve(DB_FILE), durability);
+        db.setAutoCommit(false);
+      } catch (SQLException again) {
+        e.addSuppressed(again); // (still failing: the retry reconnects again)
       }
       throw e;
     }

@@ -140,6 +140,87 @@ class DurabilityProcessTest {
     }
   }
 
+  /**
+   * Disk full (a 2 MiB tmpfs; skipped where it cannot be mounted): a REGISTER while commits fail is
+   * refused saying why; the one whose commit failed is answered once space returns, and both it and
+   * later ones survive a kill -9.
+   */
+  @Test
+  void aFullDiskRefusesRegistrationsAndResumesWhenSpaceReturns() throws Exception {
+    Path mount = freshDir("tmpfs");
+    Files.createDirectories(mount);
+    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString())
+        .redirectErrorStream(true).start();
+    boolean mounted = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): disk-full test skipped");
+    Path filler = mount.resolve("filler");
+    try (ServerProcess s = start("durable-full", mount.resolve("data"))) {
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.register("f-before", "pw").expect("REGISTER_SUCCESS");
+      }
+      fill(filler);
+      // the first REGISTER's commit fails (it waits); once a commit has failed, REGISTERs are refused
+      List<LineClient> waiting = new ArrayList<>();
+      List<String> waitingUsers = new ArrayList<>();
+      JsonObject refused = null;
+      String refusedUser = null;
+      for (int i = 0; i < 20 && refused == null; i++) {
+        LineClient c = LineClient.connect(s.port());
+        String user = "f-during" + i;
+        c.register(user, "pw");
+        try {
+          JsonObject r = c.next(Duration.ofSeconds(2));
+          assertEquals("REGISTER_FAILED", r.getString("command"), "no success while the disk is full: " + r.encode());
+          refused = r;
+          refusedUser = user;
+          c.close();
+        } catch (AssertionError noAnswer) {
+          waiting.add(c);
+          waitingUsers.add(user);
+        }
+      }
+      assertTrue(refused != null && refused.getString("info").contains("data directory cannot be written"),
+          String.valueOf(refused));
+      assertTrue(!waiting.isEmpty(), "the REGISTER whose commit failed waits");
+      Files.delete(filler);
+      for (LineClient c : waiting) {
+        assertEquals("REGISTER_SUCCESS", c.next(WAIT).getString("command"), "answered once space returned");
+        c.close();
+      }
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.register("f-after", "pw").expect("REGISTER_SUCCESS");
+      }
+      s.kill9();
+      s.restart();
+      List<String> kept = new ArrayList<>(waitingUsers);
+      kept.add("f-before");
+      kept.add("f-after");
+      for (String u : kept) {
+        try (LineClient c = LineClient.connect(s.port())) {
+          c.loginOk(u, "pw");
+        }
+      }
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.login(refusedUser, "pw").expect("LOGIN_FAILED");
+      }
+    } finally {
+      new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /** Writes until the file system is full. */
+  private static void fill(Path file) {
+    byte[] chunk = new byte[4096];
+    try (var out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(chunk);
+        out.flush();
+      }
+    } catch (IOException full) {
+      // no space left
+    }
+  }
+
   @Test
   void aDirectoryInUseStopsASecondServer() throws IOException {
     Path dir = freshDir("locked");

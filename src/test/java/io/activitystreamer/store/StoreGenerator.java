@@ -72,6 +72,8 @@ public final class StoreGenerator {
       MeshCore mesh = new MeshCore("gen:2#new", "gen:2", "localhost", 1, new MeshOptions(5000, 5000, 250, 1250), state,
           new RecoveryTestOutbox());
       mesh.recover(r.snapshot(), r.journal());
+      mesh.startAlone();
+      mesh.tick(System.currentTimeMillis()); // a server alone retains nothing for peers (as a running one would)
       JsonObject snap = mesh.snapshot();
       CompletableFuture<Void> done = new CompletableFuture<>();
       ctx.runOnContext(v -> {
