@@ -282,7 +282,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   /** Periodic: a snapshot once the journal holds more events than the state has items (amortised O(1)). */
   private void maybeSnapshot() {
-    if (store != null && mesh.joined() && store.journalRows() >= Math.max(SNAPSHOT_MIN_EVENTS, snapshotItems)) {
+    if (store != null && mesh.joined() && !store.snapshotting()
+        && store.journalRows() >= Math.max(SNAPSHOT_MIN_EVENTS, snapshotItems)) {
       JsonObject snap = mesh.snapshot();
       JsonObject st = snap.getJsonObject("state");
       snapshotItems = st.getJsonArray("users").size() + st.getJsonArray("sessions").size()

@@ -61,7 +61,8 @@ public final class Store implements AutoCloseable {
   private final ExecutorService writer;
 
   // ---- owned by the attached context ----
-  private Context context;
+  private volatile Context context;
+  private boolean snapshotInFlight;
   private List<Event> pending = new ArrayList<>();
   private JsonObject pendingSnapshot;
   private Promise<Void> next;
@@ -303,6 +304,11 @@ public final class Store implements AutoCloseable {
     return pending.isEmpty() && pendingSnapshot == null && inFlight == null;
   }
 
+  /** True while a snapshot waits for its commit or is being written (another one is not worth building). */
+  public boolean snapshotting() {
+    return pendingSnapshot != null || snapshotInFlight;
+  }
+
   /** Journal rows since the last snapshot (what a recovery would replay). */
   public long journalRows() {
     return journalRows + pending.size();
@@ -329,6 +335,7 @@ public final class Store implements AutoCloseable {
     Promise<Void> done = next != null ? next : Promise.promise();
     next = null;
     inFlight = done;
+    snapshotInFlight = snap != null;
     submit(batch, snap, done);
   }
 
@@ -365,6 +372,7 @@ public final class Store implements AutoCloseable {
       return;
     }
     inFlight = null;
+    snapshotInFlight = false;
     journalRows = snap != null ? batch.size() : journalRows + batch.size();
     if (lastFailure != null) {
       LOG.info("store {}: writes succeed again", dir);

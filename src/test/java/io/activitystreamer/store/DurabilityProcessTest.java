@@ -279,7 +279,7 @@ class DurabilityProcessTest {
     int port;
     try (ServerProcess s = start("durable-trunc", dir)) {
       port = s.port();
-      for (int i = 0; i < 30; i++) {
+      for (int i = 0; i < 15; i++) {
         try (LineClient c = LineClient.connect(s.port())) {
           c.register("t-user" + i, "pw").expect("REGISTER_SUCCESS");
         }
@@ -305,7 +305,7 @@ class DurabilityProcessTest {
               what);
           assertNotEquals(0, s.awaitExit(WAIT), what);
         } else {
-          for (int i = 0; i < 30; i++) {
+          for (int i = 0; i < 15; i++) {
             try (LineClient c = LineClient.connect(port)) {
               c.loginOk("t-user" + i, "pw");
             }
@@ -325,7 +325,7 @@ class DurabilityProcessTest {
     long seed = Long.getLong("durability.seed", System.nanoTime());
     Random random = new Random(seed);
     Path dir = freshDir("wal");
-    int users = 40;
+    int users = 25;
     try (ServerProcess s = start("durable-wal", dir)) {
       for (int i = 0; i < users; i++) {
         try (LineClient c = LineClient.connect(s.port())) {
