@@ -547,10 +547,6 @@ public final class Store implements AutoCloseable {
     return dir;
   }
 
-  public String durability() {
-    return durability;
-  }
-
   /** For /api/mesh and /metrics. */
   public JsonObject info() {
     long n = commits.get();
