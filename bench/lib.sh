@@ -33,7 +33,10 @@ start_server() {
   local logf="$OUT/server-$name-$STARTS.log"
   : >"$logf"
   # shellcheck disable=SC2086
-  java $SERVER_OPTS -jar "$JAR" -lp "$(free_port)" -hp 0 -s "$SECRET" "$@" >>"$logf" 2>"$OUT/server-$name-$STARTS.err" &
+  # memory only unless DATA_DIR is set (then DATA_DIR/NAME, fresh per start; durability: STREAMER_DURABILITY)
+  local data=none
+  if [ -n "${DATA_DIR:-}" ]; then data="$DATA_DIR/$name-$STARTS"; fi
+  java $SERVER_OPTS -jar "$JAR" -lp "$(free_port)" -hp 0 -s "$SECRET" -d "$data" "$@" >>"$logf" 2>"$OUT/server-$name-$STARTS.err" &
   local pid=$!
   local port=""
   for _ in $(seq 1 300); do

@@ -12,6 +12,7 @@ import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.gateway.ClientGatewayVerticle;
 import io.activitystreamer.mesh.MeshVerticle;
 import io.activitystreamer.state.StateVerticle;
+import io.activitystreamer.store.Store;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,6 +42,9 @@ public final class AppVerticle extends VerticleBase {
   private volatile int port;
   private volatile String incarnation;
   private JsonObject carryOver;
+  private Store store;
+  private Store.Recovered recovered;
+  private volatile Path dataDir;
 
   public AppVerticle(ServerConfig config) {
     this.config = config;
@@ -53,6 +58,11 @@ public final class AppVerticle extends VerticleBase {
     return incarnation;
   }
 
+  /** The data directory in use, or null (memory only). */
+  public Path dataDir() {
+    return dataDir;
+  }
+
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx, DeliveryBatch.class);
@@ -61,23 +71,68 @@ public final class AppVerticle extends VerticleBase {
     LocalCodec.register(vertx, Line.class);
     LocalCodec.register(vertx, PeerIn.class);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.APP_REJOIN, m -> rejoin(m.body()));
-    return deployAll();
+    return openStore().compose(v -> deployAll());
+  }
+
+  /** The server name: serverId, else host:port. */
+  private String baseName() {
+    // -lp 0: the port is not known yet, and "host:0" would be the same name for every such server, so
+    // each would take the others for older incarnations of itself and declare them dead.
+    return !config.serverId().isEmpty() ? config.serverId()
+        : config.localPort() != 0 ? config.localHostname() + ":" + config.localPort()
+        : config.localHostname() + ":0~" + Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
+  }
+
+  /** Opens the data directory (lock, checks) and reads what it holds, off the event loop; none with -d none. */
+  private Future<Void> openStore() {
+    String conf = config.dataDir();
+    if (conf.isEmpty() || conf.equals("none")) {
+      LOG.info("no data directory (dataDir none): state is kept in memory only, a restart of every server forgets it");
+      return Future.succeededFuture();
+    }
+    Path dir = Path.of(conf.replace("{name}", baseName().replace(':', '-'))).toAbsolutePath().normalize();
+    return vertx.executeBlocking(() -> {
+      long t0 = System.nanoTime();
+      Store s = Store.open(dir, config.secret(), config.durability());
+      long opened = System.nanoTime();
+      try {
+        recovered = s.load();
+      } catch (Store.StoreException e) {
+        s.close();
+        throw e;
+      }
+      store = s;
+      dataDir = dir;
+      LOG.info("data directory {} (durability {}): {}; opened and checked in {} ms, read in {} ms", dir,
+          config.durability(), recovered.empty() ? "empty" : (recovered.snapshot() != null ? "a snapshot" : "no snapshot")
+          + " and " + recovered.journal().size() + " journal events", (opened - t0) / 1_000_000,
+          (System.nanoTime() - opened) / 1_000_000);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    Store s = store;
+    store = null;
+    return s == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      s.close();
+      return null;
+    });
   }
 
   private Future<?> deployAll() {
     port = config.localPort();
-    // -lp 0: the port is not known yet, and "host:0" would be the same name for every such server, so
-    // each would take the others for older incarnations of itself and declare them dead.
-    String base = !config.serverId().isEmpty() ? config.serverId()
-        : config.localPort() != 0 ? config.localHostname() + ":" + config.localPort()
-        : config.localHostname() + ":0~" + Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
+    String base = baseName();
     incarnation = base + "#" + Long.toString(System.currentTimeMillis(), 36)
         + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     // Several gateway instances share one port only when they all listen on the same explicit port:
     // with port 0 each instance would get a port of its own (or, binding the first one's port later,
     // fail with "address already in use"). So port 0 is resolved to a free port first.
     AtomicInteger actual = new AtomicInteger(config.localPort() == 0 ? freePort(config.bindHost()) : 0);
-    return deploy(new StateVerticle(config, incarnation, base, carryOver))
+    Store.Recovered fromDisk = recovered;
+    recovered = null; // a rejoin starts from the mesh's snapshot and what this incarnation carries over
+    return deploy(new StateVerticle(config, incarnation, base, carryOver, store, fromDisk))
         .compose(v -> deploy(new BalancerVerticle(config.announceIntervalMillis(), config.gatewayInstances())))
         .compose(v -> deploy(new MeshVerticle(config, incarnation, base)))
         .compose(v -> vertx.deployVerticle(() -> new ClientGatewayVerticle(config, incarnation, actual),

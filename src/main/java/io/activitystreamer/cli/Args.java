@@ -17,6 +17,7 @@ final class Args {
     SERVER_FLAGS.put("-s", "secret");
     SERVER_FLAGS.put("-a", "announceIntervalMillis");
     SERVER_FLAGS.put("-hp", "httpPort");
+    SERVER_FLAGS.put("-d", "dataDir");
   }
 
   final JsonObject flags = new JsonObject();
@@ -61,6 +62,7 @@ final class Args {
       "  -s SECRET    mesh secret (secret; generated and printed when missing)",
       "  -a MILLIS    announce interval (announceIntervalMillis, default 5000)",
       "  -hp PORT     HTTP port for SockJS, the web client and ops endpoints (httpPort, default 8780; 0 = off)",
+      "  -d DIR       data directory (dataDir, default data/<hostname>-<port>; none = memory only)",
       "  -conf FILE   JSON config file (every key: see conf/server.json and docs/configuration.md)",
       "  -h           this help",
       "every config key can also be set by environment variable STREAMER_<KEY_IN_UPPER_SNAKE_CASE>,",

@@ -77,7 +77,9 @@ public final class Main {
     }
     System.out.println("ActivityStreamer server " + app.incarnation() + " listening on port " + app.port()
         + (config.httpPort() > 0 ? (config.httpTls() ? ", HTTPS on port " : ", HTTP on port ") + config.httpPort() : "")
-        + (config.tlsPort() > 0 ? ", TLS on port " + config.tlsPort() : ""));
+        + (config.tlsPort() > 0 ? ", TLS on port " + config.tlsPort() : "")
+        + (app.dataDir() != null ? ", data in " + app.dataDir() + " (durability " + config.durability() + ")"
+        : ", memory only (no data directory)"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);

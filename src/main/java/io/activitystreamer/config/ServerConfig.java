@@ -60,6 +60,8 @@ public final class ServerConfig {
     // ops endpoints
     DEFAULTS.put("opsBind", "127.0.0.1");
     DEFAULTS.put("opsToken", "");
+    DEFAULTS.put("dataDir", "data/{name}");
+    DEFAULTS.put("durability", "batch");
   }
 
   private final JsonObject json;
@@ -169,6 +171,9 @@ public final class ServerConfig {
     range(p, "failureDelayMaxMillis", 0, 60_000);
     range(p, "activityRateLimit", 0, 10_000_000);
     range(p, "maxBacklogBytes", 1024, Integer.MAX_VALUE);
+    if (!List.of("off", "batch", "always").contains(durability())) {
+      p.add("durability must be off, batch or always, was '" + durability() + "'");
+    }
     if (localHostname().isBlank()) {
       p.add("localHostname must not be empty");
     }
@@ -273,6 +278,10 @@ public final class ServerConfig {
     int n = json.getInteger("hashThreads");
     return n > 0 ? n : Math.max(1, Runtime.getRuntime().availableProcessors());
   }
+  /** The data directory as configured ({@code {name}}: the server name); "" or "none": memory only. */
+  public String dataDir() { return json.getString("dataDir"); }
+  /** When a change is on disk before anything depending on it is sent: off, batch or always. */
+  public String durability() { return json.getString("durability"); }
 
   /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces, at most 5 s. */
   public long suspicionMillis() {

@@ -2,6 +2,7 @@ package io.activitystreamer.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -84,6 +85,7 @@ public final class GatewayMetrics implements Shareable {
   private final Counter redirects;
   private final Timer deliveryLatency;
   private volatile StateView state = new StateView(new JsonObject(), false);
+  private volatile boolean storeMeters;
 
   GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -248,6 +250,30 @@ public final class GatewayMetrics implements Shareable {
   /** The state's mesh-info reply ({@code answered} false: it did not answer), read by the state gauges. */
   void stateView(JsonObject info, boolean answered) {
     state = new StateView(info, answered);
+    if (!storeMeters && info.getJsonObject("store") != null) {
+      storeMeters = true;
+      registerStoreMeters();
+    }
+  }
+
+  /** The data directory's store (docs/durability.md): registered with its first report, so a server in memory only has none. */
+  private void registerStoreMeters() {
+    Gauge.builder("streamer.store", this, m -> store(m).getLong("bytes", 0L)).baseUnit("bytes")
+        .description("bytes on disk of the store (database and WAL)").strongReference(true).register(registry);
+    stateGauge("streamer.store.journal.events", "events journaled since the last snapshot (replayed at a restart)",
+        s -> store(this).getLong("journalRows", 0L));
+    FunctionTimer.builder("streamer.store.commit", this, m -> store(m).getLong("commits", 0L),
+            m -> store(m).getDouble("commitSecondsTotal", 0.0), TimeUnit.SECONDS)
+        .description("store commits (one per batch of events) and their total duration").register(registry);
+    Gauge.builder("streamer.store.commit.max", this, m -> store(m).getDouble("commitMillisMax", 0.0) / 1000)
+        .baseUnit("seconds").description("longest store commit since start").strongReference(true).register(registry);
+    stateGauge("streamer.store.failing", "1 while store commits fail (replies and deliveries wait)",
+        s -> store(this).getBoolean("failing", false) ? 1 : 0);
+  }
+
+  private static JsonObject store(GatewayMetrics m) {
+    JsonObject store = m.state.info.getJsonObject("store");
+    return store == null ? new JsonObject() : store;
   }
 
   public long open(Transport t) { return open.get(t).get(); }

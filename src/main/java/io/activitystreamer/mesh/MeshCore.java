@@ -77,6 +77,9 @@ public final class MeshCore {
       public void apply(Event e) {
         state.apply(e);
         afterApply(e);
+        if (journal != null) {
+          journal.applied(e);
+        }
       }
     });
     this.registrar = new Registrar(self, new RegistrarEffects());
@@ -116,6 +119,20 @@ public final class MeshCore {
   public void startAlone() {
     joined = true;
   }
+
+  /**
+   * Started alone (with recovered state) because the seed did not answer: the seed is dialled now and
+   * then until some link is up, so the two meshes merge as after a partition.
+   */
+  public void dialSeed(String hostname, int port) {
+    seedHost = hostname;
+    seedPort = port;
+  }
+
+  private String seedHost;
+  private int seedPort;
+  private boolean seedConnecting;
+  private long seedNextAt;
 
   public Map<String, Member> members() {
     return members;
@@ -170,6 +187,11 @@ public final class MeshCore {
    */
   private boolean caughtUpWith(String origin, long since, boolean relayed) {
     Member o = members.get(origin);
+    if (!relayed && recoveredOrigins.contains(origin) && !linkedIncarnationOf(nameOf(origin))) {
+      // an incarnation from before a restart from disk whose server is not back: its disk may hold
+      // more of it (accepted just before the crash) than any member here
+      return false;
+    }
     if (!relayed && o != null && o.status != Member.Status.DEAD && o.linkId == null && !seenByOthers(origin)) {
       // cut off from every member we hear from (a short cut while the others are down, or a crash not
       // yet declared): only its link coming back or its death verdict can tell what it still holds
@@ -213,6 +235,9 @@ public final class MeshCore {
   /** The state emitted an event: record it and send it once to every linked member. */
   public void onLocalEvent(Event e) {
     replicator.recordLocal(e);
+    if (journal != null) {
+      journal.applied(e);
+    }
     if (linkMember.isEmpty()) {
       return;
     }
@@ -296,6 +321,7 @@ public final class MeshCore {
     m.backoffMillis = 0;
     linkMember.put(linkId, id);
     linkInitiatedBySelf.put(linkId, initiatedBySelf);
+    seedHost = null; // linked: membership does the rest
     if (!initiatedBySelf) {
       out.send(linkId, PeerMessages.welcome(self, name, hostname, port, tlsPort, memberList(),
           hello.getBoolean("join", false) ? snapshot() : null));
@@ -343,6 +369,9 @@ public final class MeshCore {
 
   /** An outbound connection attempt failed (refused, timed out, or authentication refused). */
   public void onConnectFailed(String hostname, int port, long now) {
+    if (hostname.equals(seedHost) && port == seedPort) {
+      seedConnecting = false;
+    }
     for (Member m : members.values()) {
       if (m.hostname.equals(hostname) && dialPort(m) == port) {
         m.connecting = false;
@@ -713,6 +742,11 @@ public final class MeshCore {
         out.connect(m.hostname, dialPort(m), false);
       }
     }
+    if (seedHost != null && linkMember.isEmpty() && !seedConnecting && now >= seedNextAt) {
+      seedConnecting = true;
+      seedNextAt = now + opts.suspicionMillis();
+      out.connect(seedHost, seedPort, false);
+    }
     if (now - lastAnnounce >= opts.announceIntervalMillis()) {
       announceNow(now);
     }
@@ -852,9 +886,67 @@ public final class MeshCore {
     return list;
   }
 
+  // ---- durable state ----
+
+  /** Sees every event applied here (local or replicated, in apply order) and every installed snapshot. */
+  public interface Journal {
+    void applied(Event e);
+
+    /** A join snapshot replaced the state: what was applied before no longer counts. */
+    void installed();
+  }
+
+  private Journal journal;
+
+  public void journal(Journal journal) {
+    this.journal = journal;
+  }
+
+  /**
+   * Rebuilds the state a store holds: its last {@link #snapshot} (may be null), then the events applied
+   * after it, through the same code that applied them (events the snapshot covers are skipped by their
+   * positions). Not joined afterwards: {@link #startAlone} or a join follows.
+   */
+  public void recover(JsonObject snapshot, List<Event> events) {
+    if (snapshot != null) {
+      installState(snapshot);
+    }
+    for (Event e : events) {
+      replicator.receive(e);
+    }
+    recoveredOrigins(replicator.positions().keySet());
+  }
+
+  /**
+   * Origins known from a data directory (other servers' incarnations before a restart): a LOGIN taking
+   * over a session attached to one waits (at most the login sync) until a new incarnation of its server
+   * is linked and has passed on what its disk held (see caughtUpWith).
+   */
+  public void recoveredOrigins(java.util.Collection<String> origins) {
+    for (String o : origins) {
+      if (!nameOf(o).equals(name)) {
+        recoveredOrigins.add(o);
+      }
+    }
+  }
+
+  private final Set<String> recoveredOrigins = new HashSet<>();
+
+  /** The server name of an incarnation id ({@code name#suffix}). */
+  private static String nameOf(String incarnation) {
+    int hash = incarnation.lastIndexOf('#');
+    return hash < 0 ? incarnation : incarnation.substring(0, hash);
+  }
+
+  /** Every retained event (all origins, per origin oldest first): what a recovered server carries into a mesh. */
+  public List<Event> retainedEvents() {
+    return replicator.retainedEvents();
+  }
+
   // ---- snapshot ----
 
-  private JsonObject snapshot() {
+  /** The join snapshot: state, replication positions and retained events (also what the store writes). */
+  public JsonObject snapshot() {
     JsonObject positions = new JsonObject();
     replicator.positions().forEach(positions::put);
     JsonArray retained = new JsonArray();
@@ -863,6 +955,15 @@ public final class MeshCore {
   }
 
   private void install(JsonObject snapshot) {
+    installState(snapshot);
+    joined = true;
+    LOG.info("[{}] joined the mesh: {} users, {} sessions", self, state.userCount(), state.sessions().size());
+    if (journal != null) {
+      journal.installed();
+    }
+  }
+
+  private void installState(JsonObject snapshot) {
     state.install(snapshot.getJsonObject("state"));
     replicator.install(PeerMessages.positions(snapshot.getJsonObject("positions")));
     List<Event> retained = new ArrayList<>();
@@ -871,8 +972,6 @@ public final class MeshCore {
       retained.add(Event.fromJson(list.getJsonObject(i)));
     }
     replicator.installRetained(retained);
-    joined = true;
-    LOG.info("[{}] joined the mesh: {} users, {} sessions", self, state.userCount(), state.sessions().size());
   }
 
   private void afterApply(Event e) {

@@ -15,6 +15,7 @@ import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.mesh.MeshOutbox;
 import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -53,26 +54,65 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private int joinAttempts;
 
   private final JsonObject carryOver;
+  /** The data directory's store, or null (memory only). */
+  private final Store store;
+  private Store.Recovered recovered;
+  /** While joining through -rh with recovered state: the recovered cores, used if no member answers. */
+  private StateCore recoveredState;
+  private MeshCore recoveredMesh;
+  /** The recovered users and retained events, carried into the mesh once its snapshot is installed. */
+  private JsonObject recoveredCarry;
+  private long joinStartedAt;
+  /**
+   * How long a server with recovered state tries its seed before it starts the mesh alone (long enough
+   * for the servers of a mesh restarted together to find each other: two that started alone merge only
+   * as after a partition).
+   */
+  private static final long RECOVERED_JOIN_WAIT_MILLIS = Long.getLong("streamer.recoveredJoinWaitMillis", 10_000);
+  /** Replaying the store: nothing goes out. */
+  private boolean recovering;
 
   /**
    * {@code carryOver}: what this server's previous incarnation hands on after it was declared dead
-   * ({@code {users, events}}: every user it knew, its own events it still kept), or null.
+   * ({@code {users, events}}: every user it knew, its own events it still kept), or null. {@code store}:
+   * the data directory (null: memory only), {@code recovered} what it held at start (null after a rejoin).
    */
-  public StateVerticle(ServerConfig config, String selfId, String name, JsonObject carryOver) {
+  public StateVerticle(ServerConfig config, String selfId, String name, JsonObject carryOver, Store store,
+                       Store.Recovered recovered) {
     this.config = config;
     this.selfId = selfId;
     this.name = name;
     this.carryOver = carryOver;
+    this.store = store;
+    this.recovered = recovered;
   }
 
-  @Override
-  public Future<?> start() {
-    metrics = GatewayMetrics.of(vertx);
+  private void buildCores() {
     state = new StateCore(selfId, StateOptions.of(config), this);
     mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
     mesh.loadSupplier(() -> load);
     mesh.httpPort(config.httpPort());
     mesh.tlsPort(config.tlsPort());
+  }
+
+  @Override
+  public Future<?> start() {
+    metrics = GatewayMetrics.of(vertx);
+    buildCores();
+    if (recovered != null && !recovered.empty()) {
+      long t0 = System.nanoTime();
+      recovering = true;
+      mesh.recover(recovered.snapshot(), recovered.journal());
+      recovering = false;
+      LOG.info("[{}] recovered from {} in {} ms: {} users, {} sessions, {} log entries ({} journal events replayed)",
+          selfId, store.dir(), (System.nanoTime() - t0) / 1_000_000, state.userCount(), state.sessions().size(),
+          state.logSize(), recovered.journal().size());
+    } else {
+      recovered = null;
+    }
+    if (store != null) {
+      store.attach(context);
+    }
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Addresses.STATE_REGISTER, m -> whenJoined(() -> handleRegister(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
@@ -124,9 +164,24 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     mesh.listeningOn(selfPort);
     joinedPromise = Promise.promise();
     joinedPromise.future().onComplete(ar -> m.reply(new JsonObject().put("joined", true)));
+    if (recovered != null && !config.remoteHostname().isEmpty()) {
+      // join with an empty state as any server; the recovered one is carried in once the mesh's snapshot
+      // is installed (or used as it is if no member answers)
+      recoveredState = state;
+      recoveredMesh = mesh;
+      recoveredCarry = carryOf(state.users(), mesh.retainedEvents());
+      java.util.Set<String> origins = new java.util.HashSet<>(recoveredMesh.positions().keySet());
+      buildCores();
+      mesh.recoveredOrigins(origins);
+      mesh.listeningOn(selfPort);
+      joinStartedAt = now();
+    }
+    recovered = null;
+    journalTo(mesh);
     if (config.remoteHostname().isEmpty()) {
       mesh.startAlone();
-      LOG.info("[{}] started a new mesh (no -rh given)", selfId);
+      LOG.info("[{}] started a new mesh (no -rh given){}", selfId, store == null ? "" : " with the state of "
+          + store.dir());
       onJoined();
     } else {
       LOG.info("[{}] joining the mesh through {}:{}", selfId, config.remoteHostname(), config.remotePort());
@@ -137,6 +192,22 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private void onConnectFailed(JsonObject body) {
     String host = body.getString("hostname");
     int port = body.getInteger("port");
+    if (!mesh.joined() && recoveredMesh != null && now() - joinStartedAt >= RECOVERED_JOIN_WAIT_MILLIS) {
+      // nobody answers: this server starts the mesh with its recovered state and keeps dialling the seed
+      state = recoveredState;
+      mesh = recoveredMesh;
+      mesh.listeningOn(selfPort);
+      recoveredState = null;
+      recoveredMesh = null;
+      recoveredCarry = null;
+      journalTo(mesh);
+      mesh.startAlone();
+      mesh.dialSeed(host, port);
+      LOG.info("[{}] {}:{} did not answer for {} ms: started the mesh with the state of {}", selfId, host, port,
+          now() - joinStartedAt, store.dir());
+      onJoined();
+      return;
+    }
     if (!mesh.joined()) {
       joinAttempts++;
       LOG.warn("[{}] join attempt {} through {}:{} failed; retrying in {} ms", selfId, joinAttempts, host, port,
@@ -156,18 +227,90 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (joinedPromise != null && !joinedPromise.future().isComplete()) {
       joinedPromise.complete();
       if (carryOver != null) {
-        List<Event> carried = new ArrayList<>();
-        carryOver.getJsonArray("events", new JsonArray()).forEach(e -> carried.add(Event.fromJson((JsonObject) e)));
-        mesh.adoptCarriedEvents(carried);
-        List<UserRecord> known = new ArrayList<>();
-        carryOver.getJsonArray("users", new JsonArray()).forEach(u -> known.add(UserRecord.fromJson((JsonObject) u)));
-        state.reassert(known);
+        adopt(carryOver);
       }
     }
     List<Runnable> run = new ArrayList<>(waitingForJoin);
     waitingForJoin.clear();
     run.forEach(Runnable::run);
     membersChanged();
+  }
+
+  /** Applies and passes on what a previous incarnation or the data directory knew that the mesh lacks. */
+  private void adopt(JsonObject carry) {
+    List<Event> carried = new ArrayList<>();
+    carry.getJsonArray("events", new JsonArray()).forEach(e -> carried.add(Event.fromJson((JsonObject) e)));
+    mesh.adoptCarriedEvents(carried);
+    List<UserRecord> known = new ArrayList<>();
+    carry.getJsonArray("users", new JsonArray()).forEach(u -> known.add(UserRecord.fromJson((JsonObject) u)));
+    state.reassert(known);
+  }
+
+  private static JsonObject carryOf(List<UserRecord> users, List<Event> events) {
+    JsonArray u = new JsonArray();
+    users.forEach(r -> u.add(r.toJson()));
+    JsonArray e = new JsonArray();
+    events.forEach(ev -> e.add(ev.toJson()));
+    return new JsonObject().put("users", u).put("events", e);
+  }
+
+  // ---- the data directory ----
+
+  /**
+   * Every event this mesh core applies goes to the store; a join snapshot replaces what it holds (in
+   * the same turn, the recovered state the mesh lacks is carried in after it, so none is lost between).
+   */
+  private void journalTo(MeshCore core) {
+    if (store == null) {
+      return;
+    }
+    core.journal(new MeshCore.Journal() {
+      @Override
+      public void applied(Event e) {
+        store.append(e);
+      }
+
+      @Override
+      public void installed() {
+        store.snapshot(core.snapshot());
+        if (recoveredCarry != null) {
+          JsonObject carry = recoveredCarry;
+          recoveredCarry = null;
+          recoveredState = null;
+          recoveredMesh = null;
+          adopt(carry);
+        }
+      }
+    });
+  }
+
+  /** Periodic: a snapshot once the journal holds more events than the state has items (amortised O(1)). */
+  private void maybeSnapshot() {
+    if (store != null && mesh.joined() && !store.snapshotting()
+        && store.journalRows() >= Math.max(SNAPSHOT_MIN_EVENTS, snapshotItems)) {
+      JsonObject snap = mesh.snapshot();
+      JsonObject st = snap.getJsonObject("state");
+      snapshotItems = st.getJsonArray("users").size() + st.getJsonArray("sessions").size()
+          + st.getJsonObject("log").getJsonArray("entries").size() + snap.getJsonArray("retained").size();
+      store.snapshot(snap);
+    }
+  }
+
+  private static final long SNAPSHOT_MIN_EVENTS = Long.getLong("streamer.snapshotMinEvents", 10_000);
+  private long snapshotItems;
+
+  /** Runs {@code r} once every event applied so far is on disk (at once without a store): before anything goes out. */
+  private void afterPersisted(Runnable r) {
+    Future<Void> f = persisted();
+    if (f.isComplete()) {
+      r.run();
+    } else {
+      f.onComplete(ar -> r.run());
+    }
+  }
+
+  private Future<Void> persisted() {
+    return store == null ? Future.succeededFuture() : store.durable();
   }
 
   private void whenJoined(Runnable r) {
@@ -191,6 +334,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (now - lastStateTick >= config.checkpointIntervalMillis()) {
       lastStateTick = now;
       state.tick(now);
+      maybeSnapshot();
     }
   }
 
@@ -199,6 +343,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private void handleRegister(Message<JsonObject> m) {
     if (leaving) {
       return; // as handleLogin
+    }
+    if (store != null && store.lastFailure() != null) {
+      // a registration could not be kept: refused with the reason rather than left waiting
+      m.fail(BusError.UNAVAILABLE.code, "the data directory cannot be written (" + store.lastFailure().getMessage()
+          + ")");
+      return;
     }
     JsonObject b = m.body();
     mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
@@ -370,7 +520,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
         .put("retainedEvents", mesh.retainedCount()).put("pendingEvents", mesh.pendingCount())
         .put("pendingLogins", pendingLogins.size())
         .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))
-        .put("applied", state.applied().toJson());
+        .put("applied", state.applied().toJson())
+        .put("store", store == null ? null : store.info());
   }
 
   // ---- StateOutbox ----
@@ -382,6 +533,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
    */
   @Override
   public void deliver(Delivery delivery) {
+    if (recovering) {
+      return;
+    }
     if (batchClassic == null) {
       batchClassic = Buffer.buffer(4096);
       batchResume = Buffer.buffer(4096);
@@ -420,7 +574,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     batchClassic = null;
     batchResume = null;
     batchSenders = null;
-    if (linksSinceFlush.isEmpty() && published.isComplete()) {
+    if (linksSinceFlush.isEmpty() && published.isComplete() && (store == null || store.settled())) {
       vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch);
       return;
     }
@@ -448,14 +602,18 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   /** Completes (never fails) once each of these links has written what was sent to it so far (a marker). */
   private Future<Void> written(java.util.Collection<String> links) {
-    if (links.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<Future<?>> markers = new ArrayList<>();
-    for (String linkId : links) {
-      markers.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
-    }
-    return Future.join(markers).<Void>mapEmpty().otherwiseEmpty();
+    // and on disk before that: the markers follow the lines, which wait for the store
+    List<String> ids = new ArrayList<>(links);
+    return persisted().transform(ar -> {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<Future<?>> markers = new ArrayList<>();
+      for (String linkId : ids) {
+        markers.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
+      }
+      return Future.join(markers).<Void>mapEmpty().otherwiseEmpty();
+    });
   }
 
   private final java.util.Set<String> knownLinks = new java.util.HashSet<>();
@@ -492,6 +650,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public void kick(String sessionId) {
+    if (recovering) {
+      return;
+    }
     vertx.eventBus().publish(Addresses.GATEWAY_KICK, sessionId);
   }
 
@@ -499,6 +660,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public void send(String linkId, Buffer line) {
+    if (recovering) {
+      return;
+    }
     if (batchClassic != null) {
       linksSinceFlush.add(linkId);
     }
@@ -521,8 +685,11 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (linkPending.isEmpty()) {
       return;
     }
-    linkPending.forEach((linkId, lines) -> vertx.eventBus().send(Addresses.linkOut(linkId), new Line(lines, false)));
+    java.util.Map<String, Buffer> out = new java.util.LinkedHashMap<>(linkPending);
     linkPending.clear();
+    // persisted before peers see it (their acks then mean: on our disk too)
+    afterPersisted(() -> out.forEach((linkId, lines) -> vertx.eventBus().send(Addresses.linkOut(linkId),
+        new Line(lines, false))));
   }
 
   private final java.util.Map<String, Buffer> linkPending = new java.util.LinkedHashMap<>();
@@ -540,7 +707,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (pending != null && lastLine != null) {
       pending.appendBuffer(lastLine);
     }
-    vertx.eventBus().send(Addresses.linkOut(linkId), new Line(pending != null ? pending : lastLine, true));
+    Line last = new Line(pending != null ? pending : lastLine, true);
+    afterPersisted(() -> vertx.eventBus().send(Addresses.linkOut(linkId), last)); // after the lines before it
   }
 
   @Override

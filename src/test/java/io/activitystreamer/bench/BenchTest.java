@@ -24,7 +24,7 @@ class BenchTest {
   static void startServer() throws Exception {
     vertx = Vertx.vertx();
     ServerConfig config = ServerConfig.fromJson(new JsonObject().put("localPort", 0).put("httpPort", 0)
-        .put("secret", "bench-test").put("secretHashIterations", 1000));
+        .put("secret", "bench-test").put("secretHashIterations", 1000).put("dataDir", "none"));
     AppVerticle app = new AppVerticle(config);
     vertx.deployVerticle(app).await(30, TimeUnit.SECONDS);
     port = app.port();

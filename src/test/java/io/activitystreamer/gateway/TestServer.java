@@ -14,8 +14,8 @@ import java.util.function.Predicate;
 
 /**
  * One server in this JVM: its own Vertx (with its own metrics registry), {@link AppVerticle} on port 0
- * with HTTP off and a cheap secret hash (tests register many users). {@link #meshInfo()} asks the state
- * over the bus.
+ * with HTTP off, memory only (no data directory) and a cheap secret hash (tests register many users).
+ * {@link #meshInfo()} asks the state over the bus.
  */
 public final class TestServer implements AutoCloseable {
   public final Vertx vertx;
@@ -50,7 +50,7 @@ public final class TestServer implements AutoCloseable {
   public static ServerConfig config(JsonObject overrides) {
     return ServerConfig.fromJson(new JsonObject().put("localPort", 0).put("httpPort", 0)
         .put("localHostname", "127.0.0.1").put("bindHost", "127.0.0.1").put("secret", "mesh-secret")
-        .put("secretHashIterations", 1000).put("gatewayInstances", 2).mergeIn(overrides));
+        .put("secretHashIterations", 1000).put("gatewayInstances", 2).put("dataDir", "none").mergeIn(overrides));
   }
 
   public int port() {

@@ -31,10 +31,18 @@ final class Cluster implements AutoCloseable {
   private final Map<String, Integer> ports = new HashMap<>();
   private final Map<String, Integer> advertised = new HashMap<>();
   private final List<TcpProxy> proxies = new ArrayList<>();
+  /** Each server's data directory is {@code dataRoot/NAME}; null: memory only. */
+  private java.nio.file.Path dataRoot;
 
   Cluster(long announceMillis, long suspicionMillis) {
     this.announceMillis = announceMillis;
     this.suspicionMillis = suspicionMillis;
+  }
+
+  /** Servers started from now on keep their state in {@code root/NAME} (kept across restarts). */
+  Cluster withDataDirs(java.nio.file.Path root) {
+    this.dataRoot = root;
+    return this;
   }
 
   static int freePort() {
@@ -68,6 +76,9 @@ final class Cluster implements AutoCloseable {
         "-s", SECRET, "-a", String.valueOf(announceMillis)));
     if (via != null) {
       args.addAll(List.of("-rh", "127.0.0.1", "-rp", String.valueOf(advertisedPort(via))));
+    }
+    if (dataRoot != null) {
+      args.addAll(List.of("-d", dataRoot.resolve(name).toString()));
     }
     Map<String, String> env = new HashMap<>();
     env.put("STREAMER_SERVER_ID", name);

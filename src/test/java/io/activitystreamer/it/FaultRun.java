@@ -44,16 +44,31 @@ final class FaultRun {
   private final AtomicReference<List<Integer>> livePorts = new AtomicReference<>(List.of());
   private Cluster cluster;
 
+  /**
+   * Servers on data directories, and the one fault is every server killed -9 at once during traffic,
+   * then all restarted together in a random order (the first without -rh, the others through it).
+   */
+  final boolean fullRestart;
+
   FaultRun(long seed, Duration traffic, boolean truePartition) {
+    this(seed, traffic, truePartition, false);
+  }
+
+  FaultRun(long seed, Duration traffic, boolean truePartition, boolean fullRestart) {
     this.seed = seed;
     this.traffic = traffic;
     this.truePartition = truePartition;
+    this.fullRestart = fullRestart;
     this.rnd = new Random(seed);
   }
 
   HistoryChecker.Report run() throws Exception {
     try (Cluster c = new Cluster(ANNOUNCE, SUSPICION)) {
       cluster = c;
+      if (fullRestart) {
+        c.withDataDirs(io.activitystreamer.testing.ServerProcess.buildDir().resolve("durability")
+            .resolve("fault-" + seed + "-" + System.nanoTime()));
+      }
       TcpProxy p1 = c.proxyInFront("s1");
       TcpProxy p2 = c.proxyInFront("s2");
       c.start("s3", null);
@@ -80,8 +95,16 @@ final class FaultRun {
       boolean partitioned = false;
       String killed = null;
       long restartAt = 0;
+      long fullRestartAt = System.currentTimeMillis() + traffic.toMillis() / 3;
       while (System.currentTimeMillis() < end) {
         ClientThread.pause(400 + rnd.nextInt(800));
+        if (fullRestart) {
+          if (fullRestartAt > 0 && System.currentTimeMillis() >= fullRestartAt) {
+            fullRestartAt = 0;
+            restartAll();
+          }
+          continue;
+        }
         if (truePartition && !partitioned && killed == null) {
           partitioned = true;
           long ms = 2 * SUSPICION + rnd.nextInt(1500);
@@ -159,6 +182,26 @@ final class FaultRun {
   private void fault(String f) {
     faults.add(f);
     history.note("FAULT " + f);
+  }
+
+  private void restartAll() {
+    List<String> names = new ArrayList<>(cluster.liveNames());
+    fault("kill9 all " + names);
+    for (String n : names) {
+      cluster.kill9(n);
+    }
+    // (the clients keep dialling the same ports: nothing is live until the restarts)
+    Collections.shuffle(names, rnd);
+    fault("restart all from disk in the order " + names);
+    cluster.launch(names.get(0), null);
+    for (String n : names.subList(1, names.size())) {
+      cluster.launch(n, names.get(0));
+    }
+    for (String n : names) {
+      cluster.node(n).awaitPort(Duration.ofSeconds(30));
+    }
+    refreshLive();
+    cluster.awaitOneMembership(Duration.ofSeconds(30));
   }
 
   private void restart(String name) {

@@ -43,6 +43,21 @@ class FaultRunTest {
     runSeeds(List.of(7L), Duration.ofSeconds(8), true, true);
   }
 
+  /**
+   * Every server on a data directory, all killed -9 during traffic and restarted in a random order:
+   * nothing accepted is missing, no name is held twice, per-sender order is kept (issue 12).
+   */
+  @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  @DisabledIfSystemProperty(named = "faults.seeds", matches = ".+")
+  void fullMeshRestartFromDiskLosesNothing() throws Exception {
+    FaultRun run = new FaultRun(Long.getLong("faults.restartSeed", 5L), Duration.ofSeconds(9), false, true);
+    HistoryChecker.Report r = run.run();
+    System.out.println("FULL RESTART seed " + run.seed + ": " + r + " faults=" + run.faults
+        + (run.problems.isEmpty() ? "" : " clientProblems=" + run.problems));
+    assertTrue(r.missing == 0 && r.doubleNames == 0 && r.orderViolations == 0, r + "\n" + r.allProblems);
+  }
+
   @Test
   @Timeout(value = 6, unit = TimeUnit.HOURS)
   @EnabledIfSystemProperty(named = "faults.seeds", matches = ".+")

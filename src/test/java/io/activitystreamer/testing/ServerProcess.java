@@ -109,6 +109,9 @@ public final class ServerProcess implements AutoCloseable {
     cmd.addAll(Arrays.asList(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("STREAMER_"));
+    // tests run in memory unless they give a data directory (-d or STREAMER_DATA_DIR): none litters the
+    // working directory or shares one with another test
+    pb.environment().put("STREAMER_DATA_DIR", "none");
     pb.environment().putAll(env);
     try {
       Path dir = buildDir().resolve("process-logs");
