@@ -343,6 +343,103 @@
       dl.append(dt, dd);
     });
     $('mesh-age').textContent = 'as seen by ' + (view.server || hostOf(current));
+    sampleRates(view);
+    drawPicture(view);
+    drawSparklines(view);
+  }
+
+  // ---- the mesh as a picture: members as nodes (size: load), links as edges (colour: state) ----
+  const SVG = 'http://www.w3.org/2000/svg';
+  function el(name, attrs, parent) {
+    const e = document.createElementNS(SVG, name);
+    Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
+    if (parent) parent.append(e);
+    return e;
+  }
+  function isServing(m) {
+    const http = m.httpPort || (portOffset !== null ? m.port + portOffset : null);
+    return !!http && base(m.hostname, http) === current;
+  }
+  /**
+   * up: both ends see each other (the serving member: it has a link); one-way: only one end sees the
+   * other; down: neither, or one end is dead.
+   */
+  function edgeState(a, b) {
+    if (a.status === 'DEAD' || b.status === 'DEAD') return 'down';
+    const sees = (x, y) => (x.self ? y.linked === true : (x.sees || []).includes(y.id));
+    const ab = sees(a, b); const ba = sees(b, a);
+    return ab && ba ? 'up' : (ab || ba ? 'one-way' : 'down');
+  }
+  function drawPicture(view) {
+    const svg = $('mesh-picture');
+    svg.textContent = '';
+    const members = (view.members || []).slice().sort((x, y) => (x.name || x.id).localeCompare(y.name || y.id));
+    const w = 320; const h = 200; const cx = w / 2; const cy = h / 2; const ring = members.length > 1 ? 68 : 0;
+    const at = new Map();
+    members.forEach((m, i) => {
+      const angle = -Math.PI / 2 + (2 * Math.PI * i) / members.length;
+      at.set(m.id, [cx + ring * Math.cos(angle), cy + ring * Math.sin(angle)]);
+    });
+    const edges = el('g', { class: 'edges' }, svg);
+    for (let i = 0; i < members.length; i++) {
+      for (let j = i + 1; j < members.length; j++) {
+        const a = members[i]; const b = members[j]; const [x1, y1] = at.get(a.id); const [x2, y2] = at.get(b.id);
+        const line = el('line', { x1, y1, x2, y2, class: 'edge ' + edgeState(a, b) }, edges);
+        line.dataset.a = a.id; line.dataset.b = b.id; line.dataset.state = edgeState(a, b);
+      }
+    }
+    for (const m of members) {
+      const [x, y] = at.get(m.id);
+      const g = el('g', { class: 'node ' + m.status + (isServing(m) ? ' serving' : '') }, svg);
+      g.dataset.id = m.id; g.dataset.status = m.status; g.dataset.load = m.load;
+      if (isServing(m)) g.dataset.serving = 'true';
+      const r = Math.min(30, 10 + 4 * Math.sqrt(Math.max(0, m.load || 0)));
+      if (isServing(m)) el('circle', { cx: x, cy: y, r: r + 5, class: 'halo' }, g);
+      el('circle', { cx: x, cy: y, r, class: 'dot' }, g);
+      const label = el('text', { x, y: y < cy ? y - r - 7 : y + r + 13, class: 'label' }, g);
+      label.textContent = (m.name || m.id) + ' \u00b7 ' + (m.load || 0);
+      const tip = el('title', {}, g);
+      tip.textContent = m.id + ' ' + m.status + ', load ' + (m.load || 0) + (isServing(m) ? ', serving this page' : '');
+    }
+  }
+
+  // ---- activities per second per member, from the applied counts per origin in /api/mesh ----
+  const SPARK_SAMPLES = 40;
+  const samples = new Map();  // member id -> [{t, n}] (n: its activities applied at the serving member)
+  function sampleRates(view) {
+    const t = Date.now(); const applied = view.applied || {};
+    for (const m of view.members || []) {
+      const list = samples.get(m.id) || [];
+      list.push({ t, n: applied[m.id] || 0 });
+      while (list.length > SPARK_SAMPLES + 1) list.shift();
+      samples.set(m.id, list);
+    }
+  }
+  function ratesOf(id) {
+    const list = samples.get(id) || []; const out = [];
+    for (let i = 1; i < list.length; i++) {
+      const dt = (list[i].t - list[i - 1].t) / 1000;
+      out.push(dt > 0 ? Math.max(0, list[i].n - list[i - 1].n) / dt : 0);
+    }
+    return out;
+  }
+  function drawSparklines(view) {
+    const box = $('mesh-rates');
+    box.textContent = '';
+    for (const m of view.members || []) {
+      const rates = ratesOf(m.id); const last = rates.length ? rates[rates.length - 1] : 0;
+      const row = document.createElement('div'); row.className = 'rate-row';
+      const name = document.createElement('span'); name.className = 'rate-name'; name.textContent = m.name || m.id;
+      const w = 120; const h = 22; const max = Math.max(1, ...rates);
+      const svg = el('svg', { width: w, height: h, viewBox: '0 0 ' + w + ' ' + h, class: 'spark' });
+      svg.dataset.id = m.id; svg.dataset.rate = last.toFixed(2); svg.dataset.peak = Math.max(0, ...rates).toFixed(2);
+      const pts = rates.map((r, i) => ((i * w) / Math.max(1, SPARK_SAMPLES - 1)).toFixed(1) + ','
+        + (h - 1 - (r / max) * (h - 2)).toFixed(1)).join(' ');
+      if (pts) el('polyline', { points: pts, class: 'spark-line' }, svg);
+      const val = document.createElement('span'); val.className = 'rate-value'; val.textContent = last.toFixed(1) + '/s';
+      row.append(name, svg, val);
+      box.append(row);
+    }
   }
 
   // ---- UI wiring ----

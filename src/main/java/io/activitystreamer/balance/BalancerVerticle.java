@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * own moves through the gateway. Every server plans on the same numbers at the same moment, so together
  * they make the plan's moves once; the next round comes two announce intervals later, when every move
  * of this one is announced. Loads come from the mesh core on {@link Addresses#MEMBERS_CHANGED}
- * ({@code {self, members:[{id, hostname, port, load}]}}).
+ * ({@code {self, members:[{id, hostname, port, tlsPort, load}]}}).
  */
 public final class BalancerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(BalancerVerticle.class);
@@ -54,8 +54,10 @@ public final class BalancerVerticle extends VerticleBase {
   private void onMembers(JsonObject body) {
     List<LoadTable.Server> live = new ArrayList<>();
     JsonArray members = body.getJsonArray("members", new JsonArray());
+    tlsPorts.clear();
     for (int i = 0; i < members.size(); i++) {
       JsonObject m = members.getJsonObject(i);
+      tlsPorts.put(m.getString("id"), m.getInteger("tlsPort", 0));
       live.add(new LoadTable.Server(m.getString("id"), m.getString("hostname"), m.getInteger("port"),
           m.getInteger("load", 0)));
     }
@@ -67,6 +69,8 @@ public final class BalancerVerticle extends VerticleBase {
 
   /** How many redirects this server's state has begun (frozen), as last published. */
   private long redirectsBegun;
+  /** Each member's TLS port (0 = none): a client on TLS is redirected there. */
+  private final java.util.Map<String, Integer> tlsPorts = new java.util.HashMap<>();
 
   private JsonObject pick() {
     long now = System.currentTimeMillis();
@@ -76,7 +80,8 @@ public final class BalancerVerticle extends VerticleBase {
     }
     table.sent(target.id(), 1, now);
     table.leaving(now);
-    return new JsonObject().put("hostname", target.hostname()).put("port", target.port());
+    return new JsonObject().put("hostname", target.hostname()).put("port", target.port())
+        .put("tlsPort", tlsPorts.getOrDefault(target.id(), 0));
   }
 
   /** Rounds start at multiples of two announce intervals of the wall clock, the same instants on every server. */
@@ -93,6 +98,11 @@ public final class BalancerVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     LoadTable.Server self = table.self();
     if (self == null || !table.unchangedFor(announceIntervalMillis / 2, now)) {
+      return;
+    }
+    if (table.inMotion(now)) {
+      // a login burst or the last round's moves are still arriving: the announced view every server
+      // plans on does not show them yet (planned on it, a burst spread at once is moved again)
       return;
     }
     int total = table.servers().stream().mapToInt(LoadTable.Server::load).sum();
@@ -129,7 +139,8 @@ public final class BalancerVerticle extends VerticleBase {
       return;
     }
     vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_REBALANCE, new JsonObject().put("count", count)
-        .put("hostname", to.hostname()).put("port", to.port()).put("anonymous", anonymous))
+        .put("hostname", to.hostname()).put("port", to.port()).put("tlsPort", tlsPorts.getOrDefault(to.id(), 0))
+        .put("anonymous", anonymous))
         .onSuccess(r -> {
           int moved = r.body().getInteger("moved", 0);
           redirectThroughGateways(to, count - moved, triesLeft - 1, anonymous);

@@ -141,6 +141,24 @@ public final class LoadTable {
     return now - changedAt >= millis;
   }
 
+  /**
+   * True while clients are known to be on their way: redirects this server or another member (its
+   * announced {@code redirecting}) sent whose targets have not announced them yet, or picks here whose
+   * freeze the own load does not show yet. The announced view is then known to be stale.
+   */
+  public boolean inMotion(long now) {
+    leaving.removeIf(at -> now - at >= staleMillis);
+    if (!leaving.isEmpty()) {
+      return true;
+    }
+    for (Sent s : sent) {
+      if (now - s.at() < expiryMillis) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** True when another member's announced load changed less than an announce interval (staleMillis) ago. */
   public boolean othersChangedWithin(long now) {
     for (Map.Entry<String, Long> e : memberChangedAt.entrySet()) {

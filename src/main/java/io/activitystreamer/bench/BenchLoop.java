@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -43,8 +44,13 @@ final class BenchLoop extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000)
-        .setReceiveBufferSize(256 * 1024));
+    NetClientOptions opts = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(30_000)
+        .setReceiveBufferSize(256 * 1024);
+    if (options.tlsCa != null) {
+      opts.setSsl(true).setTrustOptions(new PemTrustOptions().addCertPath(options.tlsCa))
+          .setHostnameVerificationAlgorithm("");
+    }
+    client = vertx.createNetClient(opts);
     return Future.succeededFuture();
   }
 

@@ -45,6 +45,8 @@ public final class BenchOptions {
   public final List<Long> pids = new ArrayList<>();
   public String label = "";
   public boolean quiet;
+  /** Connect over TLS, trusting the CA certificate(s) in this PEM file; null = plaintext. */
+  public String tlsCa;
 
   static final String USAGE = String.join("\n",
       "usage: java -jar activitystreamer.jar bench [options]",
@@ -67,6 +69,7 @@ public final class BenchOptions {
       "  --pids P[,P...]         server process ids: report their CPU and RSS",
       "  --label NAME            name of the run, copied into the JSON line",
       "  --report FILE.html      also write an HTML report: latency percentiles and throughput per second",
+      "  --tls CAFILE            connect with TLS (servers' tlsPort), trusting the CA in CAFILE (PEM)",
       "  --quiet                 only the JSON line on stdout",
       "output: a summary, then one line of JSON starting with {\"bench\":");
 
@@ -127,6 +130,7 @@ public final class BenchOptions {
         case "--target" -> target = Codec.Kind.parse(v);
         case "--channel" -> channel = v;
         case "--report" -> report = v;
+        case "--tls" -> tlsCa = v;
         case "--pids" -> {
           for (String p : v.split(",")) {
             if (!p.isBlank()) {
@@ -161,8 +165,8 @@ public final class BenchOptions {
     if (durationSeconds <= 0 || warmupSeconds < 0 || drainSeconds < 0) {
       problems.add("--duration must be > 0, --warmup and --drain >= 0");
     }
-    if (target != Codec.Kind.OURS && registered) {
-      problems.add("--registered is for --target ours only");
+    if (target != Codec.Kind.OURS && (registered || tlsCa != null)) {
+      problems.add("--registered and --tls are for --target ours only");
     }
     if (target == Codec.Kind.NATS && maxRate() && !ackSlowest) {
       problems.add("NATS does not answer a publish: with --target nats use --ack slowest or --rate");

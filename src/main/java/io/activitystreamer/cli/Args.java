@@ -49,7 +49,7 @@ final class Args {
 
   static final String SERVER_USAGE = String.join("\n",
       "usage: java -jar activitystreamer.jar [flags]                      run a server",
-      "       java -jar activitystreamer.jar client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json]",
+      "       java -jar activitystreamer.jar client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json] [--tls] [--ca FILE]",
       "       java -jar activitystreamer.jar bench ...                     load generator (bench -h)",
       "",
       "server flags:",

@@ -5,6 +5,7 @@ import io.activitystreamer.bench.Bench;
 import io.activitystreamer.client.TerminalClient;
 import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.http.MeteredVertx;
 import io.activitystreamer.state.Secrets;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -44,7 +45,7 @@ public final class Main {
     // Event loops are handed out round robin at deployment: enough of them that the state verticle
     // (the one serial stage of the activity path) shares its loop with no gateway instance.
     int cores = Runtime.getRuntime().availableProcessors();
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4)));
+    Vertx vertx = MeteredVertx.create(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4)));
     ServerConfig config;
     try {
       config = ConfigLoader.load(vertx, args.confFile, args.flags).await();
@@ -70,7 +71,8 @@ public final class Main {
       return;
     }
     System.out.println("ActivityStreamer server " + app.incarnation() + " listening on port " + app.port()
-        + (config.httpPort() > 0 ? ", HTTP on port " + config.httpPort() : ""));
+        + (config.httpPort() > 0 ? (config.httpTls() ? ", HTTPS on port " : ", HTTP on port ") + config.httpPort() : "")
+        + (config.tlsPort() > 0 ? ", TLS on port " + config.tlsPort() : ""));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);

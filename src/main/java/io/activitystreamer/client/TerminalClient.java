@@ -7,12 +7,19 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
@@ -22,9 +29,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The bundled terminal client: {@code client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json]}.
+ * The bundled terminal client: {@code client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json] [--tls]
+ * [--ca FILE]}. With {@code --tls} it speaks TLS (to a server's {@code tlsPort}) and verifies the
+ * server's certificate and host name, against {@code --ca FILE} (PEM) or the JVM's default CAs.
  * Registers with a generated secret when only {@code -u} is given, logs in with the resume extension,
  * follows REDIRECT, and when its server goes away logs in again through another member it learned of,
  * resending what the server had not accepted (exactly once). Reads stdin: a JSON object is sent as the
@@ -50,6 +64,8 @@ public final class TerminalClient {
   private volatile boolean quitting;
   /** Set when run from the command line: exit once no server can be reached any more. */
   private boolean exitWhenLost;
+  /** TLS sockets from here; null = plaintext. */
+  private SSLSocketFactory tls;
 
   TerminalClient(String host, int port, String username, String secret, boolean json, PrintStream out) {
     this.host = host;
@@ -66,6 +82,8 @@ public final class TerminalClient {
     String user = null;
     String secret = null;
     boolean json = false;
+    boolean useTls = false;
+    String ca = null;
     try {
       for (int i = 0; i < argv.length; i++) {
         switch (argv[i]) {
@@ -74,8 +92,16 @@ public final class TerminalClient {
           case "-u" -> user = argv[++i];
           case "-s" -> secret = argv[++i];
           case "--json" -> json = true;
+          case "--tls" -> useTls = true;
+          case "--ca" -> {
+            ca = argv[++i];
+            useTls = true;
+          }
           case "-h", "--help" -> {
-            System.out.println("usage: client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json]\n"
+            System.out.println("usage: client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json] [--tls] [--ca FILE]\n"
+                + "  --tls: connect with TLS (PORT is the server's tlsPort); the server's certificate and host\n"
+                + "  name are verified against the CA certificates in FILE (PEM; --ca implies --tls), or the\n"
+                + "  JVM's default CAs without --ca.\n"
                 + "  without -s, USER is registered with a generated secret, which is printed;\n"
                 + "  without -u, logs in as anonymous. Type lines to send: JSON objects as they are,\n"
                 + "  other text as {\"text\": ...}. Ctrl-D logs out.");
@@ -91,11 +117,60 @@ public final class TerminalClient {
     try {
       TerminalClient client = new TerminalClient(host, port, user, secret, json, System.out);
       client.exitWhenLost = true;
+      if (useTls) {
+        client.tls = tlsFactory(ca);
+      }
       return client.session();
-    } catch (IOException e) {
+    } catch (IOException | GeneralSecurityException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+  }
+
+  /** TLS sockets trusting the certificates in {@code caFile} (PEM), or the JVM's defaults when null. */
+  static SSLSocketFactory tlsFactory(String caFile) throws IOException, GeneralSecurityException {
+    if (caFile == null) {
+      return (SSLSocketFactory) SSLSocketFactory.getDefault();
+    }
+    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+    ks.load(null, null);
+    try (InputStream in = Files.newInputStream(Path.of(caFile))) {
+      int n = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        ks.setCertificateEntry("ca" + n++, c);
+      }
+      if (n == 0) {
+        throw new IOException("no certificate in " + caFile);
+      }
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx.getSocketFactory();
+  }
+
+  /** A connected socket to {@code h:p}: plaintext, or TLS with the handshake done and the host name checked. */
+  private Socket open(String h, int p, int timeoutMillis) throws IOException {
+    Socket plain = new Socket();
+    plain.connect(new InetSocketAddress(h, p), timeoutMillis);
+    if (tls == null) {
+      return plain;
+    }
+    SSLSocket s = (SSLSocket) tls.createSocket(plain, h, p, true);
+    SSLParameters params = s.getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS");
+    s.setSSLParameters(params);
+    s.setSoTimeout(timeoutMillis);
+    try {
+      s.startHandshake();
+    } catch (IOException e) {
+      s.close();
+      out.println("TLS handshake with " + h + ":" + p + " failed: " + e.getMessage());
+      throw e;
+    }
+    s.setSoTimeout(0);
+    return s;
   }
 
   int session() throws IOException {
@@ -154,8 +229,7 @@ public final class TerminalClient {
   }
 
   private boolean register() throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(host, port), 5000);
+    try (Socket s = open(host, port, 5000)) {
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       s.getOutputStream().write((new JsonObject().put(Fields.COMMAND, "REGISTER").put(Fields.USERNAME, username)
           .put(Fields.SECRET, secret).encode() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -201,8 +275,7 @@ public final class TerminalClient {
 
   private boolean tryLogin(String h, int p) {
     try {
-      Socket s = new Socket();
-      s.connect(new InetSocketAddress(h, p), 3000);
+      Socket s = open(h, p, 3000);
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       JsonObject login = new JsonObject().put(Fields.COMMAND, "LOGIN").put(Fields.USERNAME, username)
           .put(Fields.SECRET, secret);

@@ -41,6 +41,12 @@ public final class ServerConfig {
     DEFAULTS.put("checkpointIntervalMillis", 250);
     DEFAULTS.put("sockjsAllowedOrigins", "*");
     DEFAULTS.put("maxHttpBodyBytes", 65536);
+    DEFAULTS.put("tlsCertFile", "");
+    DEFAULTS.put("tlsKeyFile", "");
+    DEFAULTS.put("tlsCaFile", "");
+    DEFAULTS.put("tlsPort", 0);
+    DEFAULTS.put("httpTls", false);
+    DEFAULTS.put("meshTls", false);
   }
 
   private final JsonObject json;
@@ -145,7 +151,26 @@ public final class ServerConfig {
     if (localHostname().isBlank()) {
       p.add("localHostname must not be empty");
     }
+    tlsProblems(p);
     return p;
+  }
+
+  /** TLS needs a certificate and its key; mesh TLS also a CA to verify peers by and a TLS port to be dialled on. */
+  private void tlsProblems(List<String> p) {
+    range(p, "tlsPort", 0, 65535);
+    boolean anyTls = tlsPort() > 0 || httpTls() || meshTls();
+    if (anyTls && (tlsCertFile().isBlank() || tlsKeyFile().isBlank())) {
+      p.add("tlsPort, httpTls and meshTls need tlsCertFile and tlsKeyFile (PEM files)");
+    }
+    if (meshTls() && tlsCaFile().isBlank()) {
+      p.add("meshTls needs tlsCaFile (the CA that signs every member's certificate)");
+    }
+    if (meshTls() && tlsPort() == 0) {
+      p.add("meshTls needs tlsPort (members dial each other there)");
+    }
+    if (tlsPort() > 0 && tlsPort() == localPort()) {
+      p.add("tlsPort must differ from localPort, was " + tlsPort());
+    }
   }
 
   private void range(List<String> problems, String key, int min, int max) {
@@ -190,6 +215,18 @@ public final class ServerConfig {
   public long checkpointIntervalMillis() { return json.getInteger("checkpointIntervalMillis"); }
   public String sockjsAllowedOrigins() { return json.getString("sockjsAllowedOrigins"); }
   public int maxHttpBodyBytes() { return json.getInteger("maxHttpBodyBytes"); }
+  /** PEM certificate (chain) of this server; "" = none. */
+  public String tlsCertFile() { return json.getString("tlsCertFile"); }
+  /** PEM private key of {@link #tlsCertFile}. */
+  public String tlsKeyFile() { return json.getString("tlsKeyFile"); }
+  /** PEM CA certificate(s) that peers' (and optional clients') certificates are verified against; "" = none. */
+  public String tlsCaFile() { return json.getString("tlsCaFile"); }
+  /** Client (and, with meshTls, server) TCP over TLS; 0 = off. */
+  public int tlsPort() { return json.getInteger("tlsPort"); }
+  /** HTTPS and WSS on httpPort. */
+  public boolean httpTls() { return json.getBoolean("httpTls"); }
+  /** Server links over mutual TLS on tlsPort. */
+  public boolean meshTls() { return json.getBoolean("meshTls"); }
 
   /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces, at most 5 s. */
   public long suspicionMillis() {

@@ -3,6 +3,7 @@ package io.activitystreamer.gateway;
 import io.activitystreamer.balance.BalancerClient;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.DeliveryBatch;
+import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.GatewayMetrics;
 import io.activitystreamer.http.GatewayMetrics.Transport;
@@ -12,6 +13,8 @@ import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.LineFramer;
 import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.tls.TlsFiles;
+import io.activitystreamer.tls.TlsReloader;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -39,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code httpPort > 0} each instance also serves HTTP on that port (shared like the TCP port):
  * SockJS clients get the same {@link ClientHandler} through a {@link SockJsTransport}, one JSON command
  * per SockJS message; see {@link HttpApi} for the other routes.
+ *
+ * <p>TLS: with {@code tlsPort > 0} each instance also listens there for the same protocol over TLS
+ * (clients, and servers when {@code meshTls} is on); with {@code httpTls} the HTTP port speaks HTTPS
+ * and WSS. The certificate files are polled ({@link TlsReloader}) and new connections get the new
+ * certificate without a restart.
  */
 public final class ClientGatewayVerticle extends VerticleBase implements GatewayContext {
   private static final Logger LOG = LoggerFactory.getLogger(ClientGatewayVerticle.class);
@@ -51,6 +59,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private final Map<String, ClientHandler> bySession = new HashMap<>();
   private long connectionCounter;
   private NetServer server;
+  private NetServer tlsServer;
   private HttpServer httpServer;
   private GatewayMetrics metrics;
   private BalancerClient balancer;
@@ -68,7 +77,6 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   public Future<?> start() {
     balancer = new BalancerClient(vertx);
     metrics = GatewayMetrics.of(vertx);
-    vertx.setPeriodic(1000, t -> metrics.sample(System.currentTimeMillis()));
     vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE, this::onRebalance);
     vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
@@ -81,14 +89,48 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     NetServerOptions opts = new NetServerOptions().setHost(config.bindHost()).setPort(port)
         .setTcpNoDelay(true).setReuseAddress(true);
     server = vertx.createNetServer(opts).connectHandler(this::onConnect);
+    TlsFiles.Material tls;
+    try {
+      tls = config.tlsPort() > 0 || config.httpTls() ? TlsFiles.of(config).load() : null;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     return server.listen().onSuccess(s -> {
       boundPort.compareAndSet(0, s.actualPort());
       LOG.debug("[{}] gateway {} listening on {}", serverId, instanceId, s.actualPort());
-    }).compose(s -> config.httpPort() > 0 ? listenHttp() : Future.succeededFuture());
+    }).compose(s -> config.tlsPort() > 0 ? listenTls(tls) : Future.succeededFuture())
+        .compose(s -> config.httpPort() > 0 ? listenHttp(tls) : Future.succeededFuture())
+        .onSuccess(v -> {
+          if (tls != null) {
+            TlsReloader.watch(vertx, TlsFiles.of(config), "gateway " + instanceId, this::reloadTls);
+          }
+        });
   }
 
-  private Future<?> listenHttp() {
-    httpServer = vertx.createHttpServer(HttpApi.serverOptions(config))
+  /** The same protocol as on -lp, over TLS on tlsPort; a failed handshake is logged with its reason. */
+  private Future<?> listenTls(TlsFiles.Material tls) {
+    NetServerOptions opts = new NetServerOptions().setHost(config.bindHost()).setPort(config.tlsPort())
+        .setTcpNoDelay(true).setReuseAddress(true);
+    tlsServer = vertx.createNetServer(TlsFiles.withSsl(opts, tls.server())).connectHandler(this::onConnect)
+        .exceptionHandler(err -> LOG.warn("[{}] TLS connection on port {} failed: {}", serverId, config.tlsPort(),
+            ConfigLoader.rootMessage(err)));
+    return tlsServer.listen()
+        .onSuccess(s -> LOG.debug("[{}] gateway {} listening for TLS on {}", serverId, instanceId, s.actualPort()));
+  }
+
+  private Future<?> reloadTls(TlsFiles.Material tls) {
+    Future<?> tcp = tlsServer == null ? Future.succeededFuture() : tlsServer.updateSSLOptions(tls.server(), true);
+    Future<?> http = httpServer == null || !config.httpTls() ? Future.succeededFuture()
+        : httpServer.updateSSLOptions(tls.httpServer(), true);
+    return Future.all(tcp, http);
+  }
+
+  private Future<?> listenHttp(TlsFiles.Material tls) {
+    io.vertx.core.http.HttpServerOptions opts = HttpApi.serverOptions(config);
+    if (config.httpTls()) {
+      TlsFiles.withSsl(opts, tls.httpServer());
+    }
+    httpServer = vertx.createHttpServer(opts)
         .requestHandler(HttpApi.router(vertx, config, serverId, boundPort::get, this::onSockJs));
     return httpServer.listen()
         .onSuccess(s -> LOG.debug("[{}] gateway {} serving HTTP on {}", serverId, instanceId, s.actualPort()))
@@ -181,12 +223,19 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     for (ClientHandler h : new java.util.ArrayList<>(loggedIn.values())) {
       h.deliver(batch.classicLines(), batch.resumeLines());
     }
+    long written = System.nanoTime();
     metrics.activitiesOut((long) loggedIn.size() * batch.count());
-    batch.senders().forEach((connection, count) -> {
+    batch.senders().forEach((connection, accepted) -> {
       ClientHandler sender = loggedIn.get(connection);
       if (sender != null) {
-        metrics.activitiesIn(count);
-        sender.releaseCredit(count);
+        // the sender's instance times its activities: accepted here, written to this instance's recipients
+        for (int i = 0; i < accepted.count(); i++) {
+          if (accepted.acceptedNanos(i) != 0) {
+            metrics.deliveryLatency(accepted.acceptedNanos(i), written);
+          }
+        }
+        metrics.activitiesIn(accepted.count());
+        sender.releaseCredit(accepted.count());
       }
     });
   }
@@ -228,7 +277,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     int count = m.body().getInteger("count");
     boolean anonymousToo = m.body().getBoolean("anonymous", false);
     JsonObject target = new JsonObject().put("hostname", m.body().getString("hostname"))
-        .put("port", m.body().getInteger("port"));
+        .put("port", m.body().getInteger("port")).put("tlsPort", m.body().getInteger("tlsPort", 0));
     java.util.List<ClientHandler> movable = new java.util.ArrayList<>(loggedIn.values());
     int moved = 0;
     for (ClientHandler h : movable) {
@@ -251,19 +300,15 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   }
 
   @Override
-  public void onRedirected() {
-    metrics.redirected();
-  }
-
-  @Override
-  public void onProtocolError() {
-    metrics.protocolError();
+  public GatewayMetrics metrics() {
+    return metrics;
   }
 
   @Override
   public Future<?> stop() {
     Future<Void> http = httpServer == null ? Future.succeededFuture() : httpServer.close();
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
-    return Future.join(http, tcp);
+    Future<Void> tls = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
+    return Future.join(http, tcp, tls);
   }
 }

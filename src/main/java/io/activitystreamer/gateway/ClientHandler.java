@@ -4,6 +4,8 @@ import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.http.GatewayMetrics.Outcome;
+import io.activitystreamer.http.GatewayMetrics.ProtocolErrorKind;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.Fields;
@@ -111,7 +113,8 @@ public final class ClientHandler {
     if (closed) {
       return;
     }
-    fail(ProtocolError.invalid("line longer than " + gw.settings().maxMessageBytes() + " bytes"));
+    fail(ProtocolError.invalid("line longer than " + gw.settings().maxMessageBytes() + " bytes"),
+        ProtocolErrorKind.LINE_TOO_LONG);
   }
 
   private void handleRegister(Decoded d) {
@@ -121,6 +124,7 @@ public final class ClientHandler {
     }
     String user = d.string(Fields.USERNAME);
     if (Fields.ANONYMOUS.equals(user)) {
+      gw.metrics().register(Outcome.REFUSED);
       replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
       return;
     }
@@ -130,12 +134,17 @@ public final class ClientHandler {
     waitFor(gw.vertx().executeBlocking(() -> Secrets.hash(plain, salt, iterations), false)
         .compose(hash -> gw.vertx().eventBus().request(Addresses.STATE_REGISTER, new JsonObject()
             .put("username", user).put("salt", salt).put("hash", hash).put("iterations", iterations)))
-        .onSuccess(ok -> reply(Command.REGISTER_SUCCESS, "register success for " + user))
+        .onSuccess(ok -> {
+          gw.metrics().register(Outcome.SUCCESS);
+          reply(Command.REGISTER_SUCCESS, "register success for " + user);
+        })
         .onFailure(err -> {
           if (BusError.of(err) == BusError.ALREADY_REGISTERED) {
             LOG.debug("[{}] {} register failed: {} exists", gw.serverId(), id, user);
+            gw.metrics().register(Outcome.REFUSED);
             replyAndClose(Command.REGISTER_FAILED, user + " is already registered with the system");
           } else {
+            gw.metrics().register(Outcome.ERROR);
             internalError(Command.REGISTER_FAILED, err);
           }
         }));
@@ -168,8 +177,10 @@ public final class ClientHandler {
           }
           if (err instanceof LoginRefused refused) {
             LOG.debug("[{}] {} login failed for {}", gw.serverId(), id, user);
+            gw.metrics().login(Outcome.REFUSED);
             replyAndClose(Command.LOGIN_FAILED, refused.getMessage());
           } else {
+            gw.metrics().login(Outcome.ERROR);
             internalError(Command.LOGIN_FAILED, err);
           }
         }));
@@ -208,8 +219,10 @@ public final class ClientHandler {
     JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
     if (resume) {
       fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
-          .put(Fields.DROPPED, result.dropped()).put(Fields.MEMBERS, result.members());
+          .put(Fields.DROPPED, result.dropped())
+          .put(Fields.MEMBERS, transport.tls() ? result.tlsMembers() : result.members());
     }
+    gw.metrics().login(Outcome.SUCCESS);
     transport.write(MessageCodec.encode(Command.LOGIN_SUCCESS, fields));
     for (Buffer line : result.backlog()) {
       transport.write(line);
@@ -239,6 +252,14 @@ public final class ClientHandler {
     if (closed || sessionId == null || leaving || redirecting) {
       return false;
     }
+    // a client on TLS goes to the target's TLS port (never to plaintext, where its secret would be in
+    // clear); a target without one keeps it here
+    int tlsPort = target.getInteger(Fields.TLS_PORT, 0);
+    if (transport.tls() && tlsPort <= 0) {
+      return false;
+    }
+    JsonObject reply = new JsonObject().put(Fields.HOSTNAME, target.getString(Fields.HOSTNAME))
+        .put(Fields.PORT, transport.tls() ? tlsPort : target.getInteger(Fields.PORT));
     // 1. The state freezes what this session is known to have (it answers after publishing every
     //    activity it applied before, and those are written here before REDIRECT).
     // 2. REDIRECT, close. Activities this client sent meanwhile are still accepted, before the detach.
@@ -252,10 +273,10 @@ public final class ClientHandler {
           leaving = true;
           gw.onClosed(this); // no longer logged in here: no more deliveries
           if (!closed) {
-            transport.write(MessageCodec.encode(Command.REDIRECT, target));
+            transport.write(MessageCodec.encode(Command.REDIRECT, reply));
             redirectWritten = true;
-            gw.onRedirected();
-            closeConnection("redirected to " + target.encode());
+            gw.metrics().redirected();
+            closeConnection("redirected to " + reply.encode());
           }
         });
     return true;
@@ -319,7 +340,8 @@ public final class ClientHandler {
       return;
     }
     lastClientSeq = Math.max(lastClientSeq, clientSeq);
-    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY, new ActivityIn(sessionId, id, act, clientSeq));
+    gw.vertx().eventBus().send(Addresses.STATE_ACTIVITY,
+        new ActivityIn(sessionId, id, act, clientSeq, System.nanoTime()));
     if (++inFlight >= gw.settings().maxInFlightPerClient() && !pausedForCredit) {
       pausedForCredit = true;
       transport.pause();
@@ -375,8 +397,13 @@ public final class ClientHandler {
   }
 
   private void fail(ProtocolError error) {
+    fail(error, error.reply() == Command.AUTHENTICATION_FAIL ? ProtocolErrorKind.AUTHENTICATION_FAIL
+        : ProtocolErrorKind.INVALID_MESSAGE);
+  }
+
+  private void fail(ProtocolError error, ProtocolErrorKind kind) {
     LOG.warn("[{}] {} {}: {}", gw.serverId(), id, error.reply(), error.info());
-    gw.onProtocolError();
+    gw.metrics().protocolError(kind);
     replyAndClose(error.reply(), error.info());
   }
 

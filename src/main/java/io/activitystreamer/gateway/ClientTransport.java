@@ -21,4 +21,9 @@ public interface ClientTransport {
   boolean writeQueueFull();
 
   String remote();
+
+  /** True for a client connected over TLS (tlsPort): REDIRECT and members then name TLS ports. */
+  default boolean tls() {
+    return false;
+  }
 }

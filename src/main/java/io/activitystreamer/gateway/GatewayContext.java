@@ -2,6 +2,7 @@ package io.activitystreamer.gateway;
 
 import io.activitystreamer.balance.BalancerClient;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.http.GatewayMetrics;
 import io.vertx.core.Vertx;
 
 /** What a {@link ClientHandler} needs from the gateway instance that owns it. */
@@ -18,8 +19,6 @@ interface GatewayContext {
 
   void onClosed(ClientHandler h);
 
-  /** A REDIRECT was written (counted for /metrics). */
-  void onRedirected();
-
-  void onProtocolError();
+  /** The server's meters (/metrics). */
+  GatewayMetrics metrics();
 }

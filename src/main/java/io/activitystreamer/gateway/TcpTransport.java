@@ -2,12 +2,13 @@ package io.activitystreamer.gateway;
 
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
-/** A client over raw TCP, one JSON line per message. */
+/** A client over TCP (plaintext on -lp, or TLS on tlsPort), one JSON line per message. */
 final class TcpTransport implements ClientTransport {
   private final NetSocket socket;
   /** Completes once the last line written so far has gone to the kernel. */
@@ -36,11 +37,15 @@ final class TcpTransport implements ClientTransport {
       socket.end();
       return;
     }
+    SslHandler ssl = internal.channelHandlerContext().pipeline().get(SslHandler.class);
     lastWrite.onComplete(ar -> {
-      if (ar.succeeded()) {
-        duplex.shutdownOutput();
-      } else {
+      if (ar.failed()) {
         socket.close();
+      } else if (ssl != null) {
+        // TLS: close_notify first (a TLS client takes an end without it for a truncation attack)
+        ssl.closeOutbound().addListener(f -> duplex.shutdownOutput());
+      } else {
+        duplex.shutdownOutput();
       }
     });
   }
@@ -71,6 +76,11 @@ final class TcpTransport implements ClientTransport {
   @Override
   public boolean writeQueueFull() {
     return socket.writeQueueFull();
+  }
+
+  @Override
+  public boolean tls() {
+    return socket.isSsl();
   }
 
   @Override

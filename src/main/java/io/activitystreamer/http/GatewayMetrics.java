@@ -1,88 +1,254 @@
 package io.activitystreamer.http;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Counters of one server's gateway, shared by all its gateway instances (one object per Vert.x
+ * The product's meters of one server, in that server's Micrometer registry (the one its Vert.x
+ * reports to, see {@link MeteredVertx}); shared by all its gateway instances (one object per Vert.x
  * instance, kept in its local shared data, so it also survives a rejoin as a new incarnation).
- * Counters only go up (Prometheus counters); the per-second rates are sampled by {@link #sample}.
+ * Counters only go up; rates are left to PromQL ({@code rate(streamer_activities_in_total[1m])}).
+ *
+ * <p>Gauges of the state (sessions, backlog, members, links) are read from the state's mesh-info reply,
+ * which {@link OpsHandlers} asks for before each scrape and hands to {@link #stateView}.
  */
 public final class GatewayMetrics implements Shareable {
   /** The transports a client can use. */
   public enum Transport { TCP, SOCKJS }
 
+  /** Why a client's input was refused (label {@code kind} of streamer_protocol_errors_total). */
+  public enum ProtocolErrorKind { INVALID_MESSAGE, AUTHENTICATION_FAIL, LINE_TOO_LONG }
+
+  /** How a REGISTER or LOGIN ended: success, refused (REGISTER_FAILED / LOGIN_FAILED), error (state unavailable). */
+  public enum Outcome { SUCCESS, REFUSED, ERROR }
+
   private static final String MAP = "streamer.http";
   private static final String KEY = "gateway-metrics";
+  private static final String[] STATUSES = {"ALIVE", "SUSPECT", "DEAD"};
 
-  private final AtomicLong[] opened = {new AtomicLong(), new AtomicLong()};
-  private final AtomicLong[] open = {new AtomicLong(), new AtomicLong()};
-  private final AtomicLong activitiesIn = new AtomicLong();
-  private final AtomicLong activitiesOut = new AtomicLong();
-  private final AtomicLong redirects = new AtomicLong();
-  private final AtomicLong protocolErrors = new AtomicLong();
-  private long lastSampleMillis;
-  private long lastIn;
-  private long lastOut;
-  private volatile double inPerSecond;
-  private volatile double outPerSecond;
+  private final PrometheusMeterRegistry registry;
+  private final Map<Transport, AtomicLong> open = new EnumMap<>(Transport.class);
+  private final Map<Transport, Counter> opened = new EnumMap<>(Transport.class);
+  private final Map<ProtocolErrorKind, Counter> protocolErrors = new EnumMap<>(ProtocolErrorKind.class);
+  private final Map<Outcome, Counter> registers = new EnumMap<>(Outcome.class);
+  private final Map<Outcome, Counter> logins = new EnumMap<>(Outcome.class);
+  private final Counter activitiesIn;
+  private final Counter activitiesOut;
+  private final Counter deliveries;
+  private final Counter deliveryBatches;
+  private final Counter redirects;
+  private final Timer deliveryLatency;
+  private volatile StateView state = new StateView(new JsonObject(), false);
 
-  /** The metrics of the server running on {@code vertx}. */
+  GatewayMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    for (Transport t : Transport.values()) {
+      String label = label(t);
+      AtomicLong n = new AtomicLong();
+      open.put(t, n);
+      Gauge.builder("streamer.connections.open", n, AtomicLong::get).tag("transport", label)
+          .description("client connections open now, by transport").strongReference(true).register(registry);
+      opened.put(t, Counter.builder("streamer.connections.opened").tag("transport", label)
+          .description("client connections accepted, by transport").register(registry));
+    }
+    for (ProtocolErrorKind k : ProtocolErrorKind.values()) {
+      protocolErrors.put(k, Counter.builder("streamer.protocol.errors").tag("kind", label(k))
+          .description("client inputs refused (the connection is closed), by kind").register(registry));
+    }
+    for (Outcome o : Outcome.values()) {
+      registers.put(o, Counter.builder("streamer.register.requests").tag("outcome", label(o))
+          .description("REGISTER requests answered, by outcome").register(registry));
+      logins.put(o, Counter.builder("streamer.login.requests").tag("outcome", label(o))
+          .description("LOGIN requests answered, by outcome").register(registry));
+    }
+    activitiesIn = Counter.builder("streamer.activities.in")
+        .description("activities accepted from clients of this server (counted when broadcast back)").register(registry);
+    activitiesOut = Counter.builder("streamer.activities.out")
+        .description("ACTIVITY_BROADCAST lines written to clients of this server").register(registry);
+    deliveries = Counter.builder("streamer.deliveries")
+        .description("activities (from any member) handed to this server's clients").register(registry);
+    deliveryBatches = Counter.builder("streamer.delivery.batches")
+        .description("batches the deliveries went out in (one write per client per batch)").register(registry);
+    redirects = Counter.builder("streamer.redirects").description("clients sent a REDIRECT by this server")
+        .register(registry);
+    deliveryLatency = Timer.builder("streamer.delivery.latency")
+        .description("from an activity accepted from a client of this server to its broadcast written to the"
+            + " sockets of the recipients on the sender's gateway instance")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    registerStateMeters();
+  }
+
+  private void registerStateMeters() {
+    stateGauge("streamer.state.answering", "1 when the state verticle answered the mesh-info request before the scrape",
+        s -> s.answered ? 1 : 0);
+    stateGauge("streamer.mesh.joined", "1 once this server has joined the mesh",
+        s -> s.info.getBoolean("joined", false) ? 1 : 0);
+    stateGauge("streamer.load", "connected clients, as announced to the mesh", s -> s.info.getInteger("load", 0));
+    stateGauge("streamer.users", "registered users (mesh-wide)", s -> s.info.getInteger("users", 0));
+    String sessionsHelp = "open sessions: all (mesh-wide), here (attached to this server), detached";
+    Gauge.builder("streamer.sessions", this, m -> m.state.info.getInteger("sessions", 0)).tag("kind", "all")
+        .description(sessionsHelp).strongReference(true).register(registry);
+    Gauge.builder("streamer.sessions", this, m -> m.state.info.getInteger("sessionsHere", 0)).tag("kind", "here")
+        .description(sessionsHelp).strongReference(true).register(registry);
+    Gauge.builder("streamer.sessions", this, m -> m.state.info.getInteger("sessionsDetached", 0))
+        .tag("kind", "detached").description(sessionsHelp).strongReference(true).register(registry);
+    stateGauge("streamer.backlog.entries", "activities kept for sessions that have not received them",
+        s -> s.info.getLong("backlogEntries", 0L));
+    Gauge.builder("streamer.backlog", this, m -> m.state.info.getLong("backlogBytes", 0L)).baseUnit("bytes")
+        .description("bytes of the encoded lines the backlog keeps").strongReference(true).register(registry);
+    FunctionCounter.builder("streamer.backlog.dropped", this, m -> m.state.info.getLong("backlogDropped", 0L))
+        .description("activities dropped past the backlog bounds while still owed").register(registry);
+    stateGauge("streamer.mesh.retained.events", "replicated events retained for peers",
+        s -> s.info.getLong("retainedEvents", 0L));
+    stateGauge("streamer.mesh.pending.events", "replicated events waiting for their predecessors",
+        s -> s.info.getLong("pendingEvents", 0L));
+    for (int i = 0; i < STATUSES.length; i++) {
+      int status = i;
+      Gauge.builder("streamer.mesh.members", this, m -> m.state.membersByStatus[status])
+          .tag("status", STATUSES[i].toLowerCase(Locale.ROOT))
+          .description("members known to this server (itself included), by status").strongReference(true)
+          .register(registry);
+    }
+    String linksHelp = "links to live members: up, or down (being retried)";
+    Gauge.builder("streamer.mesh.links", this, m -> m.state.linksUp).tag("state", "up").description(linksHelp)
+        .strongReference(true).register(registry);
+    Gauge.builder("streamer.mesh.links", this, m -> m.state.linksDown).tag("state", "down").description(linksHelp)
+        .strongReference(true).register(registry);
+  }
+
+  private void stateGauge(String name, String help, ToDoubleFunction<StateView> value) {
+    Gauge.builder(name, this, m -> value.applyAsDouble(m.state)).description(help).strongReference(true)
+        .register(registry);
+  }
+
+  /**
+   * The metrics of the server running on {@code vertx}: the ones {@link MeteredVertx} installed, or (a
+   * Vert.x made elsewhere) product meters in a registry of their own, without Vert.x's.
+   */
   public static GatewayMetrics of(Vertx vertx) {
-    return vertx.sharedData().<String, GatewayMetrics>getLocalMap(MAP).computeIfAbsent(KEY, k -> new GatewayMetrics());
+    return vertx.sharedData().<String, GatewayMetrics>getLocalMap(MAP)
+        .computeIfAbsent(KEY, k -> new GatewayMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+  }
+
+  static void install(Vertx vertx, PrometheusMeterRegistry registry) {
+    vertx.sharedData().<String, GatewayMetrics>getLocalMap(MAP).put(KEY, new GatewayMetrics(registry));
+  }
+
+  /** The registry /metrics scrapes; other parts of the server (store size, latencies) register their meters here. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
   }
 
   public void connectionOpened(Transport t) {
-    opened[t.ordinal()].incrementAndGet();
-    open[t.ordinal()].incrementAndGet();
+    opened.get(t).increment();
+    open.get(t).incrementAndGet();
   }
 
   public void connectionClosed(Transport t) {
-    open[t.ordinal()].decrementAndGet();
+    open.get(t).decrementAndGet();
   }
 
   /** {@code n} activities accepted from clients of this server (counted when broadcast back). */
   public void activitiesIn(long n) {
-    activitiesIn.addAndGet(n);
+    activitiesIn.increment(n);
   }
 
   /** {@code n} ACTIVITY_BROADCAST lines written to clients of this server. */
   public void activitiesOut(long n) {
-    activitiesOut.addAndGet(n);
+    activitiesOut.increment(n);
+  }
+
+  /** A batch of {@code count} activities was handed to this server's gateway instances. */
+  public void delivered(int count) {
+    deliveries.increment(count);
+    deliveryBatches.increment();
+  }
+
+  /** One activity accepted at {@code acceptedNanos} ({@link System#nanoTime}) was written at {@code writtenNanos}. */
+  public void deliveryLatency(long acceptedNanos, long writtenNanos) {
+    deliveryLatency.record(Math.max(0, writtenNanos - acceptedNanos), TimeUnit.NANOSECONDS);
   }
 
   public void redirected() {
-    redirects.incrementAndGet();
+    redirects.increment();
   }
 
-  public void protocolError() {
-    protocolErrors.incrementAndGet();
+  public void protocolError(ProtocolErrorKind kind) {
+    protocolErrors.get(kind).increment();
   }
 
-  /** Updates the per-second rates; called about once a second by every gateway instance. */
-  public synchronized void sample(long nowMillis) {
-    long dt = nowMillis - lastSampleMillis;
-    if (dt < 900) {
-      return;
+  public void register(Outcome o) {
+    registers.get(o).increment();
+  }
+
+  public void login(Outcome o) {
+    logins.get(o).increment();
+  }
+
+  /** The state's mesh-info reply ({@code answered} false: it did not answer), read by the state gauges. */
+  void stateView(JsonObject info, boolean answered) {
+    state = new StateView(info, answered);
+  }
+
+  public long open(Transport t) { return open.get(t).get(); }
+  public long opened(Transport t) { return (long) opened.get(t).count(); }
+  public long activitiesIn() { return (long) activitiesIn.count(); }
+  public long activitiesOut() { return (long) activitiesOut.count(); }
+  public long redirects() { return (long) redirects.count(); }
+
+  public long protocolErrors() {
+    return (long) protocolErrors.values().stream().mapToDouble(Counter::count).sum();
+  }
+
+  private static String label(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** One mesh-info reply with the member and link counts the gauges show. */
+  private static final class StateView {
+    final JsonObject info;
+    final boolean answered;
+    final int[] membersByStatus = new int[STATUSES.length];
+    int linksUp;
+    int linksDown;
+
+    StateView(JsonObject info, boolean answered) {
+      this.info = info;
+      this.answered = answered;
+      JsonArray members = info.getJsonArray("members", new JsonArray());
+      for (int i = 0; i < members.size(); i++) {
+        JsonObject m = members.getJsonObject(i);
+        String status = m.getString("status", "");
+        for (int s = 0; s < STATUSES.length; s++) {
+          if (STATUSES[s].equals(status)) {
+            membersByStatus[s]++;
+          }
+        }
+        if (m.getBoolean("self", false) || "DEAD".equals(status)) {
+          continue;
+        }
+        if (m.getBoolean("linked", false)) {
+          linksUp++;
+        } else {
+          linksDown++;
+        }
+      }
     }
-    long in = activitiesIn.get();
-    long out = activitiesOut.get();
-    if (lastSampleMillis > 0) {
-      inPerSecond = (in - lastIn) * 1000.0 / dt;
-      outPerSecond = (out - lastOut) * 1000.0 / dt;
-    }
-    lastSampleMillis = nowMillis;
-    lastIn = in;
-    lastOut = out;
   }
-
-  public long opened(Transport t) { return opened[t.ordinal()].get(); }
-  public long open(Transport t) { return open[t.ordinal()].get(); }
-  public long activitiesIn() { return activitiesIn.get(); }
-  public long activitiesOut() { return activitiesOut.get(); }
-  public long redirects() { return redirects.get(); }
-  public long protocolErrors() { return protocolErrors.get(); }
-  public double activitiesInPerSecond() { return inPerSecond; }
-  public double activitiesOutPerSecond() { return outPerSecond; }
 }

@@ -11,14 +11,16 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Locale;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import java.util.function.IntSupplier;
 
 /**
  * {@code /health}, {@code /metrics} and {@code /api/mesh}. All three read the state verticle's
- * {@link Addresses#STATE_MESH_INFO} reply (members with status, link and load; sessions; backlog) and the
- * gateway's {@link GatewayMetrics}.
+ * {@link Addresses#STATE_MESH_INFO} reply (members with status, link and load; sessions; backlog);
+ * {@code /api/mesh} also the gateway's counters in {@link GatewayMetrics}.
  */
 final class OpsHandlers {
   private static final long INFO_TIMEOUT_MILLIS = 2000;
@@ -43,29 +45,28 @@ final class OpsHandlers {
         new DeliveryOptions().setSendTimeout(INFO_TIMEOUT_MILLIS)).map(Message::body);
   }
 
-  /** Liveness only: the process answers. */
-  void live(RoutingContext ctx) {
-    json(ctx.response(), 200, new JsonObject().put("status", "UP").put("server", serverId));
-  }
-
-  /** Liveness and readiness: 200 when listening and joined to the mesh, else 503; the body says why. */
-  void health(RoutingContext ctx) {
-    int port = tcpPort.getAsInt();
-    info().onComplete(ar -> {
-      boolean listening = port > 0;
-      boolean joined = ar.succeeded() && ar.result().getBoolean("joined", false);
-      JsonObject checks = new JsonObject()
-          .put("listening", new JsonObject().put("ok", listening).put("port", port).put("httpPort", config.httpPort()))
-          .put("meshJoined", new JsonObject().put("ok", joined));
-      if (ar.failed()) {
-        checks.getJsonObject("meshJoined").put("error", "state not answering: " + ar.cause().getMessage());
-      } else {
-        checks.getJsonObject("meshJoined").put("members", aliveMembers(ar.result()));
-      }
-      boolean ready = listening && joined;
-      json(ctx.response(), ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
-          .put("live", true).put("ready", ready).put("server", serverId).put("checks", checks));
+  /**
+   * {@code /health} (every check), {@code /health/live} (group live: the process answers) and
+   * {@code /health/ready} (group ready: listening on the client/server port, joined to the mesh):
+   * 200 when all the checks asked are UP, else 503, with vertx-health-check's JSON body saying which.
+   */
+  HealthCheckHandler healthHandler() {
+    HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("live/process", p -> p.complete(Status.OK(new JsonObject().put("server", serverId))));
+    checks.register("ready/listening", p -> {
+      int port = tcpPort.getAsInt();
+      JsonObject data = new JsonObject().put("port", port).put("httpPort", config.httpPort());
+      p.complete(port > 0 ? Status.OK(data) : Status.KO(data));
     });
+    checks.register("ready/meshJoined", INFO_TIMEOUT_MILLIS + 500, p -> info().onComplete(ar -> {
+      if (ar.failed()) {
+        p.complete(Status.KO(new JsonObject().put("error", "state not answering: " + ar.cause().getMessage())));
+        return;
+      }
+      JsonObject data = new JsonObject().put("members", aliveMembers(ar.result()));
+      p.complete(ar.result().getBoolean("joined", false) ? Status.OK(data) : Status.KO(data));
+    }));
+    return HealthCheckHandler.createWithHealthChecks(checks);
   }
 
   /** The mesh as this server sees it, for the browser's mesh panel (CORS open: pages of other members poll it). */
@@ -94,90 +95,18 @@ final class OpsHandlers {
         .put("connections", new JsonObject().put("tcp", metrics.open(Transport.TCP))
             .put("sockjs", metrics.open(Transport.SOCKJS)))
         .put("activitiesIn", metrics.activitiesIn()).put("activitiesOut", metrics.activitiesOut())
-        .put("activitiesInPerSecond", metrics.activitiesInPerSecond())
-        .put("activitiesOutPerSecond", metrics.activitiesOutPerSecond())
         .put("redirects", metrics.redirects()).put("protocolErrors", metrics.protocolErrors());
   }
 
-  /** Prometheus text format 0.0.4. */
-  void metrics(RoutingContext ctx) {
+  /**
+   * Before a scrape: the state's mesh-info for the state gauges, then on to the registry's scrape
+   * (Prometheus text 0.0.4, or OpenMetrics when asked for).
+   */
+  void refreshState(RoutingContext ctx) {
     info().onComplete(ar -> {
-      JsonObject info = ar.succeeded() ? ar.result() : new JsonObject();
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-          .end(prometheus(info, ar.succeeded()));
+      metrics.stateView(ar.succeeded() ? ar.result() : new JsonObject(), ar.succeeded());
+      ctx.next();
     });
-  }
-
-  String prometheus(JsonObject info, boolean stateAnswered) {
-    PrometheusText p = new PrometheusText();
-    p.gauge("streamer_up", "1 while the server answers; state_answering tells whether its state does", 1);
-    p.gauge("streamer_state_answering", "1 when the state verticle answered the mesh-info request",
-        stateAnswered ? 1 : 0);
-    p.gauge("streamer_mesh_joined", "1 once this server has joined the mesh", info.getBoolean("joined", false) ? 1 : 0);
-    p.help("streamer_connections_open", "gauge", "client connections open now, by transport");
-    p.help("streamer_connections_opened_total", "counter", "client connections accepted, by transport");
-    for (Transport t : Transport.values()) {
-      String label = "transport=\"" + t.name().toLowerCase(Locale.ROOT) + "\"";
-      p.sample("streamer_connections_open", label, metrics.open(t));
-      p.sample("streamer_connections_opened_total", label, metrics.opened(t));
-    }
-    p.gauge("streamer_load", "connected clients, as announced to the mesh", info.getInteger("load", 0));
-    p.gauge("streamer_users", "registered users (mesh-wide)", info.getInteger("users", 0));
-    p.help("streamer_sessions", "gauge", "open sessions: all (mesh-wide), here (attached to this server), detached");
-    p.sample("streamer_sessions", "kind=\"all\"", info.getInteger("sessions", 0));
-    p.sample("streamer_sessions", "kind=\"here\"", info.getInteger("sessionsHere", 0));
-    p.sample("streamer_sessions", "kind=\"detached\"", info.getInteger("sessionsDetached", 0));
-    p.counter("streamer_activities_in_total", "activities accepted from clients of this server",
-        metrics.activitiesIn());
-    p.counter("streamer_activities_out_total", "ACTIVITY_BROADCAST lines written to clients of this server",
-        metrics.activitiesOut());
-    p.gauge("streamer_activities_in_per_second", "activities accepted per second (last second)",
-        metrics.activitiesInPerSecond());
-    p.gauge("streamer_activities_out_per_second", "activities written per second (last second)",
-        metrics.activitiesOutPerSecond());
-    p.gauge("streamer_backlog_entries", "activities kept for sessions that have not received them",
-        info.getLong("backlogEntries", 0L));
-    p.counter("streamer_backlog_dropped_total", "activities dropped past the backlog bounds",
-        info.getLong("backlogDropped", 0L));
-    p.gauge("streamer_mesh_retained_events", "replicated events retained for peers", info.getLong("retainedEvents", 0L));
-    p.gauge("streamer_mesh_pending_events", "replicated events waiting for their predecessors",
-        info.getLong("pendingEvents", 0L));
-    meshMembers(p, info.getJsonArray("members", new JsonArray()));
-    p.counter("streamer_redirects_total", "clients sent a REDIRECT by this server", metrics.redirects());
-    p.counter("streamer_protocol_errors_total", "bad inputs refused (INVALID_MESSAGE, AUTHENTICATION_FAIL)",
-        metrics.protocolErrors());
-    return p.toString();
-  }
-
-  private static void meshMembers(PrometheusText p, JsonArray members) {
-    int up = 0;
-    int down = 0;
-    int[] byStatus = new int[3];
-    String[] statuses = {"ALIVE", "SUSPECT", "DEAD"};
-    for (int i = 0; i < members.size(); i++) {
-      JsonObject m = members.getJsonObject(i);
-      String status = m.getString("status", "");
-      for (int s = 0; s < statuses.length; s++) {
-        if (statuses[s].equals(status)) {
-          byStatus[s]++;
-        }
-      }
-      if (m.getBoolean("self", false) || "DEAD".equals(status)) {
-        continue;
-      }
-      if (m.getBoolean("linked", false)) {
-        up++;
-      } else {
-        down++;
-      }
-    }
-    p.help("streamer_mesh_members", "gauge", "members known to this server (itself included), by status");
-    for (int s = 0; s < statuses.length; s++) {
-      p.sample("streamer_mesh_members", "status=\"" + statuses[s].toLowerCase(Locale.ROOT) + "\"", byStatus[s]);
-    }
-    p.help("streamer_mesh_links", "gauge", "links to live members: up, or down (being retried)");
-    p.sample("streamer_mesh_links", "state=\"up\"", up);
-    p.sample("streamer_mesh_links", "state=\"down\"", down);
   }
 
   private static int aliveMembers(JsonObject info) {

@@ -1,5 +1,6 @@
 package io.activitystreamer.mesh;
 
+import io.activitystreamer.protocol.Fields;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -26,6 +27,8 @@ public final class Member {
   /** Ids this member listed as ALIVE (linked to it) in its last announcement or hello. */
   java.util.Set<String> linkedTo = java.util.Set.of();
   int httpPort;
+  /** Its TLS port (0 = none): where it is dialled when meshTls is on. */
+  int tlsPort;
 
   Member(String id, String name, String hostname, int port) {
     this.id = id;
@@ -38,12 +41,13 @@ public final class Member {
   public String name() { return name; }
   public String hostname() { return hostname; }
   public int port() { return port; }
+  public int tlsPort() { return tlsPort; }
   public Status status() { return status; }
   public boolean linked() { return linkId != null; }
   public int load() { return load; }
 
   JsonObject toJson() {
     return new JsonObject().put("id", id).put("name", name).put("hostname", hostname).put("port", port)
-        .put("httpPort", httpPort).put("status", status.name());
+        .put("httpPort", httpPort).put(Fields.TLS_PORT, tlsPort).put("status", status.name());
   }
 }

@@ -40,6 +40,7 @@ public final class MeshCore {
   private final String hostname;
   private int port;
   private int httpPort;
+  private int tlsPort;
   private final MeshOptions opts;
   private final StateCore state;
   private final MeshOutbox out;
@@ -92,6 +93,11 @@ public final class MeshCore {
   /** The HTTP port (web client, SockJS) this server announces; 0 = HTTP off. */
   public void httpPort(int httpPort) {
     this.httpPort = httpPort;
+  }
+
+  /** The TLS port this server announces (members dial it there when meshTls is on); 0 = none. */
+  public void tlsPort(int tlsPort) {
+    this.tlsPort = tlsPort;
   }
 
   public void loadSupplier(IntSupplier load) {
@@ -270,6 +276,9 @@ public final class MeshCore {
     }
     Member m = learn(id, hello.getString("name"), hello.getString(Fields.HOSTNAME),
         hello.getInteger(Fields.PORT, 0), now);
+    if (hello.getValue(Fields.TLS_PORT) instanceof Number t) {
+      m.tlsPort = t.intValue();
+    }
     if (m.linkId != null && !preferNew(m, initiatedBySelf)) {
       out.closeLink(linkId, null);
       return;
@@ -288,7 +297,7 @@ public final class MeshCore {
     linkMember.put(linkId, id);
     linkInitiatedBySelf.put(linkId, initiatedBySelf);
     if (!initiatedBySelf) {
-      out.send(linkId, PeerMessages.welcome(self, name, hostname, port, memberList(),
+      out.send(linkId, PeerMessages.welcome(self, name, hostname, port, tlsPort, memberList(),
           hello.getBoolean("join", false) ? snapshot() : null));
       if (hello.getBoolean("join", false)) {
         acks.put(id, new HashMap<>(replicator.positions()));
@@ -335,7 +344,7 @@ public final class MeshCore {
   /** An outbound connection attempt failed (refused, timed out, or authentication refused). */
   public void onConnectFailed(String hostname, int port, long now) {
     for (Member m : members.values()) {
-      if (m.hostname.equals(hostname) && m.port == port) {
+      if (m.hostname.equals(hostname) && dialPort(m) == port) {
         m.connecting = false;
         m.backoffMillis = Math.min(opts.maxBackoffMillis(), Math.max(100, m.backoffMillis * 2));
         m.nextConnectAt = now + (m.status == Member.Status.DEAD ? 2 * opts.suspicionMillis() : m.backoffMillis);
@@ -618,7 +627,10 @@ public final class MeshCore {
       if ("DEAD".equals(j.getString("status"))) {
         continue;
       }
-      learn(id, j.getString("name"), j.getString(Fields.HOSTNAME), j.getInteger(Fields.PORT), now);
+      Member m = learn(id, j.getString("name"), j.getString(Fields.HOSTNAME), j.getInteger(Fields.PORT), now);
+      if (j.getValue(Fields.TLS_PORT) instanceof Number t) {
+        m.tlsPort = t.intValue();
+      }
       changed = true;
     }
     return changed;
@@ -632,7 +644,7 @@ public final class MeshCore {
       Member teller = members.get(linkMember.get(fromLink));
       LOG.warn("[{}] the mesh declared this server dead: rejoining as a new incarnation", self);
       joined = false;
-      out.rejoin(teller == null ? null : teller.hostname, teller == null ? 0 : teller.port);
+      out.rejoin(teller == null ? null : teller.hostname, teller == null ? 0 : dialPort(teller));
       return;
     }
     declareDead(id, now, fromLink);
@@ -698,7 +710,7 @@ public final class MeshCore {
       boolean mayDial = self.compareTo(m.id) < 0 || now - m.suspectSince > opts.suspicionMillis() / 2;
       if (m.linkId == null && !m.connecting && mayDial && now >= m.nextConnectAt) {
         m.connecting = true;
-        out.connect(m.hostname, m.port, false);
+        out.connect(m.hostname, dialPort(m), false);
       }
     }
     if (now - lastAnnounce >= opts.announceIntervalMillis()) {
@@ -724,7 +736,12 @@ public final class MeshCore {
     }
     m.connecting = true;
     m.nextConnectAt = now + 2 * opts.suspicionMillis();
-    out.connect(m.hostname, m.port, false);
+    out.connect(m.hostname, dialPort(m), false);
+  }
+
+  /** Where {@code m} is dialled: its tlsPort when links use TLS (and it has one), else its port. */
+  private int dialPort(Member m) {
+    return opts.meshTls() && m.tlsPort > 0 ? m.tlsPort : m.port;
   }
 
   private boolean supersededByLive(Member dead) {
@@ -826,7 +843,7 @@ public final class MeshCore {
   private JsonArray memberList() {
     JsonArray list = new JsonArray();
     list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put("httpPort", httpPort).put("status", "ALIVE"));
+        .put(Fields.PORT, port).put("httpPort", httpPort).put(Fields.TLS_PORT, tlsPort).put("status", "ALIVE"));
     for (Member m : members.values()) {
       if (m.status != Member.Status.DEAD) {
         list.add(m.toJson());
@@ -867,11 +884,21 @@ public final class MeshCore {
   /** The mesh view for /api/mesh and the balancer. */
   public JsonObject view() {
     JsonArray list = new JsonArray();
-    list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put("httpPort", httpPort).put("status", "ALIVE").put("linked", true).put(Fields.LOAD, load.getAsInt())
-        .put("self", true));
+    JsonArray ownLinks = new JsonArray();
     for (Member m : members.values()) {
-      list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load));
+      if (m.linkId != null) {
+        ownLinks.add(m.id);
+      }
+    }
+    list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
+        .put(Fields.PORT, port).put("httpPort", httpPort).put(Fields.TLS_PORT, tlsPort).put("status", "ALIVE")
+        .put("linked", true).put(Fields.LOAD, load.getAsInt())
+        .put("self", true).put("sees", ownLinks));
+    for (Member m : members.values()) {
+      // sees: the members it last announced alive (for this server: those it has a link to); the
+      // page draws the mesh's links from them
+      list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load)
+          .put("sees", new JsonArray(new java.util.ArrayList<>(new java.util.TreeSet<>(m.linkedTo)))));
     }
     return new JsonObject().put("self", self).put("joined", joined).put(Fields.MEMBERS, list);
   }

@@ -1,11 +1,15 @@
 package io.activitystreamer.mesh;
 
 import io.activitystreamer.bus.Addresses;
+import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.tls.TlsFiles;
+import io.activitystreamer.tls.TlsReloader;
 import io.activitystreamer.protocol.LineFramer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import org.slf4j.Logger;
@@ -13,9 +17,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens outbound peer links when the mesh core asks ({@link Addresses#MESH_CONNECT}
- * {@code {hostname, port, join}}): connects, sends AUTHENTICATE with this incarnation's identity and a fresh nonce (never the
- * secret), and
- * hands the socket to a {@link PeerLink}. Inbound links arrive through the client port (the gateway).
+ * {@code {hostname, port, join}}): connects, sends AUTHENTICATE with this incarnation's identity and a
+ * fresh nonce (never the secret), and hands the socket to a {@link PeerLink}. Inbound links arrive
+ * through the client port or the TLS port (the gateway).
+ *
+ * <p>With {@code meshTls} the connection is TLS: this server presents its certificate and accepts only
+ * a peer certificate that chains to {@code tlsCaFile}; a refused handshake is logged with its reason.
+ * The certificate files are polled and new links use the new ones.
  */
 public final class MeshVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(MeshVerticle.class);
@@ -33,9 +41,31 @@ public final class MeshVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000).setTcpNoDelay(true));
+    NetClientOptions opts = new NetClientOptions().setConnectTimeout(2000).setTcpNoDelay(true);
+    if (config.meshTls()) {
+      TlsFiles files = TlsFiles.of(config);
+      ClientSSLOptions ssl;
+      try {
+        ssl = files.load().meshClient();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+      opts.setSsl(true).setKeyCertOptions(ssl.getKeyCertOptions()).setTrustOptions(ssl.getTrustOptions())
+          .setHostnameVerificationAlgorithm(ssl.getHostnameVerificationAlgorithm());
+      TlsReloader.watch(vertx, files, "mesh links", m -> client.updateSSLOptions(m.meshClient(), true));
+    }
+    client = vertx.createNetClient(opts);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.MESH_CONNECT, m -> connect(m.body()));
     return Future.succeededFuture();
+  }
+
+  private static boolean isTlsFailure(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.GeneralSecurityException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void connect(JsonObject req) {
@@ -48,9 +78,15 @@ public final class MeshVerticle extends VerticleBase {
       PeerLink link = PeerLink.connected(vertx, socket, selfId, host, p, config.secret(), nonce);
       socket.handler(new LineFramer(PeerLink.MAX_LINE_BYTES, link::onLine,
           link::onOverflow));
-      socket.write(PeerMessages.authenticate(nonce, selfId, name, config.localHostname(), selfPort, join));
+      socket.write(PeerMessages.authenticate(nonce, selfId, name, config.localHostname(), selfPort,
+          config.tlsPort(), join));
     }).onFailure(err -> {
-      LOG.debug("[{}] cannot connect to {}:{}: {}", selfId, host, p, err.getMessage());
+      if (isTlsFailure(err)) {
+        // a peer that is up but whose certificate is not the mesh's (or that refused ours): say why
+        LOG.warn("[{}] TLS handshake with {}:{} failed: {}", selfId, host, p, ConfigLoader.rootMessage(err));
+      } else {
+        LOG.debug("[{}] cannot connect to {}:{}: {}", selfId, host, p, err.getMessage());
+      }
       vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED, new JsonObject().put("hostname", host).put("port", p));
     });
   }

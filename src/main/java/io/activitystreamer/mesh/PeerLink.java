@@ -72,6 +72,11 @@ public final class PeerLink {
   public static PeerLink accept(Vertx vertx, ServerConfig config, String serverId, NetSocket socket,
                                 JsonObject auth) {
     PeerLink link = new PeerLink(vertx, socket, serverId, false);
+    if (config.meshTls() && !hasPeerCertificate(socket)) {
+      link.fail("server links on this server use TLS (meshTls): dial its tlsPort " + config.tlsPort()
+          + " with a certificate signed by the mesh CA");
+      return null;
+    }
     if (!auth.containsKey(Fields.NONCE)) {
       return link.acceptClassic(config, auth) ? link : null;
     }
@@ -108,7 +113,8 @@ public final class PeerLink {
    */
   private boolean acceptClassic(ServerConfig config, JsonObject auth) {
     if (!classicAuthAllowed(config, socket)) {
-      fail("classic AUTHENTICATE {secret} is off on this server (meshClassicAuth is false): use the "
+      fail("classic AUTHENTICATE {secret} is off on this server's plaintext port (meshClassicAuth is false; "
+          + "it is accepted over TLS on tlsPort): use the "
           + "challenge-response handshake (AUTHENTICATE with version " + MeshAuth.VERSION + " and a nonce)");
       return false;
     }
@@ -124,12 +130,26 @@ public final class PeerLink {
   }
 
   /**
-   * Whether a classic AUTHENTICATE (the secret in clear) is accepted on this socket: only when
-   * {@code meshClassicAuth} is on. Hook for TLS: a TLS link ({@code socket.isSsl()}) may allow it too
-   * once server links can use TLS.
+   * Whether a classic AUTHENTICATE (the secret in clear) is accepted on this socket: on a TLS link
+   * (the secret is not in clear there), or anywhere when {@code meshClassicAuth} is on.
    */
   static boolean classicAuthAllowed(ServerConfig config, NetSocket socket) {
-    return config.meshClassicAuth();
+    return config.meshClassicAuth() || socket.isSsl();
+  }
+
+  /**
+   * A TLS socket whose peer presented a certificate. The TLS port requests client certificates and
+   * the handshake fails for one that does not chain to tlsCaFile, so one presented here is the mesh's.
+   */
+  private static boolean hasPeerCertificate(NetSocket socket) {
+    if (!socket.isSsl()) {
+      return false;
+    }
+    try {
+      return !socket.peerCertificates().isEmpty();
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      return false;
+    }
   }
 
   /** An outbound socket that has sent AUTHENTICATE with {@code nonce}; it is up when MESH_WELCOME arrives. */

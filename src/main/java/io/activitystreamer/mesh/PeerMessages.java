@@ -15,10 +15,12 @@ final class PeerMessages {
   private PeerMessages() {}
 
   /** The dialler's first line: its nonce and identity, never the secret. */
-  static Buffer authenticate(String nonce, String id, String name, String hostname, int port, boolean join) {
+  static Buffer authenticate(String nonce, String id, String name, String hostname, int port, int tlsPort,
+                             boolean join) {
     return MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put(Fields.VERSION, MeshAuth.VERSION)
         .put(Fields.NONCE, nonce).put(Fields.ID, id)
-        .put("name", name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put("join", join));
+        .put("name", name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.TLS_PORT, tlsPort)
+        .put("join", join));
   }
 
   /** The acceptor's answer: its nonce, its id and its proof. */
@@ -32,9 +34,10 @@ final class PeerMessages {
     return MessageCodec.encode(Command.AUTH_PROOF, new JsonObject().put(Fields.PROOF, proof));
   }
 
-  static Buffer welcome(String id, String name, String hostname, int port, JsonArray members, JsonObject snapshot) {
+  static Buffer welcome(String id, String name, String hostname, int port, int tlsPort, JsonArray members,
+                        JsonObject snapshot) {
     JsonObject body = new JsonObject().put(Fields.ID, id).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put(Fields.MEMBERS, members);
+        .put(Fields.PORT, port).put(Fields.TLS_PORT, tlsPort).put(Fields.MEMBERS, members);
     if (snapshot != null) {
       body.put("snapshot", snapshot);
     }

@@ -35,7 +35,6 @@ public enum Command {
   MESH_WELCOME(false, true),
   MESH_EVENT(false, true),
   MESH_DIGEST(false, true),
-  MESH_PULL(false, true),
   MESH_RELAY(false, true),
   MEMBER_DEAD(false, true);
 

@@ -29,6 +29,8 @@ public final class Fields {
   public static final String VERSION = "version";
   public static final String NONCE = "nonce";
   public static final String PROOF = "proof";
+  /** A member's TLS port (0 = none); with meshTls, members dial each other there (docs/mesh.md "TLS"). */
+  public static final String TLS_PORT = "tlsPort";
 
   public static final String ANONYMOUS = "anonymous";
 }

@@ -22,13 +22,24 @@ public final class ActivityLog {
 
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private final Vector pruned = new Vector();
+  private long bytes;
 
   public void append(Entry e) {
     entries.addLast(e);
+    bytes += bytes(e);
   }
 
   public int size() {
     return entries.size();
+  }
+
+  /** Bytes of the encoded lines kept (both encodings). */
+  public long bytes() {
+    return bytes;
+  }
+
+  private static long bytes(Entry e) {
+    return e.classicLine().length() + e.resumeLine().length();
   }
 
   public Vector pruned() {
@@ -74,6 +85,7 @@ public final class ActivityLog {
         pruned.set(e.origin(), Math.max(pruned.get(e.origin()), e.aseq()));
       }
       it.remove();
+      bytes -= bytes(e);
     }
     return droppedOwed;
   }

@@ -105,6 +105,11 @@ public final class StateCore {
     return log.size();
   }
 
+  /** Bytes of the encoded lines the log keeps. */
+  public long logBytes() {
+    return log.bytes();
+  }
+
   public long droppedTotal() {
     return droppedTotal;
   }

@@ -1,5 +1,6 @@
 package io.activitystreamer.state;
 
+import io.activitystreamer.bus.Accepted;
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
@@ -9,6 +10,7 @@ import io.activitystreamer.bus.Line;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.bus.PeerIn;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.http.GatewayMetrics;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.mesh.MeshOutbox;
@@ -65,10 +67,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
 
   @Override
   public Future<?> start() {
+    metrics = GatewayMetrics.of(vertx);
     state = new StateCore(selfId, StateOptions.of(config), this);
     mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
     mesh.loadSupplier(() -> load);
     mesh.httpPort(config.httpPort());
+    mesh.tlsPort(config.tlsPort());
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Addresses.STATE_REGISTER, m -> whenJoined(() -> handleRegister(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
@@ -281,9 +285,10 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     LoginResult result;
     if (b.getBoolean("anonymous")) {
       result = new LoginResult("anonymous:" + selfId + "/" + b.getString("connection"), false, List.of(), 0, 0,
-          memberAddresses(), false);
+          memberAddresses(false), false, memberAddresses(true));
     } else {
-      result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses());
+      result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses(false),
+          memberAddresses(true));
       if (LOG.isDebugEnabled()) {
         SessionRecord s = state.sessions().get(result.sessionId());
         LOG.debug("[{}] LOGIN {}: session {} {}, backlog {}, delivered {}, applied {}", selfId, b.getString("username"),
@@ -302,12 +307,15 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     published = published.transform(ar -> peersHaveIt).andThen(ar -> m.reply(reply));
   }
 
-  private List<String> memberAddresses() {
+  /** host:port of this server and every linked member; {@code tls}: host:tlsPort of those that have one. */
+  private List<String> memberAddresses(boolean tls) {
     List<String> out = new ArrayList<>();
-    out.add(config.localHostname() + ":" + selfPort);
+    if (!tls || config.tlsPort() > 0) {
+      out.add(config.localHostname() + ":" + (tls ? config.tlsPort() : selfPort));
+    }
     mesh.members().values().forEach(mm -> {
-      if (mm.linked()) {
-        out.add(mm.hostname() + ":" + mm.port());
+      if (mm.linked() && (!tls || mm.tlsPort() > 0)) {
+        out.add(mm.hostname() + ":" + (tls ? mm.tlsPort() : mm.port()));
       }
     });
     return out;
@@ -317,8 +325,14 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (leaving) {
       return; // declared dead: what would be accepted now could not be carried over (see rejoin)
     }
-    state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(), in.clientSeq(),
-        in.connection(), now());
+    // accepting applies it here at once: deliver() sees it while acceptingNanos is set
+    acceptingNanos = in.acceptedNanos();
+    try {
+      state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(),
+          in.clientSeq(), in.connection(), now());
+    } finally {
+      acceptingNanos = 0;
+    }
   }
 
   private void handleDetach(JsonObject b) {
@@ -351,7 +365,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
     return view.put("users", state.userCount()).put("sessions", state.sessions().size())
         .put("sessionsHere", attachedHere).put("sessionsDetached", detached).put("load", load)
-        .put("backlogEntries", state.logSize()).put("backlogDropped", state.droppedTotal())
+        .put("backlogEntries", state.logSize()).put("backlogBytes", state.logBytes()).put("backlogDropped", state.droppedTotal())
         .put("retainedEvents", mesh.retainedCount()).put("pendingEvents", mesh.pendingCount())
         .put("pendingLogins", pendingLogins.size())
         .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))
@@ -383,7 +397,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     batchClassic.appendBuffer(delivery.classicLine());
     batchResume.appendBuffer(delivery.resumeLine());
     if (delivery.senderConnection() != null) {
-      batchSenders.merge(delivery.senderConnection(), 1, Integer::sum);
+      batchSenders.computeIfAbsent(delivery.senderConnection(), c -> new Accepted()).add(acceptingNanos);
     }
   }
 
@@ -399,6 +413,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       return;
     }
     DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
+    metrics.delivered(batchCount);
     lastBatchCount = batchCount;
     batchCount = 0;
     batchClassic = null;
@@ -464,7 +479,10 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private Buffer batchClassic;
   private int batchCount;
   private Buffer batchResume;
-  private java.util.Map<String, Integer> batchSenders;
+  private java.util.Map<String, Accepted> batchSenders;
+  /** While an activity from a client here is being accepted: when its gateway accepted it. */
+  private long acceptingNanos;
+  private GatewayMetrics metrics;
 
   @Override
   public void replicate(Event event) {
@@ -532,11 +550,12 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   @Override
   public void membersChanged() {
     JsonArray live = new JsonArray().add(new JsonObject().put("id", selfId)
-        .put("hostname", config.localHostname()).put("port", selfPort).put("load", load));
+        .put("hostname", config.localHostname()).put("port", selfPort).put("tlsPort", config.tlsPort())
+        .put("load", load));
     mesh.members().values().forEach(mm -> {
       if (mm.linked()) {
         live.add(new JsonObject().put("id", mm.id()).put("hostname", mm.hostname()).put("port", mm.port())
-            .put("load", mm.load()));
+            .put("tlsPort", mm.tlsPort()).put("load", mm.load()));
       }
     });
     vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live)

@@ -58,6 +58,24 @@ class LoadTableTest {
   }
 
   @Test
+  void clientsOnTheirWayKeepTheTableInMotionUntilTheyArriveOrExpire() {
+    loads(0, 3, 0, 0);
+    assertFalse(table.inMotion(10));
+    table.sent("b", 1, 1000); // a redirect (ours or another member's announced one) towards b
+    loads(1010, 3, 0, 0);
+    assertTrue(table.inMotion(1500), "b's announcement does not show it yet: a round must not plan on it");
+    loads(1200, 3, 1, 0);
+    assertFalse(table.inMotion(1210), "b announced it");
+    table.sent("c", 1, 2000);
+    assertTrue(table.inMotion(2100));
+    assertFalse(table.inMotion(2700), "never announced (the client went elsewhere): it expires");
+    table.leaving(3000); // a pick here whose freeze the own load does not show yet
+    assertTrue(table.inMotion(3100));
+    table.left(1); // its freeze was published
+    assertFalse(table.inMotion(3200));
+  }
+
+  @Test
   void unchangedForCountsFromTheLastLoadChange() {
     loads(0, 1, 1, 1);
     loads(500, 1, 1, 1); // same loads announced again: no change

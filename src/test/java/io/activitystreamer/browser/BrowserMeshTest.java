@@ -76,6 +76,10 @@ class BrowserMeshTest {
     Page alice = chrome.open(http(a) + "/");
     alice.waitFor("document.querySelectorAll('#mesh-members tr[data-status=ALIVE]').length === 2", WAIT_MS,
         "the mesh panel to show both servers");
+    alice.waitFor("document.querySelectorAll('#mesh-picture g.node[data-status=ALIVE]').length === 2"
+        + " && document.querySelectorAll('#mesh-picture line.edge[data-state=up]').length === 1"
+        + " && document.querySelectorAll('#mesh-picture g.node[data-serving=true]').length === 1", WAIT_MS,
+        "the mesh picture to show both servers, the link between them up, and the serving one marked");
     alice.screenshot(shots.resolve("01-page-loaded.png"));
 
     String aliceSecret = register(alice, "alice");
@@ -99,6 +103,8 @@ class BrowserMeshTest {
       }
     }
     assertEquals(Set.of("hello from alice", "hello from bob", "hello from carol"), tcpTexts(carol, 3));
+    alice.waitFor("Array.from(document.querySelectorAll('#mesh-rates svg.spark')).some(e => Number(e.dataset.peak) > 0)",
+        WAIT_MS, "a sparkline of activities per second above zero after the exchange");
     alice.screenshot(shots.resolve("03-exchange-alice-on-a.png"));
     bob.screenshot(shots.resolve("03-exchange-bob-on-b.png"));
 
@@ -122,6 +128,9 @@ class BrowserMeshTest {
     bob.waitFor("document.getElementById('conn').dataset.state !== 'online'", WAIT_MS,
         "bob's page to notice its server died");
     bob.screenshot(shots.resolve("04-bob-server-killed.png"));
+    alice.waitFor("document.querySelectorAll('#mesh-picture line.edge[data-state=up]').length === 0", WAIT_MS,
+        "alice's picture to show the link to the killed server down (or the server gone)");
+    alice.screenshot(shots.resolve("04-alice-picture-server-killed.png"));
     send(alice, "text", "while bob was away");
     carol.activity("carol", "carol-secret", new JsonObject().put("text", "carol during the outage"));
 

@@ -71,18 +71,24 @@ final class Chromium implements AutoCloseable {
   }
 
   static Chromium launch() throws Exception {
+    return launch(List.of());
+  }
+
+  /** As {@link #launch()} with extra command-line switches (e.g. which server keys to trust over TLS). */
+  static Chromium launch(List<String> extraArgs) throws Exception {
     String bin = binary();
     if (bin == null) {
       throw new IllegalStateException("chromium not found");
     }
     Path profile = Files.createTempDirectory("streamer-chromium");
-    List<String> cmd = List.of(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    List<String> cmd = new ArrayList<>(List.of(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows", "--password-store=basic", "--window-size=1280,800",
-        "--user-data-dir=" + profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-        "about:blank");
+        "--user-data-dir=" + profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0"));
+    cmd.addAll(extraArgs);
+    cmd.add("about:blank");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     CompletableFuture<String> endpoint = new CompletableFuture<>();
     Thread reader = new Thread(() -> {

@@ -78,6 +78,24 @@ class ServerConfigTest {
   }
 
   @Test
+  void tlsIsOffByDefaultAndNeedsItsFiles() {
+    ServerConfig d = ServerConfig.defaults();
+    assertEquals(0, d.tlsPort());
+    assertFalse(d.httpTls() || d.meshTls());
+    JsonObject files = new JsonObject().put("tlsCertFile", "s.pem").put("tlsKeyFile", "s.key");
+    assertEquals(3790, ServerConfig.fromJson(files.copy().put("tlsPort", 3790)).tlsPort());
+    assertTrue(ServerConfig.fromJson(files.copy().put("httpTls", "true")).httpTls(), "an environment variable");
+    assertTrue(error(new JsonObject().put("tlsPort", 3790)).contains("tlsCertFile and tlsKeyFile"));
+    assertTrue(error(new JsonObject().put("httpTls", true).put("tlsCertFile", "s.pem")).contains("tlsKeyFile"));
+    assertTrue(error(files.copy().put("meshTls", true).put("tlsPort", 3790)).contains("meshTls needs tlsCaFile"));
+    assertTrue(error(files.copy().put("meshTls", true).put("tlsCaFile", "ca.pem")).contains("meshTls needs tlsPort"));
+    assertTrue(error(files.copy().put("tlsPort", 3780)).contains("tlsPort must differ from localPort"));
+    assertTrue(error(files.copy().put("tlsPort", 70000)).contains("tlsPort must be 0..65535"));
+    assertEquals("STREAMER_TLS_CERT_FILE", ServerConfig.envName("tlsCertFile"));
+    assertEquals("STREAMER_MESH_TLS", ServerConfig.envName("meshTls"));
+  }
+
+  @Test
   void wrongTypesNameTheKey() {
     String m = error(new JsonObject().put("announceIntervalMillis", "abc"));
     assertTrue(m.contains("announceIntervalMillis") && m.contains("abc"), m);

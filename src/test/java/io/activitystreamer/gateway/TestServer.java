@@ -3,6 +3,7 @@ package io.activitystreamer.gateway;
 import io.activitystreamer.AppVerticle;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.http.MeteredVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -10,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * One server in this JVM: its own Vertx, {@link AppVerticle} on port 0 with HTTP off and a cheap secret
- * hash (tests register many users). {@link #meshInfo()} asks the state over the bus.
+ * One server in this JVM: its own Vertx (with its own metrics registry), {@link AppVerticle} on port 0
+ * with HTTP off and a cheap secret hash (tests register many users). {@link #meshInfo()} asks the state
+ * over the bus.
  */
 public final class TestServer implements AutoCloseable {
   public final Vertx vertx;
@@ -30,10 +32,8 @@ public final class TestServer implements AutoCloseable {
 
   /** Starts with these config keys over the test defaults. */
   public static TestServer start(JsonObject overrides) {
-    ServerConfig config = ServerConfig.fromJson(new JsonObject().put("localPort", 0).put("httpPort", 0)
-        .put("localHostname", "127.0.0.1").put("bindHost", "127.0.0.1").put("secret", "mesh-secret")
-        .put("secretHashIterations", 1000).put("gatewayInstances", 2).mergeIn(overrides));
-    Vertx vertx = Vertx.vertx();
+    ServerConfig config = config(overrides);
+    Vertx vertx = MeteredVertx.create();
     AppVerticle app = new AppVerticle(config);
     try {
       vertx.deployVerticle(app).await(30, TimeUnit.SECONDS);
@@ -42,6 +42,13 @@ public final class TestServer implements AutoCloseable {
       throw new AssertionError("server did not start", e);
     }
     return new TestServer(vertx, app, config);
+  }
+
+  /** The test defaults with these keys over them (for a server deployed by the test itself). */
+  public static ServerConfig config(JsonObject overrides) {
+    return ServerConfig.fromJson(new JsonObject().put("localPort", 0).put("httpPort", 0)
+        .put("localHostname", "127.0.0.1").put("bindHost", "127.0.0.1").put("secret", "mesh-secret")
+        .put("secretHashIterations", 1000).put("gatewayInstances", 2).mergeIn(overrides));
   }
 
   public int port() {

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The HTTP side of one in-process server: SockJS speaks the client protocol with the same limits and
  * errors as TCP (through SockJS's raw WebSocket endpoint, {@code /sockjs/websocket}), the origin check
- * and body limit, the ops endpoints' content, and the web client with its SockJS library served by the
- * server itself.
+ * and body limit, {@code /api/mesh}, and the web client with its SockJS library served by the server
+ * itself ({@code /metrics} and {@code /health}: {@link OpsEndpointsTest}).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HttpEndpointsTest {
@@ -65,19 +65,6 @@ class HttpEndpointsTest {
   }
 
   @Test
-  void healthIsReadyOnceListeningAndJoined() throws Exception {
-    HttpResponse<String> r = get("/health");
-    assertEquals(200, r.statusCode());
-    JsonObject h = new JsonObject(r.body());
-    assertEquals("UP", h.getString("status"));
-    assertTrue(h.getBoolean("ready"));
-    assertEquals(server.port(), h.getJsonObject("checks").getJsonObject("listening").getInteger("port"));
-    assertTrue(h.getJsonObject("checks").getJsonObject("meshJoined").getBoolean("ok"));
-    assertEquals(1, h.getJsonObject("checks").getJsonObject("meshJoined").getInteger("members"));
-    assertEquals("UP", new JsonObject(get("/health/live").body()).getString("status"));
-  }
-
-  @Test
   void apiMeshDescribesTheMembersForThePanel() throws Exception {
     HttpResponse<String> r = get("/api/mesh");
     assertEquals(200, r.statusCode());
@@ -91,7 +78,11 @@ class HttpEndpointsTest {
     assertEquals("ALIVE", self.getString("status"));
     assertEquals(httpPort, self.getInteger("httpPort"));
     assertNotNull(mesh.getInteger("sessions"));
-    assertNotNull(mesh.getJsonObject("gateway").getJsonObject("connections").getLong("sockjs"));
+    JsonObject gateway = mesh.getJsonObject("gateway");
+    assertNotNull(gateway.getJsonObject("connections").getLong("sockjs"));
+    for (String counter : new String[] {"activitiesIn", "activitiesOut", "redirects", "protocolErrors"}) {
+      assertNotNull(gateway.getLong(counter), counter + " for the page's mesh panel: " + gateway.encode());
+    }
   }
 
   @Test
@@ -161,36 +152,6 @@ class HttpEndpointsTest {
   }
 
   @Test
-  void metricsCountConnectionsActivitiesAndErrorsInPrometheusFormat() throws Exception {
-    try (Ws ws = Ws.connect(null)) {
-      ws.send(new JsonObject().put("command", "LOGIN").put("username", "anonymous"));
-      ws.expect("LOGIN_SUCCESS");
-      ws.send(new JsonObject().put("command", "ACTIVITY_MESSAGE").put("username", "anonymous")
-          .put("activity", new JsonObject().put("n", 1)));
-      ws.expect("ACTIVITY_BROADCAST");
-      ws.sendText("{\"command\":\"LOGON\"}");
-      ws.expect("INVALID_MESSAGE");
-      ws.awaitClosed();
-    }
-    HttpResponse<String> r = get("/metrics");
-    assertEquals(200, r.statusCode());
-    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
-    String text = r.body();
-    assertTrue(text.contains("# TYPE streamer_activities_in_total counter"), text);
-    assertTrue(value(text, "streamer_connections_opened_total{transport=\"sockjs\"}") >= 1, text);
-    assertTrue(value(text, "streamer_activities_in_total") >= 1, text);
-    assertTrue(value(text, "streamer_activities_out_total") >= 1, text);
-    assertTrue(value(text, "streamer_protocol_errors_total") >= 1, text);
-    assertEquals(1, value(text, "streamer_mesh_joined"), text);
-    assertEquals(1, value(text, "streamer_mesh_members{status=\"alive\"}"), text);
-    assertEquals(0, value(text, "streamer_mesh_links{state=\"down\"}"), text);
-    for (String name : new String[] {"streamer_sessions{kind=\"all\"}", "streamer_backlog_entries",
-        "streamer_redirects_total", "streamer_activities_in_per_second", "streamer_connections_open{transport=\"tcp\"}"}) {
-      assertTrue(value(text, name) >= 0, name + " in " + text);
-    }
-  }
-
-  @Test
   void theWebClientAndItsSockJsLibraryAreServedByTheServer() throws Exception {
     HttpResponse<String> index = get("/");
     assertEquals(200, index.statusCode());
@@ -203,15 +164,6 @@ class HttpEndpointsTest {
     assertEquals(200, app.statusCode());
     assertTrue(app.body().contains("/sockjs"));
     assertFalse(index.body().contains("//cdn"), "no CDN");
-  }
-
-  private static double value(String text, String sample) {
-    for (String line : text.split("\n")) {
-      if (line.startsWith(sample + " ")) {
-        return Double.parseDouble(line.substring(sample.length() + 1).trim());
-      }
-    }
-    throw new AssertionError("no sample " + sample + " in:\n" + text);
   }
 
   private static URI uri(String path) {

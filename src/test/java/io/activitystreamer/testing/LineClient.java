@@ -63,6 +63,16 @@ public final class LineClient implements AutoCloseable {
     }
   }
 
+  /** A client over an already connected socket (e.g. an {@code SSLSocket} to a TLS port). */
+  public static LineClient over(Socket s) {
+    try {
+      s.setTcpNoDelay(true);
+      return new LineClient(s);
+    } catch (IOException e) {
+      throw new AssertionError("cannot use " + s + ": " + e, e);
+    }
+  }
+
   private void readLoop(InputStream in) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     byte[] chunk = new byte[8192];

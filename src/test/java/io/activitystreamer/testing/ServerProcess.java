@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
   public static final Duration START_WAIT = Duration.ofSeconds(30);
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
-  private static final Pattern HTTP = Pattern.compile("HTTP on port (\\d+)");
+  private static final Pattern HTTP = Pattern.compile("HTTPS? on port (\\d+)");
+  private static final Pattern TLS = Pattern.compile("TLS on port (\\d+)");
   private static final AtomicLong COUNTER = new AtomicLong();
   private static final List<String> JVM_OPTS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
       "-Xshare:auto");
@@ -57,6 +58,7 @@ public final class ServerProcess implements AutoCloseable {
   private PrintWriter stdin;
   private int port = -1;
   private int httpPort = -1;
+  private int tlsPort = -1;
 
   private ServerProcess(String name, Map<String, String> env, List<String> jvmOpts, String[] args) {
     this.name = name;
@@ -117,6 +119,7 @@ public final class ServerProcess implements AutoCloseable {
       }
       port = -1;
       httpPort = -1;
+      tlsPort = -1;
       process = pb.start();
       stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -178,7 +181,7 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Waits for "listening on port N" and returns N (also reads ", HTTP on port M" on that line). */
+  /** Waits for "listening on port N" and returns N (also reads ", HTTP[S] on port M" and ", TLS on port T"). */
   public int awaitPort(Duration wait) {
     String line = awaitLine(l -> LISTENING.matcher(l).find(), wait);
     Matcher m = LISTENING.matcher(line);
@@ -186,6 +189,8 @@ public final class ServerProcess implements AutoCloseable {
     port = Integer.parseInt(m.group(1));
     Matcher h = HTTP.matcher(line);
     httpPort = h.find() ? Integer.parseInt(h.group(1)) : 0;
+    Matcher t = TLS.matcher(line);
+    tlsPort = t.find() ? Integer.parseInt(t.group(1)) : 0;
     return port;
   }
 
@@ -244,6 +249,11 @@ public final class ServerProcess implements AutoCloseable {
   /** The HTTP port printed at start-up, 0 when HTTP is off. */
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The TLS client port printed at start-up, 0 when off. */
+  public int tlsPort() {
+    return tlsPort;
   }
 
   public Path logFile() {
