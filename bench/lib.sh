@@ -62,6 +62,58 @@ start_mesh() {
   done
 }
 
+# wait_listening PID PORT NAME ERRFILE: until something accepts on 127.0.0.1:PORT (30 s), or PID dies.
+wait_listening() {
+  local pid=$1 port=$2 name=$3 errf=$4
+  for _ in $(seq 1 300); do
+    (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { log "$name died: $(tail -3 "$errf")"; return 1; }
+    sleep 0.1
+  done
+  log "$name did not start"; kill "$pid"; return 1
+}
+
+# start_redis NAME: redis-server on a free loopback port, no persistence (no RDB snapshots, no AOF).
+start_redis() {
+  command -v redis-server >/dev/null || { log "no redis-server (apt-get install -y redis-server)"; return 1; }
+  local name=$1 port; port=$(free_port)
+  STARTS=$((STARTS + 1))
+  local logf="$OUT/server-$name-$STARTS.log"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --protected-mode no --daemonize no \
+    --dir "$OUT" --logfile '' >"$logf" 2>&1 &
+  local pid=$!
+  wait_listening "$pid" "$port" "redis $name" "$logf" || return 1
+  SERVER_PIDS+=("$pid"); SERVER_PORTS+=("$port")
+  log "redis $name ($(redis-server --version | awk '{print $3}')) pid $pid port $port"
+}
+
+# start_nats NAME: nats-server on a free loopback port (core NATS, no JetStream: nothing persisted).
+start_nats() {
+  command -v nats-server >/dev/null || { log "no nats-server (apt-get install -y nats-server)"; return 1; }
+  local name=$1 port; port=$(free_port)
+  STARTS=$((STARTS + 1))
+  local logf="$OUT/server-$name-$STARTS.log"
+  nats-server -a 127.0.0.1 -p "$port" >"$logf" 2>&1 &
+  local pid=$!
+  wait_listening "$pid" "$port" "nats $name" "$logf" || return 1
+  SERVER_PIDS+=("$pid"); SERVER_PORTS+=("$port")
+  log "nats $name ($(nats-server --version)) pid $pid port $port"
+}
+
+# start_ours NAME: our server (SERVER_OPTS), as start_server.
+start_ours() { start_server "$@"; }
+
+# workload_args W: the generator options of the single-server workloads A-D (besides COMMON).
+workload_args() {
+  case $1 in
+    A) echo --pubs 1 --subs 50 ;;
+    B) echo --pubs 20 --subs 20 ;;
+    C) echo --pubs 1 --subs 50 --rate 1000 ;;
+    D) echo --pubs 1 --subs 1000 --rate 100 ;;
+    *) return 1 ;;
+  esac
+}
+
 stop_servers() {
   for pid in "${SERVER_PIDS[@]}"; do
     kill "$pid" 2>/dev/null
@@ -74,7 +126,7 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
-servers_arg() { local IFS=,; local s=(); for p in "${SERVER_PORTS[@]}"; do s+=("localhost:$p"); done; echo "${s[*]}"; }
+servers_arg() { local IFS=,; local s=(); for p in "${SERVER_PORTS[@]}"; do s+=("127.0.0.1:$p"); done; echo "${s[*]}"; }
 pids_arg() { local IFS=,; echo "${SERVER_PIDS[*]}"; }
 
 # bench LABEL [generator options...]: one run; appends its JSON line to $OUT/LABEL.jsonl.

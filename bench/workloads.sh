@@ -26,10 +26,12 @@ COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "
 
 repeat() { for _ in $(seq 1 "$REPEAT"); do bench "$@"; done; }
 
-workload_A() { start_server s1 && repeat A --pubs 1 --subs 50 "${COMMON[@]}"; stop_servers; }
-workload_B() { start_server s1 && repeat B --pubs 20 --subs 20 "${COMMON[@]}"; stop_servers; }
-workload_C() { start_server s1 && repeat C --pubs 1 --subs 50 --rate 1000 "${COMMON[@]}"; stop_servers; }
-workload_D() { start_server s1 && repeat D --pubs 1 --subs 1000 --rate 100 "${COMMON[@]}"; stop_servers; }
+# shellcheck disable=SC2046
+single() { start_server s1 && repeat "$1" $(workload_args "$1") "${COMMON[@]}"; stop_servers; }
+workload_A() { single A; }
+workload_B() { single B; }
+workload_C() { single C; }
+workload_D() { single D; }
 # E: the balancer redirects clients while the announced loads catch up; wait for 3 announce intervals
 # without a login before publishing. E_OPTS=--registered makes sessions survive a redirect (G3).
 E_OPTS=${E_OPTS:-}

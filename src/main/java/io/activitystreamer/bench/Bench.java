@@ -68,11 +68,16 @@ public final class Bench {
         .setInternalBlockingPoolSize(1));
     try {
       Run run = new Bench.Run(o, vertx);
+      BenchResult r;
       try {
-        return run.execute();
+        r = run.execute();
       } finally {
         run.closing();
       }
+      if (o.report != null) {
+        BenchReport.write(java.nio.file.Path.of(o.report), r);
+      }
+      return r;
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
@@ -121,7 +126,7 @@ public final class Bench {
       ProcStats g0 = ProcStats.read(ProcessHandle.current().pid());
       long m0 = ProcStats.machineBusyTicks();
       long t0 = now();
-      sleepSeconds(o.durationSeconds);
+      r.throughput = sample(t0);
       long m1 = ProcStats.machineBusyTicks();
       long t1 = now();
       List<BenchLoop.Snapshot> end = all(l -> {
@@ -162,6 +167,42 @@ public final class Bench {
       return r.build();
     }
 
+    /**
+     * Sleeps through the measured window, taking one throughput sample per second (the last one shorter
+     * if the duration is not whole): [end of the interval in s, published/s, deliveries/s to
+     * subscribers, to publishers].
+     */
+    private List<double[]> sample(long t0) throws Exception {
+      List<double[]> out = new ArrayList<>();
+      long end = t0 + (long) (o.durationSeconds * 1e9);
+      long[] prev = counters();
+      long tPrev = t0;
+      while (tPrev < end) {
+        long next = Math.min(end, tPrev + 1_000_000_000L);
+        long wait = next - now();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        long[] c = counters();
+        long t = now();
+        double dt = (t - tPrev) / 1e9;
+        out.add(new double[] {(t - t0) / 1e9, (c[0] - prev[0]) / dt, (c[1] - prev[1]) / dt, (c[2] - prev[2]) / dt});
+        prev = c;
+        tPrev = t;
+      }
+      return out;
+    }
+
+    private long[] counters() throws Exception {
+      long[] sum = new long[3];
+      for (long[] c : all(BenchLoop::counters)) {
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += c[i];
+        }
+      }
+      return sum;
+    }
+
     void closing() {
       try {
         all(l -> {
@@ -200,7 +241,7 @@ public final class Bench {
       BenchLoop loop = loops.get(n % loops.size());
       BenchClient c = new BenchClient(loop, role, index, t, o.registered ? name : "anonymous",
           o.registered ? "s" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36) : null,
-          o.publishers, o.payloadBytes);
+          o.publishers);
       loop.add(c);
       return c;
     }

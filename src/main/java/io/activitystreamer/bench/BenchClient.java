@@ -1,28 +1,26 @@
 package io.activitystreamer.bench;
 
-import io.activitystreamer.protocol.Fields;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * One generator connection, a subscriber or a publisher, on its {@link BenchLoop}'s event loop: connects,
- * optionally REGISTERs, LOGs IN, follows a REDIRECT, then counts every ACTIVITY_BROADCAST it receives
- * (publishers too: the server sends every activity to every session). A publisher writes activities in
- * batches: in max-rate mode it refills its in-flight window after each received chunk, counting its own
- * echoes as acknowledgements; in fixed-rate mode its loop's timer tells it what is due.
+ * lets its {@link Codec} log in or subscribe (following a REDIRECT of our server), then counts every
+ * activity it receives (our publishers too: our server sends every activity to every session). A
+ * publisher writes activities in batches: in max-rate mode it refills its in-flight window after each
+ * received chunk, counting the server's replies to its publishes (our echo, Redis' integer reply) as
+ * acknowledgements; in fixed-rate mode its loop's timer tells it what is due.
  */
-final class BenchClient implements LineScanner.Sink {
+final class BenchClient implements Codec.Peer {
   enum Role { SUB, PUB }
 
   private static final VarHandle SEQS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -32,14 +30,12 @@ final class BenchClient implements LineScanner.Sink {
   /** Publisher index (the "p" of its activities); -1 for a subscriber. */
   final int index;
   private final String username;
-  private final String secret;
+  private final Codec codec;
   private BenchOptions.Target target;
   private NetSocket socket;
-  private final LineScanner scanner = new LineScanner(this);
   private final long[] lastSeq;
   private final long[] recent;
   private Promise<Void> ready = Promise.promise();
-  private boolean registeredDone;
   private boolean redirecting;
   private boolean stopping;
   boolean loggedIn;
@@ -47,9 +43,6 @@ final class BenchClient implements LineScanner.Sink {
   long distinct;
 
   // publisher state
-  private final byte[] head;
-  private final byte[] middle;
-  private final byte[] tail;
   boolean publishing;
   /** --ack slowest: every subscriber, read (opaque, from any loop) for the slowest one's progress. */
   List<BenchClient> subscribers = List.of();
@@ -58,27 +51,18 @@ final class BenchClient implements LineScanner.Sink {
   private int inFlight;
 
   BenchClient(BenchLoop loop, Role role, int index, BenchOptions.Target target, String username, String secret,
-              int publishers, int payloadBytes) {
+              int publishers) {
     this.loop = loop;
     this.role = role;
     this.index = index;
     this.target = target;
     this.username = username;
-    this.secret = secret;
     this.lastSeq = new long[publishers];
     this.recent = new long[publishers];
-    // names and secrets are generated (plain ASCII): no JSON escaping needed
-    String credentials = "\"" + Fields.USERNAME + "\":\"" + username + "\""
-        + (secret == null ? "" : ",\"" + Fields.SECRET + "\":\"" + secret + "\"");
-    this.head = ("{\"command\":\"ACTIVITY_MESSAGE\"," + credentials + ",\"activity\":{\"t\":")
-        .getBytes(StandardCharsets.UTF_8);
-    this.middle = (",\"p\":" + index + ",\"s\":").getBytes(StandardCharsets.US_ASCII);
-    char[] pad = new char[payloadBytes];
-    Arrays.fill(pad, 'x');
-    this.tail = (",\"d\":\"" + new String(pad) + "\"}}\n").getBytes(StandardCharsets.US_ASCII);
+    this.codec = Codec.create(loop.options().target, this, role, index, username, secret, loop.options());
   }
 
-  /** Connects and logs in; completes once LOGIN_SUCCESS arrived. Call on the loop's context. */
+  /** Connects and logs in; completes once the codec says the client is ready. Call on the loop's context. */
   Future<Void> start() {
     ready = Promise.promise();
     connect();
@@ -105,25 +89,13 @@ final class BenchClient implements LineScanner.Sink {
       });
       socket.exceptionHandler(err -> { });
       socket.closeHandler(v -> onClosed());
-      if (loop.options().registered && !registeredDone) {
-        send(new JsonObject().put(Fields.COMMAND, "REGISTER").put(Fields.USERNAME, username)
-            .put(Fields.SECRET, secret));
-      } else {
-        login();
-      }
+      codec.greet();
     });
   }
 
-  private void login() {
-    JsonObject m = new JsonObject().put(Fields.COMMAND, "LOGIN").put(Fields.USERNAME, username);
-    if (secret != null) {
-      m.put(Fields.SECRET, secret);
-    }
-    send(m);
-  }
-
-  private void send(JsonObject m) {
-    socket.write(m.toBuffer().appendByte((byte) '\n'));
+  @Override
+  public void write(Buffer b) {
+    socket.write(b);
   }
 
   private void onData(ByteBuf b) {
@@ -131,9 +103,12 @@ final class BenchClient implements LineScanner.Sink {
       loop.error(username + " runs on a foreign event loop: counts are not reliable");
     }
     loop.chunkArrived();
-    scanner.scan(b);
+    codec.read(b);
     if (publishing && role == Role.PUB && loop.options().maxRate()) {
       refill();
+    } else if (role == Role.SUB && !codec.repliesPerMessage()) {
+      // no reply to a publish (NATS): a subscriber's progress is what can open a publisher's window
+      loop.subscriberProgress();
     }
   }
 
@@ -171,29 +146,29 @@ final class BenchClient implements LineScanner.Sink {
   }
 
   @Override
-  public void control(JsonObject line) {
-    String cmd = String.valueOf(line.getValue(Fields.COMMAND));
-    switch (cmd) {
-      case "REGISTER_SUCCESS" -> {
-        registeredDone = true;
-        login();
-      }
-      case "LOGIN_SUCCESS" -> {
-        loggedIn = true;
-        loop.loggedInChanged(1);
-        ready.tryComplete();
-      }
-      case "REDIRECT" -> {
-        loop.redirected();
-        redirecting = true;
-        target = new BenchOptions.Target(line.getString(Fields.HOSTNAME), line.getInteger(Fields.PORT));
-        socket.close();
-      }
-      default -> {
-        loop.error(username + " got " + line.encode());
-        ready.tryFail(cmd + ": " + line.getString(Fields.INFO));
-      }
-    }
+  public void ready() {
+    loggedIn = true;
+    loop.loggedInChanged(1);
+    ready.tryComplete();
+  }
+
+  @Override
+  public void acknowledged() {
+    inFlight--;
+  }
+
+  @Override
+  public void redirect(BenchOptions.Target to) {
+    loop.redirected();
+    redirecting = true;
+    target = to;
+    socket.close();
+  }
+
+  @Override
+  public void failed(String why) {
+    loop.error(username + "@" + target + ": " + why);
+    ready.tryFail(why);
   }
 
   @Override
@@ -248,12 +223,14 @@ final class BenchClient implements LineScanner.Sink {
 
   /** Writes {@code n} activities in one buffer. */
   void publish(int n) {
-    Buffer out = Buffer.buffer(n * (head.length + middle.length + tail.length + 40));
+    Buffer out = Buffer.buffer(n * codec.publishSizeHint());
     String t = Long.toString(Bench.now());
     for (int k = 0; k < n; k++) {
-      out.appendBytes(head).appendString(t).appendBytes(middle).appendString(Long.toString(++sent)).appendBytes(tail);
+      codec.publish(out, t, Long.toString(++sent));
     }
-    inFlight += n;
+    if (codec.repliesPerMessage()) {
+      inFlight += n;
+    }
     loop.published(n);
     socket.write(out);
   }
@@ -295,6 +272,6 @@ final class BenchClient implements LineScanner.Sink {
   }
 
   long slowLines() {
-    return scanner.slowLines();
+    return codec.slowFrames();
   }
 }

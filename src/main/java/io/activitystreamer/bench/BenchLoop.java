@@ -180,6 +180,22 @@ final class BenchLoop extends VerticleBase {
     }
   }
 
+  /** A subscriber read a chunk and its target does not answer publishes: let this loop's publishers refill. */
+  void subscriberProgress() {
+    if (options.maxRate()) {
+      for (BenchClient p : publishers) {
+        if (p.publishing) {
+          p.refill();
+        }
+      }
+    }
+  }
+
+  /** Counters for a throughput sample: published, deliveries to subscribers, deliveries to publishers. */
+  long[] counters() {
+    return new long[] {published, subscriberDeliveries, publisherDeliveries};
+  }
+
   void publisherDelivery() {
     publisherDeliveries++;
   }

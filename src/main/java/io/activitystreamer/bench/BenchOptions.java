@@ -15,6 +15,12 @@ public final class BenchOptions {
   }
 
   public final List<Target> servers = new ArrayList<>();
+  /** The protocol spoken: our classic lines, Redis pub/sub or NATS. */
+  public Codec.Kind target = Codec.Kind.OURS;
+  /** Redis channel or NATS subject (--target redis|nats). */
+  public String channel = "bench";
+  /** Where to write the HTML report of the run, or null. */
+  public String report;
   public int subscribers = 10;
   public int publishers = 1;
   public boolean registered;
@@ -45,6 +51,9 @@ public final class BenchOptions {
   static final String USAGE = String.join("\n",
       "usage: java -jar activitystreamer.jar bench [options]",
       "  --servers H:P[,H:P...]  servers; clients are spread over them round-robin (default localhost:3780)",
+      "  --target ours|redis|nats  the protocol: our classic lines (default), Redis pub/sub (SUBSCRIBE,",
+      "                          PUBLISH) or NATS (SUB, PUB); same activity, counting and latency",
+      "  --channel NAME          Redis channel or NATS subject (default bench)",
       "  --subs N                subscribers (default 10)",
       "  --pubs M                publishers (default 1; 0 = idle connections only, held for the duration)",
       "  --registered            REGISTER and LOGIN named users (default: anonymous)",
@@ -59,6 +68,7 @@ public final class BenchOptions {
       "  --loops L               generator event loops, 1 or 2 (default 1)",
       "  --pids P[,P...]         server process ids: report their CPU and RSS",
       "  --label NAME            name of the run, copied into the JSON line",
+      "  --report FILE.html      also write an HTML report: latency percentiles and throughput per second",
       "  --tls CAFILE            connect with TLS (servers' tlsPort), trusting the CA in CAFILE (PEM)",
       "  --quiet                 only the JSON line on stdout",
       "output: a summary, then one line of JSON starting with {\"bench\":");
@@ -117,6 +127,9 @@ public final class BenchOptions {
         case "--settle" -> settleMillis = Long.parseLong(v);
         case "--connect-concurrency" -> connectConcurrency = Integer.parseInt(v);
         case "--label" -> label = v;
+        case "--target" -> target = Codec.Kind.parse(v);
+        case "--channel" -> channel = v;
+        case "--report" -> report = v;
         case "--tls" -> tlsCa = v;
         case "--pids" -> {
           for (String p : v.split(",")) {
@@ -151,6 +164,15 @@ public final class BenchOptions {
     }
     if (durationSeconds <= 0 || warmupSeconds < 0 || drainSeconds < 0) {
       problems.add("--duration must be > 0, --warmup and --drain >= 0");
+    }
+    if (target != Codec.Kind.OURS && (registered || tlsCa != null)) {
+      problems.add("--registered and --tls are for --target ours only");
+    }
+    if (target == Codec.Kind.NATS && maxRate() && !ackSlowest) {
+      problems.add("NATS does not answer a publish: with --target nats use --ack slowest or --rate");
+    }
+    if (channel.isEmpty() || !channel.chars().allMatch(c -> c > ' ' && c < 127)) {
+      problems.add("--channel must be printable ASCII without spaces");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));

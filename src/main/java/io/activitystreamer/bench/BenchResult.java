@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
  * What one run measured. Rates are over the measured window; {@code published}, {@code expected},
  * {@code received} and {@code lost} cover the whole run (warm-up included) after the drain.
  */
-public record BenchResult(JsonObject json) {
+public record BenchResult(JsonObject json, Histogram latency) {
 
   public long published() {
     return json.getLong("published");
@@ -57,8 +57,8 @@ public record BenchResult(JsonObject json) {
   public String summary() {
     JsonObject j = json;
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "bench %s: %d pubs -> %d subs on %d server(s), payload %d B, %s%n",
-        j.getString("label"), j.getInteger("pubs"), j.getInteger("subs"), j.getInteger("servers"),
+    b.append(String.format(Locale.ROOT, "bench %s (%s): %d pubs -> %d subs on %d server(s), payload %d B, %s%n",
+        j.getString("label"), j.getString("target"), j.getInteger("pubs"), j.getInteger("subs"), j.getInteger("servers"),
         j.getInteger("payload"), j.getDouble("rate") > 0 ? j.getDouble("rate") + " msg/s per publisher"
             : "max rate, window " + j.getInteger("window") + " acknowledged by " + j.getString("ack")));
     if (j.containsKey("publishedPerSec")) {
@@ -97,6 +97,7 @@ public record BenchResult(JsonObject json) {
     private BenchLoop.Snapshot end;
     private BenchLoop.Snapshot totals;
     Histogram latency;
+    List<double[]> throughput = List.of();
     double measuredSeconds;
     double connectSeconds;
     double drainSeconds;
@@ -121,7 +122,8 @@ public record BenchResult(JsonObject json) {
     }
 
     BenchResult build() {
-      JsonObject j = new JsonObject().put("bench", 1).put("label", o.label).put("pubs", o.publishers)
+      JsonObject j = new JsonObject().put("bench", 1).put("label", o.label).put("target", o.target.toString())
+          .put("pubs", o.publishers)
           .put("subs", o.subscribers).put("servers", o.servers.size()).put("payload", o.payloadBytes)
           .put("rate", o.rate).put("window", o.window).put("ack", o.ackSlowest ? "slowest" : "echo")
           .put("registered", o.registered).put("loops", o.eventLoops)
@@ -139,6 +141,13 @@ public record BenchResult(JsonObject json) {
             .put("latencySamples", latency.getTotalCount())
             .put("redirectsMeasured", end.redirects() - start.redirects())
             .put("drainSec", Bench.round(drainSeconds, 2)).put("drainTimedOut", drainTimedOut);
+        JsonArray samples = new JsonArray();
+        for (double[] x : throughput) {
+          samples.add(new JsonArray().add(Bench.round(x[0], 2)).add(Bench.round(x[1], 0)).add(Bench.round(x[2], 0))
+              .add(Bench.round(x[3], 0)));
+        }
+        // [end of the second in s, published/s, deliveries/s to subscribers, to publishers]
+        j.put("throughput", samples);
       }
       long expected = totals.published() * o.subscribers;
       long distinct = totals.subscriberDeliveries() - totals.subscriberDuplicates();
@@ -170,7 +179,7 @@ public record BenchResult(JsonObject json) {
         error = totals.disconnects() + " connections closed by the server";
       }
       j.put("error", error);
-      return new BenchResult(j);
+      return new BenchResult(j, latency);
     }
 
     private static double ms(long nanos) {

@@ -26,10 +26,14 @@ final class LineScanner {
     }
   }
 
-  /** What the scanner found. */
-  interface Sink {
-    /** An ACTIVITY_BROADCAST sent by the generator. */
+  /** Where a generator activity's numbers go. */
+  interface Activities {
+    /** An activity sent by the generator: its send time, publisher index and sequence. */
     void broadcast(long sentNanos, int publisher, long seq);
+  }
+
+  /** What the scanner found. */
+  interface Sink extends Activities {
 
     /** Any other line, parsed. */
     void control(JsonObject line);
@@ -88,40 +92,52 @@ final class LineScanner {
 
   /** One line in [from, to), without its newline. */
   private void line(ByteBuf b, int from, int to) {
-    if (to - from > PREFIX.length + 12 && startsWithPrefix(b, from)) {
-      int i = from + PREFIX.length;
-      long t = 0;
-      int c;
-      while (i < to && (c = b.getByte(i) - '0') >= 0 && c <= 9) {
-        t = t * 10 + c;
-        i++;
-      }
-      if (i + 5 < to && b.getByte(i) == ',' && b.getByte(i + 1) == '"' && b.getByte(i + 2) == 'p'
-          && b.getByte(i + 3) == '"' && b.getByte(i + 4) == ':') {
-        i += 5;
-        int p = 0;
-        int start = i;
-        while (i < to && (c = b.getByte(i) - '0') >= 0 && c <= 9) {
-          p = p * 10 + c;
-          i++;
-        }
-        if (i > start && i + 5 < to && b.getByte(i) == ',' && b.getByte(i + 1) == '"' && b.getByte(i + 2) == 's'
-            && b.getByte(i + 3) == '"' && b.getByte(i + 4) == ':') {
-          i += 5;
-          long s = 0;
-          start = i;
-          while (i < to && (c = b.getByte(i) - '0') >= 0 && c <= 9) {
-            s = s * 10 + c;
-            i++;
-          }
-          if (i > start) {
-            sink.broadcast(t, p, s);
-            return;
-          }
-        }
-      }
+    if (to - from > PREFIX.length + 12 && startsWithPrefix(b, from) && fields(b, from + PREFIX.length, to, sink)) {
+      return;
     }
     slow(b.toString(from, to - from, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Reads {@code T,"p":P,"s":S} at {@code i} (just after an activity's {@code {"t":}) within {@code to}
+   * and hands the three numbers to {@code sink}; false if the bytes there have another shape. Shared by
+   * every protocol's codec: the generator's activity is the same JSON object on every target.
+   */
+  static boolean fields(ByteBuf b, int i, int to, Activities sink) {
+    long t = 0;
+    int c;
+    int start = i;
+    while (i < to && (c = b.getByte(i) - '0') >= 0 && c <= 9) {
+      t = t * 10 + c;
+      i++;
+    }
+    if (i == start || !(i + 5 < to && b.getByte(i) == ',' && b.getByte(i + 1) == '"' && b.getByte(i + 2) == 'p'
+        && b.getByte(i + 3) == '"' && b.getByte(i + 4) == ':')) {
+      return false;
+    }
+    i += 5;
+    int p = 0;
+    start = i;
+    while (i < to && (c = b.getByte(i) - '0') >= 0 && c <= 9) {
+      p = p * 10 + c;
+      i++;
+    }
+    if (i == start || !(i + 5 < to && b.getByte(i) == ',' && b.getByte(i + 1) == '"' && b.getByte(i + 2) == 's'
+        && b.getByte(i + 3) == '"' && b.getByte(i + 4) == ':')) {
+      return false;
+    }
+    i += 5;
+    long s = 0;
+    start = i;
+    while (i < to && (c = b.getByte(i) - '0') >= 0 && c <= 9) {
+      s = s * 10 + c;
+      i++;
+    }
+    if (i == start) {
+      return false;
+    }
+    sink.broadcast(t, p, s);
+    return true;
   }
 
   private static boolean startsWithPrefix(ByteBuf b, int from) {

@@ -8,11 +8,14 @@ import io.activitystreamer.AppVerticle;
 import io.activitystreamer.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The generator against an in-process server: on a small run its counts are exact. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -65,6 +68,16 @@ class BenchTest {
     assertExact(r, 2, 3, 1);
     assertTrue(r.deliveriesPerSecond() > 0);
     assertTrue(r.toJson().getLong("latencySamples") > 0);
+  }
+
+  @Test
+  void reportShowsTheRunsPercentilesAndSamples(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("results/A-ours-1.html");
+    BenchResult r = Bench.run(options("--pubs", "1", "--subs", "3", "--window", "8", "--ack", "slowest",
+        "--duration", "2.5", "--report", report.toString()));
+    assertExact(r, 1, 3, 1);
+    assertEquals(3, r.toJson().getJsonArray("throughput").size(), "one sample per second, the last one shorter");
+    BenchReportTest.assertReportOf(r, Files.readString(report));
   }
 
   @Test
