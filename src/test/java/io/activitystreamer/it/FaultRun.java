@@ -50,10 +50,6 @@ final class FaultRun {
    */
   final boolean fullRestart;
 
-  FaultRun(long seed, Duration traffic, boolean truePartition) {
-    this(seed, traffic, truePartition, false);
-  }
-
   FaultRun(long seed, Duration traffic, boolean truePartition, boolean fullRestart) {
     this.seed = seed;
     this.traffic = traffic;

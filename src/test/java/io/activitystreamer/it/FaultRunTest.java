@@ -28,7 +28,7 @@ class FaultRunTest {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   @DisabledIfSystemProperty(named = "faults.seeds", matches = ".+")
   void shortSeeds() throws Exception {
-    runSeeds(List.of(11L), Duration.ofSeconds(8), Boolean.getBoolean("faults.strict"), false);
+    runSeeds(List.of(11L), Duration.ofSeconds(8), Boolean.getBoolean("faults.strict"), false, false);
   }
 
   /**
@@ -40,7 +40,7 @@ class FaultRunTest {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   @DisabledIfSystemProperty(named = "faults.seeds", matches = ".+")
   void truePartitionLosesNothing() throws Exception {
-    runSeeds(List.of(7L), Duration.ofSeconds(8), true, true);
+    runSeeds(List.of(7L), Duration.ofSeconds(8), true, true, false);
   }
 
   /**
@@ -69,7 +69,7 @@ class FaultRunTest {
       seeds.add(first + i);
     }
     runSeeds(seeds, Duration.ofSeconds(Integer.getInteger("faults.trafficSeconds", 15)), true,
-        Boolean.getBoolean("faults.truePartition"));
+        Boolean.getBoolean("faults.truePartition"), Boolean.getBoolean("faults.fullRestart"));
   }
 
   /**
@@ -79,10 +79,12 @@ class FaultRunTest {
    * missing, unique names and no duplicates for classic clients outside the window; order and resume
    * duplicates are printed (the soak asserts them, `bash scripts/soak.sh 20`). {@code truePartition}: each
    * run includes a true partition, and what must hold is what a partition leaves: nothing missing
-   * after the heal, no name held twice.
+   * after the heal, no name held twice. {@code fullRestart}: every server on a data directory, and each
+   * run also kills every server and restarts the whole mesh from disk (as
+   * {@link #fullMeshRestartFromDiskLosesNothing}).
    */
-  private static void runSeeds(List<Long> seeds, Duration traffic, boolean strict, boolean truePartition)
-      throws Exception {
+  private static void runSeeds(List<Long> seeds, Duration traffic, boolean strict, boolean truePartition,
+                               boolean fullRestart) throws Exception {
     long missing = 0;
     long dupResume = 0;
     long dupClassic = 0;
@@ -92,9 +94,10 @@ class FaultRunTest {
     long accepted = 0;
     List<String> failed = new ArrayList<>();
     for (long seed : seeds) {
-      FaultRun run = new FaultRun(seed, traffic, truePartition);
+      FaultRun run = new FaultRun(seed, traffic, truePartition, fullRestart);
       HistoryChecker.Report r = run.run();
-      System.out.println("SEED " + seed + (truePartition ? " (true partition)" : "") + ": " + r + " faults=" + run.faults
+      System.out.println("SEED " + seed + (truePartition ? " (true partition)" : "")
+          + (fullRestart ? " (full-mesh restart)" : "") + ": " + r + " faults=" + run.faults
           + (run.problems.isEmpty() ? "" : " clientProblems=" + run.problems));
       missing += r.missing;
       dupResume += r.duplicatesResume;
