@@ -525,9 +525,6 @@ public final class MeshCore {
     }
   }
 
-  /** Highest load an announcement may carry (no maxConnections key exists to bound it better). */
-  static final int MAX_ANNOUNCED_LOAD = Integer.MAX_VALUE / 2;
-
   private void onAnnounce(Member m, JsonObject msg, long now) {
     if (m == null) {
       return;
@@ -557,14 +554,15 @@ public final class MeshCore {
 
   /**
    * Why an announcement on {@code m}'s link is not taken, or null: its load must be a number in
-   * 0..{@link #MAX_ANNOUNCED_LOAD}, and its id, hostname and port (when given) those the link
+   * 0..{@link MeshOptions#maxAnnouncedLoad} (maxConnections), and its id, hostname and port (when given) those the link
    * authenticated as, so one member cannot speak for another or draw every client with a low load.
    */
-  private static String announceProblem(Member m, JsonObject msg) {
+  private String announceProblem(Member m, JsonObject msg) {
     Object load = msg.getValue(Fields.LOAD);
-    if (load != null && !(load instanceof Number n && n.longValue() >= 0 && n.longValue() <= MAX_ANNOUNCED_LOAD
+    long max = opts.maxAnnouncedLoad();
+    if (load != null && !(load instanceof Number n && n.longValue() >= 0 && n.longValue() <= max
         && n.doubleValue() == n.longValue())) {
-      return "load " + load + " is not 0.." + MAX_ANNOUNCED_LOAD;
+      return "load " + load + " is not 0.." + max + " (maxConnections)";
     }
     Object id = msg.getValue(Fields.ID);
     if (id != null && !m.id.equals(id)) {

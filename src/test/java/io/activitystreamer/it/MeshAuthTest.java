@@ -227,6 +227,8 @@ class MeshAuthTest {
 
     peer.send(announce("zfake#1", -1000, fakePort));
     s.awaitOutput("load -1000 is not 0..", WAIT);
+    peer.send(announce("zfake#1", 20001, fakePort));
+    s.awaitOutput("load 20001 is not 0..20000 (maxConnections)", WAIT);
     peer.send(announce("zfake#1", 0, fakePort + 1));
     s.awaitOutput("is not the member's 127.0.0.1:" + fakePort, WAIT);
 
