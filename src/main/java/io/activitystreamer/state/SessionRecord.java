@@ -28,6 +28,12 @@ public final class SessionRecord {
   long version;
   /** When the balancer last redirected it (0: never), replicated with SESSION_DETACHED. */
   long redirectedAt;
+  /**
+   * When it last attached, on its host's clock (replicated with SESSION_ATTACHED): its backlog was
+   * written then, so neither the redelivery window nor the host's progress covers what came with the
+   * backlog until that is older than the window.
+   */
+  long attachedAt;
   /** Local only: the position fixed when a redirect of its connection here began. */
   Vector frozen;
   int versionRank;
@@ -74,7 +80,7 @@ public final class SessionRecord {
     return new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
         .put("delivered", delivered.toJson()).put("host", host).put("accepted", accepted.toJson()).put("lastSeq", accepted.max()).put("openedAt", openedAt)
         .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq).put("version", version)
-        .put("versionRank", versionRank).put("versionOrigin", versionOrigin);
+        .put("versionRank", versionRank).put("versionOrigin", versionOrigin).put("attachedAt", attachedAt);
   }
 
   static SessionRecord fromJson(JsonObject j) {
@@ -84,6 +90,7 @@ public final class SessionRecord {
     s.delivered = Vector.fromJson(j.getJsonObject("delivered"));
     s.lastOrigin = j.getString("lastOrigin");
     s.lastAseq = j.getLong("lastAseq", 0L);
+    s.attachedAt = j.getLong("attachedAt", 0L);
     s.setVersion(j.getLong("version", 0L), j.getInteger("versionRank", 0), j.getString("versionOrigin", ""));
     return s;
   }

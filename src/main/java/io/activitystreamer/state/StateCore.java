@@ -51,6 +51,11 @@ public final class StateCore {
   private final Vector applied = new Vector();
   /** Last progress vector each host announced for the sessions attached to it. */
   private final Map<String, Vector> hostProgress = new HashMap<>();
+  /**
+   * When (on the host's clock) each host's progress vector was what it had written: it covers only the
+   * sessions attached there before that time (a later one got its backlog later).
+   */
+  private final Map<String, Long> hostProgressAt = new HashMap<>();
   /** (time, applied vector) samples for the redelivery window. */
   private final ArrayDeque<Object[]> history = new ArrayDeque<>();
   private long seq;
@@ -160,7 +165,7 @@ public final class StateCore {
     // again, so what it is known to have is the cursor it came with, not what this server has applied
     // (the redelivery window then decides, as for any later activity).
     emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", cursor.toJson())
-        .put("v", s.version + 1));
+        .put("v", s.version + 1).put("at", now));
     boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
     return new LoginResult(s.id, true, backlog, dropped, s.lastSeq(), List.of(), placed);
   }
@@ -240,7 +245,7 @@ public final class StateCore {
       return;
     }
     Vector exactly = s.frozen != null ? s.frozen : applied.copy();
-    Vector safe = (exact ? exactly : appliedAt(since - options.redeliverWindowMillis())).mergeMax(s.delivered);
+    Vector safe = (exact ? exactly : writtenBefore(s, since - options.redeliverWindowMillis())).mergeMax(s.delivered);
     s.frozen = null;
     JsonObject body = new JsonObject().put("id", sessionId).put("delivered", safe.toJson()).put("v", s.version + 1);
     if (exact) {
@@ -259,7 +264,7 @@ public final class StateCore {
   public void freeze(String sessionId, long now) {
     SessionRecord s = sessions.get(sessionId);
     if (s != null && self.equals(s.host)) {
-      s.frozen = appliedAt(now - REDIRECT_GRACE_MILLIS);
+      s.frozen = writtenBefore(s, now - REDIRECT_GRACE_MILLIS);
     }
   }
 
@@ -281,7 +286,8 @@ public final class StateCore {
     }
     Vector progress = appliedAt(now - options.redeliverWindowMillis());
     if (!progress.equals(hostProgress.get(self)) && hasAttachedHere()) {
-      emit(Event.Type.HOST_PROGRESS, new JsonObject().put("vector", progress.toJson()));
+      emit(Event.Type.HOST_PROGRESS, new JsonObject().put("vector", progress.toJson())
+          .put("at", now - options.redeliverWindowMillis()));
     }
     int dropped = log.prune(minCursor(), options.backlogMaxCount(), options.maxBacklogBytes(),
         now - options.backlogMaxAgeMillis());
@@ -295,6 +301,14 @@ public final class StateCore {
       }
     }
     return false;
+  }
+
+  /**
+   * What session {@code s} (attached here) had been written by time {@code t}: the applied vector then,
+   * or, if it attached after {@code t}, only what it came with (its backlog was written at the attach).
+   */
+  private Vector writtenBefore(SessionRecord s, long t) {
+    return s.attachedAt > t ? s.delivered.copy() : appliedAt(t);
   }
 
   /** The applied vector at time {@code t}, from the samples (the oldest one if t is older). */
@@ -331,7 +345,9 @@ public final class StateCore {
     }
     Vector p = hostProgress.get(s.host);
     Vector c = s.delivered.copy();
-    return p == null ? c : c.mergeMax(p);
+    // progress sampled before the session attached does not cover its backlog (events without a time: it does)
+    boolean covers = hostProgressAt.getOrDefault(s.host, Long.MAX_VALUE) >= s.attachedAt;
+    return p == null || !covers ? c : c.mergeMax(p);
   }
 
   // ---- replicated events ----
@@ -400,7 +416,10 @@ public final class StateCore {
           outbox.kick(s.id);
         }
       }
-      case HOST_PROGRESS -> hostProgress.put(e.origin(), Vector.fromJson(b.getJsonObject("vector")));
+      case HOST_PROGRESS -> {
+        hostProgress.put(e.origin(), Vector.fromJson(b.getJsonObject("vector")));
+        hostProgressAt.put(e.origin(), b.getLong("at", Long.MAX_VALUE));
+      }
       case ACTIVITY -> onActivity(e.origin(), b, connection);
     }
   }
@@ -451,6 +470,7 @@ public final class StateCore {
     }
     s.host = origin;
     s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
+    s.attachedAt = b.getLong("at", 0L);
   }
 
   private void onActivity(String origin, JsonObject b, String connection) {
@@ -484,6 +504,7 @@ public final class StateCore {
     users.clear();
     sessions.clear();
     hostProgress.clear();
+    hostProgressAt.clear();
     JsonArray u = snap.getJsonArray("users");
     for (int i = 0; i < u.size(); i++) {
       onUserRegistered(UserRecord.fromJson(u.getJsonObject(i)));
@@ -499,6 +520,10 @@ public final class StateCore {
     JsonObject progress = snap.getJsonObject("hostProgress");
     for (String h : progress.fieldNames()) {
       hostProgress.put(h, Vector.fromJson(progress.getJsonObject(h)));
+    }
+    JsonObject progressAt = snap.getJsonObject("hostProgressAt", new JsonObject());
+    for (String h : progressAt.fieldNames()) {
+      hostProgressAt.put(h, progressAt.getLong(h));
     }
     JsonObject logJson = snap.getJsonObject("log");
     JsonArray entries = logJson.getJsonArray("entries");
@@ -525,7 +550,9 @@ public final class StateCore {
     sessions.values().forEach(r -> s.add(r.toJson()));
     JsonObject progress = new JsonObject();
     hostProgress.forEach((h, v) -> progress.put(h, v.toJson()));
+    JsonObject progressAt = new JsonObject();
+    hostProgressAt.forEach(progressAt::put);
     return new JsonObject().put("users", u).put("sessions", s).put("applied", applied.toJson())
-        .put("log", log.toJson()).put("hostProgress", progress).put("closed", new JsonArray(new ArrayList<>(closedSessions)));
+        .put("log", log.toJson()).put("hostProgress", progress).put("hostProgressAt", progressAt).put("closed", new JsonArray(new ArrayList<>(closedSessions)));
   }
 }

@@ -119,6 +119,64 @@ class StateCoreTest {
     assertEquals(List.of(2), ns(again.backlog()), "2 may have been lost in the broken connection; 1 was not");
   }
 
+  /**
+   * A classic session away for longer than the window gets its backlog at the next login; if that
+   * connection breaks at once, the backlog is owed again: it was written at the login, not when its
+   * activities were applied (seen in a full-mesh restart soak, where every client logs in on a backlog).
+   */
+  @Test
+  void backlogWrittenAtALoginIsOwedAgainWhenThatConnectionBreaksAtOnce() {
+    mesh("a", "b");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    register(a, "ann");
+    register(b, "bob");
+    LoginResult ann = a.login("ann");
+    LoginResult bob = b.login("bob");
+    net.run(500);
+    a.detach(ann.sessionId());
+    net.run(300);
+    for (int i = 1; i <= 3; i++) {
+      b.send(bob, "bob", act("bob", i));
+    }
+    net.run(1000); // five windows: the activities were applied long before the next login
+    LoginResult again = a.login("ann");
+    assertEquals(List.of(1, 2, 3), ns(again.backlog()));
+    net.tick(50);
+    a.detach(again.sessionId()); // 50 ms after the backlog was written: it may not have been read
+    net.run(500);
+    LoginResult third = b.login("ann");
+    assertEquals(List.of(1, 2, 3), ns(third.backlog()), "the backlog may have been lost in the broken connection");
+  }
+
+  /** The same when the server dies right after the login: its progress does not cover the backlog it just wrote. */
+  @Test
+  void backlogWrittenJustBeforeItsServerDiedIsOwedElsewhere() {
+    mesh("a", "b", "c");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    register(a, "ann");
+    register(b, "bob");
+    LoginResult ann = a.login("ann");
+    LoginResult bob = b.login("bob");
+    net.run(500);
+    a.detach(ann.sessionId());
+    net.run(300);
+    for (int i = 1; i <= 3; i++) {
+      b.send(bob, "bob", act("bob", i));
+    }
+    net.run(1000);
+    LoginResult again = a.login("ann");
+    assertEquals(List.of(1, 2, 3), ns(again.backlog()));
+    net.run(150); // a few ticks: a announces its progress (sampled a window ago) while ann is attached
+    net.kill(a, true);
+    net.run(1500);
+    LoginResult elsewhere = c.login("ann");
+    assertTrue(elsewhere.resumed(), "the session of the dead server is taken over");
+    assertEquals(List.of(1, 2, 3), ns(elsewhere.backlog()), "a's progress was sampled before ann got its backlog");
+  }
+
   @Test
   void resumeContinuesExactlyOnceFromWhatTheClientReceived() {
     mesh("a", "b");
