@@ -78,19 +78,43 @@ public final class AppVerticle extends VerticleBase {
   private String baseName() {
     // -lp 0: the port is not known yet, and "host:0" would be the same name for every such server, so
     // each would take the others for older incarnations of itself and declare them dead.
-    return !config.serverId().isEmpty() ? config.serverId()
-        : config.localPort() != 0 ? config.localHostname() + ":" + config.localPort()
+    String fixed = fixedName(config);
+    return fixed != null ? fixed
         : config.localHostname() + ":0~" + Integer.toString(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE), 36);
+  }
+
+  /** The server name when the configuration fixes it (serverId, else host:port), null with -lp 0. */
+  private static String fixedName(ServerConfig config) {
+    return !config.serverId().isEmpty() ? config.serverId()
+        : config.localPort() != 0 ? config.localHostname() + ":" + config.localPort() : null;
+  }
+
+  /** The data directory of the server called {@code name}, or null with dataDir none (memory only). */
+  private static Path dataDirFor(ServerConfig config, String name) {
+    String conf = config.dataDir();
+    if (conf.isEmpty() || conf.equals("none")) {
+      return null;
+    }
+    return Path.of(conf.replace("{name}", name.replace(':', '-'))).toAbsolutePath().normalize();
+  }
+
+  /**
+   * Where a server started without a secret keeps the one it generated, so that it restarts on its
+   * own data directory (docs/durability.md): {@code DIR/secret}; null in memory only or with -lp 0.
+   */
+  public static Path keptSecretFile(ServerConfig config) {
+    String name = fixedName(config);
+    Path dir = name == null ? null : dataDirFor(config, name);
+    return dir == null ? null : dir.resolve("secret");
   }
 
   /** Opens the data directory (lock, checks) and reads what it holds, off the event loop; none with -d none. */
   private Future<Void> openStore() {
-    String conf = config.dataDir();
-    if (conf.isEmpty() || conf.equals("none")) {
+    Path dir = dataDirFor(config, baseName());
+    if (dir == null) {
       LOG.info("no data directory (dataDir none): state is kept in memory only, a restart of every server forgets it");
       return Future.succeededFuture();
     }
-    Path dir = Path.of(conf.replace("{name}", baseName().replace(':', '-'))).toAbsolutePath().normalize();
     return vertx.executeBlocking(() -> {
       long t0 = System.nanoTime();
       Store s = Store.open(dir, config.secret(), config.durability());

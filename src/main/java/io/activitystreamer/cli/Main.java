@@ -11,6 +11,12 @@ import io.activitystreamer.tls.GenCerts;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -61,10 +67,14 @@ public final class Main {
       return;
     }
     if (config.secret().isEmpty()) {
-      String secret = Secrets.generate();
-      config = config.with(new JsonObject().put("secret", secret));
-      System.out.println("no mesh secret given: using generated secret " + secret
-          + " (start other servers with -s " + secret + ")");
+      try {
+        config = config.with(new JsonObject().put("secret", keptOrGeneratedSecret(config)));
+      } catch (IOException e) {
+        System.err.println("error: cannot keep the generated mesh secret: " + e.getMessage() + " (give -s SECRET or -d none)");
+        vertx.close();
+        System.exit(1);
+        return;
+      }
     }
     AppVerticle app = new AppVerticle(config);
     try {
@@ -91,5 +101,38 @@ public final class Main {
 
   private static void runBench(String[] argv) throws Exception {
     Bench.main(argv);
+  }
+
+  /**
+   * No -s: the secret this server generated at an earlier start and kept in its data directory, else a
+   * new one, kept there (owner-only file) so the next start opens the same directory.
+   */
+  private static String keptOrGeneratedSecret(ServerConfig config) throws IOException {
+    Path file = AppVerticle.keptSecretFile(config);
+    if (file != null && Files.isRegularFile(file)) {
+      String kept = Files.readString(file, StandardCharsets.UTF_8).trim();
+      if (!kept.isEmpty()) {
+        System.out.println("no mesh secret given: using the one kept in " + file + " (start other servers with -s " + kept + ")");
+        return kept;
+      }
+    }
+    String secret = Secrets.generate();
+    String where = "";
+    if (file != null) {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling("secret.tmp");
+      Files.deleteIfExists(tmp);
+      try {
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException e) {
+        Files.createFile(tmp); // not a POSIX file system
+      }
+      Files.writeString(tmp, secret + "\n", StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      where = ", kept in " + file + " for the next start";
+    }
+    System.out.println("no mesh secret given: using generated secret " + secret + where
+        + " (start other servers with -s " + secret + ")");
+    return secret;
   }
 }

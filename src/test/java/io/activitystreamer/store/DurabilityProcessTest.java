@@ -253,6 +253,28 @@ class DurabilityProcessTest {
     assertTrue(!other.output().contains(SECRET), "the secret is never printed");
   }
 
+  /** No -s: the generated secret is kept in the data directory (owner-only), so a restart opens it again. */
+  @Test
+  void aServerWithoutASecretRestartsOnItsOwnDirectory() throws IOException {
+    Path dir = freshDir("kept-secret");
+    String port = String.valueOf(ServerProcess.freePort());
+    try (ServerProcess s = ServerProcess.start("durable-kept", "-lp", port, "-hp", "0", "-lh", "127.0.0.1",
+        "-d", dir.toString())) {
+      Path kept = dir.toAbsolutePath().normalize().resolve("secret");
+      assertTrue(s.output().contains("using generated secret") && s.output().contains("kept in " + kept), s.output());
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.register("kept-user", "pw").expect("REGISTER_SUCCESS");
+      }
+      s.kill9();
+      ServerProcess again = s.restart();
+      assertTrue(again.output().contains("using the one kept in " + kept), again.output());
+      try (LineClient c = LineClient.connect(again.port())) {
+        c.login("kept-user", "pw").expect("LOGIN_SUCCESS"); // the user came back from disk
+      }
+    }
+  }
+
   @Test
   void aDirectoryThatIsNotWritableIsRefused() throws IOException {
     Path parent = freshDir("readonly");
