@@ -227,7 +227,9 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
           LOG.info("[{}] connection {} is a server link", serverId, id);
           client.cancelLoginDeadline();
           link[0] = PeerLink.accept(vertx, config, serverId, socket, d.body());
-          framerRef[0].maxLineBytes(PeerLink.MAX_LINE_BYTES);
+          if (link[0] != null) {
+            link[0].framedBy(framerRef[0]); // handshake-sized lines until the peer's proof checks
+          }
           return;
         }
         metrics.connectionOpened(Transport.TCP);

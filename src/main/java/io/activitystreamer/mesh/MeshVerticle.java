@@ -76,8 +76,9 @@ public final class MeshVerticle extends VerticleBase {
     client.connect(p, host).onSuccess(socket -> {
       String nonce = MeshAuth.nonce();
       PeerLink link = PeerLink.connected(vertx, socket, selfId, host, p, config.secret(), nonce);
-      socket.handler(new LineFramer(PeerLink.MAX_LINE_BYTES, link::onLine,
-          link::onOverflow));
+      LineFramer framer = new LineFramer(PeerLink.HANDSHAKE_LINE_BYTES, link::onLine, link::onOverflow);
+      link.framedBy(framer);
+      socket.handler(framer);
       socket.write(PeerMessages.authenticate(nonce, selfId, name, config.localHostname(), selfPort,
           config.tlsPort(), join));
     }).onFailure(err -> {

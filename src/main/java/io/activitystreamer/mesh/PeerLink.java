@@ -7,6 +7,7 @@ import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.protocol.LineFramer;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
 import io.activitystreamer.state.Secrets;
@@ -32,11 +33,17 @@ import org.slf4j.LoggerFactory;
 public final class PeerLink {
   private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
   private static final AtomicLong IDS = new AtomicLong();
-  /** Longest line on a server link (snapshots are single lines). */
-  public static final int MAX_LINE_BYTES = 512 * 1024 * 1024;
+  /**
+   * Longest line before the other side has proved it knows the secret (the handshake lines are small):
+   * an unauthenticated peer cannot make this server buffer more.
+   */
+  public static final int HANDSHAKE_LINE_BYTES = 64 * 1024;
+  /** Longest line from a proven peer (an event carries one activity; the join snapshot comes in parts). */
+  public static final int MAX_LINE_BYTES = 64 * 1024 * 1024;
+
   private static final int PEER_WRITE_QUEUE_BYTES = 64 * 1024 * 1024;
 
-  private enum State { AWAIT_CHALLENGE, AWAIT_WELCOME, AWAIT_PROOF, UP }
+  private enum State { AWAIT_CHALLENGE, AWAIT_WELCOME, AWAIT_SNAPSHOT, AWAIT_PROOF, UP }
 
   private final Vertx vertx;
   private final NetSocket socket;
@@ -54,6 +61,11 @@ public final class PeerLink {
   private String acceptorNonce;
   private String peerId;
   private JsonObject hello;
+  /** The framer of this socket: its line limit is raised once the other side has proved itself. */
+  private LineFramer framer;
+  private boolean proven;
+  /** The join snapshot arriving in parts after MESH_WELCOME. */
+  private SnapshotAssembler snapshot;
 
   private PeerLink(Vertx vertx, NetSocket socket, String serverId, boolean outbound) {
     this.vertx = vertx;
@@ -125,6 +137,7 @@ public final class PeerLink {
     JsonObject h = auth.copy();
     h.remove(Fields.SECRET);
     start();
+    proven();
     markUp(h);
     return true;
   }
@@ -186,6 +199,22 @@ public final class PeerLink {
     socket.exceptionHandler(err -> LOG.debug("[{}] link {} error: {}", serverId, linkId, err.getMessage()));
   }
 
+  /**
+   * The framer that feeds {@link #onLine}: it starts at {@link #HANDSHAKE_LINE_BYTES} and is raised to
+   * {@link #MAX_LINE_BYTES} once the other side's proof (or classic secret) has checked.
+   */
+  public void framedBy(LineFramer f) {
+    framer = f;
+    f.maxLineBytes(proven ? MAX_LINE_BYTES : HANDSHAKE_LINE_BYTES);
+  }
+
+  private void proven() {
+    proven = true;
+    if (framer != null) {
+      framer.maxLineBytes(MAX_LINE_BYTES);
+    }
+  }
+
   private void markUp(JsonObject peerHello) {
     state = State.UP;
     key = null;
@@ -213,6 +242,7 @@ public final class PeerLink {
     switch (state) {
       case AWAIT_CHALLENGE -> onChallenge(d);
       case AWAIT_WELCOME -> onWelcome(d);
+      case AWAIT_SNAPSHOT -> onSnapshotPart(d);
       case AWAIT_PROOF -> onProof(d);
       case UP -> onUpLine(d);
     }
@@ -234,19 +264,45 @@ public final class PeerLink {
     acceptorNonce = nonce;
     peerId = id;
     state = State.AWAIT_WELCOME;
+    proven();
     socket.write(PeerMessages.proof(MeshAuth.proof(key, MeshAuth.ROLE_CLIENT, diallerNonce, nonce, serverId, id)));
   }
 
   /** Dialler, the acceptor proved itself: MESH_WELCOME from that same id, or a refusal as dead. */
   private void onWelcome(Decoded d) {
     if (d.command() == Command.MESH_WELCOME && peerId.equals(d.string(Fields.ID))) {
-      markUp(d.body());
+      try {
+        snapshot = SnapshotAssembler.of(d.body());
+      } catch (IllegalArgumentException e) {
+        refuse(ProtocolError.invalid(e.getMessage()));
+        return;
+      }
+      if (snapshot == null) {
+        markUp(d.body());
+      } else {
+        state = State.AWAIT_SNAPSHOT;
+      }
     } else if (d.command() == Command.MEMBER_DEAD) {
       vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body().copy()
           .put("viaHostname", dialledHost).put("viaPort", dialledPort), false, true));
       close();
     } else {
       refuse(ProtocolError.invalid("expected MESH_WELCOME from " + peerId + ", got " + d.command()));
+    }
+  }
+
+  /** Dialler: the parts of the join snapshot, in order; the link is up (with the snapshot) after the last. */
+  private void onSnapshotPart(Decoded d) {
+    JsonObject welcome;
+    try {
+      welcome = snapshot.add(d);
+    } catch (IllegalArgumentException e) {
+      refuse(ProtocolError.invalid(e.getMessage()));
+      return;
+    }
+    if (welcome != null) {
+      snapshot = null;
+      markUp(welcome);
     }
   }
 
@@ -262,6 +318,7 @@ public final class PeerLink {
       return;
     }
     LOG.info("[{}] link {} from {} authenticated", serverId, linkId, peerId);
+    proven();
     markUp(hello);
     hello = null;
   }

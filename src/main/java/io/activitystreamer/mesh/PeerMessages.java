@@ -7,6 +7,8 @@ import io.activitystreamer.state.Event;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -38,10 +40,40 @@ final class PeerMessages {
                         JsonObject snapshot) {
     JsonObject body = new JsonObject().put(Fields.ID, id).put("name", name).put(Fields.HOSTNAME, hostname)
         .put(Fields.PORT, port).put(Fields.TLS_PORT, tlsPort).put(Fields.MEMBERS, members);
-    if (snapshot != null) {
-      body.put("snapshot", snapshot);
+    if (snapshot == null) {
+      return MessageCodec.encode(Command.MESH_WELCOME, body);
     }
-    return MessageCodec.encode(Command.MESH_WELCOME, body);
+    List<String> parts = split(snapshot.encode(), SNAPSHOT_PART_CHARS);
+    Buffer out = MessageCodec.encode(Command.MESH_WELCOME, body.put(SNAPSHOT_PARTS, parts.size()));
+    for (int i = 0; i < parts.size(); i++) {
+      out.appendBuffer(MessageCodec.encode(Command.MESH_SNAPSHOT, new JsonObject().put(PART, i).put(DATA, parts.get(i))));
+    }
+    return out;
+  }
+
+  /** MESH_WELCOME: how many MESH_SNAPSHOT lines follow it (the join snapshot's JSON text, in order). */
+  static final String SNAPSHOT_PARTS = "snapshotParts";
+  static final String PART = "part";
+  static final String DATA = "data";
+  /** Characters of snapshot text per MESH_SNAPSHOT line (a system property for tests that want many parts). */
+  static final int SNAPSHOT_PART_CHARS = Integer.getInteger("streamer.snapshotPartChars", 1 << 20);
+
+  /** {@code text} in pieces of at most {@code size} chars, never splitting a surrogate pair. */
+  static List<String> split(String text, int size) {
+    List<String> out = new ArrayList<>();
+    int i = 0;
+    while (i < text.length()) {
+      int end = Math.min(text.length(), i + size);
+      if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+        end = end - 1 > i ? end - 1 : end + 1; // keep the pair together (a part of one char takes both)
+      }
+      out.add(text.substring(i, end));
+      i = end;
+    }
+    if (out.isEmpty()) {
+      out.add("");
+    }
+    return out;
   }
 
   /** {@code redirecting}: {@code {hostname, port}} of the member a client is being redirected to, or null. */

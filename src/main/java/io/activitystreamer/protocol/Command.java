@@ -33,6 +33,8 @@ public enum Command {
   LOCK_DENIED(false, true),
   LOCK_RELEASE(false, true),
   MESH_WELCOME(false, true),
+  // a part of the join snapshot, right after a MESH_WELCOME that announces them; never valid on a link that is up
+  MESH_SNAPSHOT(false, false),
   MESH_EVENT(false, true),
   MESH_DIGEST(false, true),
   MESH_RELAY(false, true),

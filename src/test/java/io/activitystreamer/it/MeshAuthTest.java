@@ -63,6 +63,10 @@ class MeshAuthTest {
 
   /** Starts a server without waiting for it to listen (a joining server listens once joined). */
   private ServerProcess launch(String name, Map<String, String> env, String... extra) {
+    return launch(name, env, List.of(), extra);
+  }
+
+  private ServerProcess launch(String name, Map<String, String> env, List<String> jvmOpts, String... extra) {
     int http = ServerProcess.freePort();
     List<String> args = new ArrayList<>(List.of("-lp", String.valueOf(ServerProcess.freePort()), "-lh", "127.0.0.1",
         "-hp", String.valueOf(http), "-s", SECRET, "-a", "200"));
@@ -71,7 +75,7 @@ class MeshAuthTest {
         "STREAMER_SECRET_HASH_ITERATIONS", "500", "STREAMER_GATEWAY_INSTANCES", "1",
         "STREAMER_SUSPICION_MILLIS", "30000"));
     e.putAll(env);
-    ServerProcess p = ServerProcess.launch(name, e, List.of(), args.toArray(new String[0]));
+    ServerProcess p = ServerProcess.launch(name, e, jvmOpts, args.toArray(new String[0]));
     open.add(p);
     httpPorts.put(p, http);
     return p;
@@ -214,6 +218,37 @@ class MeshAuthTest {
       replay.expect("AUTHENTICATION_FAIL");
       replay.awaitClosed();
       assertServes(b);
+    }
+  }
+
+  /** Before its proof a peer gets handshake-sized lines only (64 KiB), not the 64 MiB of a proven one. */
+  @Test
+  void anUnprovedPeerCannotMakeTheServerBufferALongLine() {
+    ServerProcess s = server("big1", Map.of());
+    LineClient peer = client(s.port());
+    peer.send(authenticate(MeshAuth.nonce(), "zbig#1", ServerProcess.freePort()));
+    peer.expect("AUTH_CHALLENGE");
+    peer.send(LineClient.command("AUTH_PROOF").put("proof", "x".repeat(100 * 1024)));
+    JsonObject r = peer.nextMatching(m -> "INVALID_MESSAGE".equals(m.getString("command")), WAIT);
+    assertTrue(r.getString("info").contains("longer than"), r.encode());
+    peer.awaitClosedIgnoringLines(WAIT);
+    assertServes(s);
+  }
+
+  /** The join snapshot travels as MESH_SNAPSHOT parts (here of 256 characters each) and is installed whole. */
+  @Test
+  void aJoinSnapshotInManyPartsIsInstalledWhole() {
+    ServerProcess seed = launch("part1", Map.of(), List.of("-Dstreamer.snapshotPartChars=256"));
+    seed.awaitPort(ServerProcess.START_WAIT);
+    LineClient c = client(seed.port());
+    for (int i = 0; i < 20; i++) {
+      c.register("parted" + i, "pw" + i).expect("REGISTER_SUCCESS");
+    }
+    ServerProcess joiner = launch("part2", Map.of(), "-rh", "127.0.0.1", "-rp", String.valueOf(seed.port()));
+    joiner.awaitPort(ServerProcess.START_WAIT); // it listens once joined, i.e. after the snapshot is installed
+    for (int i = 0; i < 20; i += 7) {
+      LineClient d = client(joiner.port());
+      d.login("parted" + i, "pw" + i).expect("LOGIN_SUCCESS");
     }
   }
 

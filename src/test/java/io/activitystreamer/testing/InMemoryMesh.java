@@ -6,6 +6,7 @@ import io.activitystreamer.mesh.Member;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.mesh.MeshOutbox;
+import io.activitystreamer.mesh.SnapshotAssembler;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
@@ -345,6 +346,7 @@ public final class InMemoryMesh {
     boolean up;
     boolean closed;
     final ArrayDeque<Object> inbox = new ArrayDeque<>();
+    SnapshotAssembler snapshot;
 
     End(String linkId, Node owner, boolean outbound, String dialledHost, int dialledPort) {
       this.linkId = linkId;
@@ -354,7 +356,14 @@ public final class InMemoryMesh {
       this.dialledPort = dialledPort;
     }
 
-    void send(Buffer line) {
+    void send(Buffer lines) {
+      // one buffer may hold several lines (a MESH_WELCOME and the parts of its snapshot)
+      for (String line : lines.toString().split("\n")) {
+        sendLine(Buffer.buffer(line + "\n"));
+      }
+    }
+
+    private void sendLine(Buffer line) {
       if (closed || peer.closed || !owner.alive) {
         return;
       }
@@ -410,6 +419,15 @@ public final class InMemoryMesh {
         close(null);
         return;
       }
+      if (!up && snapshot != null) {
+        JsonObject welcome = snapshot.add(d); // as PeerLink: the parts of the join snapshot, then the link is up
+        if (welcome != null) {
+          snapshot = null;
+          up = true;
+          owner.mesh.onLinkUp(linkId, outbound, welcome, now());
+        }
+        return;
+      }
       if (!up) {
         boolean first = outbound ? d.command() == Command.MESH_WELCOME : d.command() == Command.AUTHENTICATE;
         if (outbound && d.command() == Command.MEMBER_DEAD) {
@@ -425,6 +443,10 @@ public final class InMemoryMesh {
         }
         if (!outbound && !SECRET.equals(d.body().getString("secret"))) {
           close(MessageCodec.reply(Command.AUTHENTICATION_FAIL, "the supplied secret is incorrect"));
+          return;
+        }
+        snapshot = outbound ? SnapshotAssembler.of(d.body()) : null;
+        if (snapshot != null) {
           return;
         }
         up = true;
