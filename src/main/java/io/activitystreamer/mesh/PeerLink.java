@@ -38,8 +38,12 @@ public final class PeerLink {
    * an unauthenticated peer cannot make this server buffer more.
    */
   public static final int HANDSHAKE_LINE_BYTES = 64 * 1024;
-  /** Longest line from a proven peer (an event carries one activity; the join snapshot comes in parts). */
-  public static final int MAX_LINE_BYTES = 64 * 1024 * 1024;
+  /**
+   * Longest line from a proven peer: an event carries one activity (maxMessageBytes, at most 64 MiB),
+   * and a MESH_RELAY one event line as an escaped string (at most twice as long); the join snapshot
+   * comes in parts.
+   */
+  public static final int MAX_LINE_BYTES = 129 * 1024 * 1024;
 
   private static final int PEER_WRITE_QUEUE_BYTES = 64 * 1024 * 1024;
 

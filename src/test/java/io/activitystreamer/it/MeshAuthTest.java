@@ -221,7 +221,7 @@ class MeshAuthTest {
     }
   }
 
-  /** Before its proof a peer gets handshake-sized lines only (64 KiB), not the 64 MiB of a proven one. */
+  /** Before its proof a peer gets handshake-sized lines only (64 KiB), not the 129 MiB of a proven one. */
   @Test
   void anUnprovedPeerCannotMakeTheServerBufferALongLine() {
     ServerProcess s = server("big1", Map.of());
