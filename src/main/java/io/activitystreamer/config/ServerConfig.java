@@ -57,6 +57,7 @@ public final class ServerConfig {
     DEFAULTS.put("failureDelayMaxMillis", 3200);
     DEFAULTS.put("activityRateLimit", 0);
     DEFAULTS.put("maxBacklogBytes", 256 * 1024 * 1024);
+    DEFAULTS.put("maxRetainedBytes", 256 * 1024 * 1024);
     // ops endpoints
     DEFAULTS.put("opsBind", "127.0.0.1");
     DEFAULTS.put("opsToken", "");
@@ -171,6 +172,7 @@ public final class ServerConfig {
     range(p, "failureDelayMaxMillis", 0, 60_000);
     range(p, "activityRateLimit", 0, 10_000_000);
     range(p, "maxBacklogBytes", 1024, Integer.MAX_VALUE);
+    range(p, "maxRetainedBytes", 1024 * 1024, Integer.MAX_VALUE);
     if (!List.of("off", "batch", "always").contains(durability())) {
       p.add("durability must be off, batch or always, was '" + durability() + "'");
     }
@@ -269,6 +271,8 @@ public final class ServerConfig {
   public int activityRateLimit() { return json.getInteger("activityRateLimit"); }
   /** Bytes of activity lines kept in the backlog for detached sessions (as well as backlogMaxCount). */
   public long maxBacklogBytes() { return json.getInteger("maxBacklogBytes"); }
+  /** Bytes of replicated events kept for peers that have not acknowledged them (estimated). */
+  public long maxRetainedBytes() { return json.getInteger("maxRetainedBytes"); }
   /** The address the ops endpoints (/metrics, /api/mesh) are served on; 0.0.0.0 = every address. */
   public String opsBind() { return json.getString("opsBind"); }
   /** Bearer token that opens the ops endpoints from anywhere ("" = none). */

@@ -807,6 +807,19 @@ public final class MeshCore {
       live.add(own);
     }
     replicator.prune(live);
+    int dropped = replicator.boundBytes(opts.maxRetainedBytes());
+    if (dropped > 0) {
+      retainedDropped += dropped;
+      LOG.warn("[{}] retained events passed maxRetainedBytes ({}): dropped the {} oldest; a member that still "
+          + "lacks them will rejoin with a snapshot", self, opts.maxRetainedBytes(), dropped);
+    }
+  }
+
+  /** Retained events dropped by the byte bound since start. */
+  private long retainedDropped;
+
+  public long retainedDropped() {
+    return retainedDropped;
   }
 
   private boolean linkedIncarnationOf(String memberName) {

@@ -158,6 +158,53 @@ final class Replicator {
     }
   }
 
+  /** Below this many retained events their size is not estimated (kept for acks that are a moment away). */
+  static final int SIZE_CHECK_FROM_EVENTS = 10_000;
+  private static final int SIZE_SAMPLES = 64;
+
+  /**
+   * Keeps the retained events within {@code maxBytes} (as encoded), dropping the oldest of the origins
+   * that hold most; returns how many were dropped. A member that then lacks events nobody keeps is
+   * declared dead and rejoins with a snapshot (MeshCore). The size is estimated from a sample of
+   * encoded events, and only past {@link #SIZE_CHECK_FROM_EVENTS} events, so the usual few cost nothing.
+   */
+  int boundBytes(long maxBytes) {
+    int count = retainedCount();
+    if (count <= SIZE_CHECK_FROM_EVENTS) {
+      return 0;
+    }
+    long sampled = 0;
+    int samples = 0;
+    for (ArrayDeque<Event> q : retained.values()) {
+      int step = Math.max(1, count / SIZE_SAMPLES);
+      int i = 0;
+      for (Event e : q) {
+        if (i++ % step == 0) {
+          sampled += e.toJson().encode().length() + 32L;
+          samples++;
+        }
+      }
+    }
+    long average = Math.max(1, sampled / Math.max(1, samples));
+    long keep = Math.max(SIZE_CHECK_FROM_EVENTS, maxBytes / average);
+    int dropped = 0;
+    while (count - dropped > keep) {
+      ArrayDeque<Event> longest = null;
+      for (ArrayDeque<Event> q : retained.values()) {
+        if (longest == null || q.size() > longest.size()) {
+          longest = q;
+        }
+      }
+      long excess = count - dropped - keep;
+      int n = (int) Math.min(excess, Math.max(1, longest.size() - (keep / Math.max(1, retained.size()))));
+      for (int k = 0; k < n && !longest.isEmpty(); k++) {
+        longest.pollFirst();
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   int retainedCount() {
     int n = 0;
     for (ArrayDeque<Event> q : retained.values()) {
