@@ -50,6 +50,7 @@ public final class ServerConfig {
     // abuse limits (docs/configuration.md "Limits")
     DEFAULTS.put("maxConnections", 20000);
     DEFAULTS.put("maxConnectionsPerIp", 256);
+    DEFAULTS.put("maxConnectionRatePerIp", 100);
     DEFAULTS.put("perIpLimitsOnLoopback", false);
     DEFAULTS.put("loginTimeoutMillis", 30000);
     DEFAULTS.put("hashThreads", 0);
@@ -166,6 +167,7 @@ public final class ServerConfig {
     range(p, "maxHttpBodyBytes", 1024, 64 * 1024 * 1024);
     range(p, "maxConnections", 1, 10_000_000);
     range(p, "maxConnectionsPerIp", 0, 10_000_000);
+    range(p, "maxConnectionRatePerIp", 0, 1_000_000_000);
     range(p, "loginTimeoutMillis", 0, 3_600_000);
     range(p, "hashThreads", 0, 256);
     range(p, "hashQueueMax", 1, 1_000_000);
@@ -259,6 +261,8 @@ public final class ServerConfig {
   public int maxConnections() { return json.getInteger("maxConnections"); }
   /** The same per remote address (0 = no per-address limit). */
   public int maxConnectionsPerIp() { return json.getInteger("maxConnectionsPerIp"); }
+  /** New connections per second per remote address (a burst of as many); 0 = no limit. */
+  public int maxConnectionRatePerIp() { return json.getInteger("maxConnectionRatePerIp"); }
   /** Per-address limits (connections, failure delays) also for loopback addresses; off: this host is trusted. */
   public boolean perIpLimitsOnLoopback() { return json.getBoolean("perIpLimitsOnLoopback"); }
   /** A connection neither logged in nor authenticated as a server by then is closed (0 = never). */

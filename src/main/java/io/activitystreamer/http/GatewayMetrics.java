@@ -47,6 +47,8 @@ public final class GatewayMetrics implements Shareable {
     MAX_CONNECTIONS,
     /** a connection refused: maxConnectionsPerIp open from its address */
     MAX_CONNECTIONS_PER_IP,
+    /** a connection refused: more than maxConnectionRatePerIp new ones per second from its address */
+    CONNECTION_RATE,
     /** a connection closed: no LOGIN within loginTimeoutMillis */
     LOGIN_TIMEOUT,
     /** a REGISTER or LOGIN answered "server busy": hashQueueMax hashes waiting */

@@ -92,6 +92,29 @@ class LimitsTest {
   }
 
   @Test
+  void newConnectionsPerSecondFromOneAddressAreLimited() {
+    try (TestServer s = TestServer.start(new JsonObject().put("maxConnectionRatePerIp", 1)
+        .put("perIpLimitsOnLoopback", true))) {
+      try (LineClient first = LineClient.connect(s.port()); LineClient second = LineClient.connect(s.port())) {
+        // one per second, and the second follows the first at once: refused as it opens (nothing sent yet)
+        JsonObject r = second.expect("INVALID_MESSAGE");
+        assertTrue(r.getString("info").contains("maxConnectionRatePerIp"), r.encode());
+        second.awaitClosed();
+        first.loginOk("anonymous", null); // the first one is served
+      }
+      // a second later the bucket has refilled and the address is served again
+      org.awaitility.Awaitility.await("a connection is admitted again").atMost(Duration.ofSeconds(10)).until(() -> {
+        try (LineClient c = LineClient.connect(s.port())) {
+          c.loginOk("anonymous", null);
+          return true;
+        } catch (AssertionError e) {
+          return false;
+        }
+      });
+    }
+  }
+
+  @Test
   void usernamePolicyOnTheWire() {
     try (TestServer s = TestServer.start()) {
       for (String bad : List.of("bell\u0007name", "rtl\u202eevil", "x".repeat(65), "Anonymous", "ANONYMOUS")) {
