@@ -13,6 +13,7 @@ import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.LineFramer;
 import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.store.StoreHealth;
 import io.activitystreamer.tls.TlsFiles;
 import io.activitystreamer.tls.TlsReloader;
 import io.vertx.core.Future;
@@ -64,6 +65,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private GatewayMetrics metrics;
   private BalancerClient balancer;
   private ConnectionLimits limits;
+  private StoreHealth storeHealth;
   private FailureThrottle throttle;
   private HashPool hashPool;
   private io.vertx.core.WorkerExecutor hashExecutor;
@@ -82,6 +84,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     balancer = new BalancerClient(vertx);
     metrics = GatewayMetrics.of(vertx);
     limits = ConnectionLimits.of(vertx, config);
+    storeHealth = StoreHealth.of(vertx);
     throttle = FailureThrottle.of(vertx, config);
     hashPool = HashPool.of(vertx, config.hashQueueMax());
     hashExecutor = HashPool.executor(vertx, config.hashThreads());
@@ -282,6 +285,11 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   @Override
   public Vertx vertx() {
     return vertx;
+  }
+
+  @Override
+  public String storeFailure() {
+    return storeHealth.failure();
   }
 
   @Override

@@ -460,6 +460,12 @@ public final class ClientHandler {
           + " activities per second (activityRateLimit); the activities before this one were accepted"));
       return;
     }
+    String storeFailure = gw.storeFailure();
+    if (storeFailure != null) {
+      fail(ProtocolError.invalid("this server cannot store activities now: its data directory cannot be written ("
+          + storeFailure + "); this activity was not accepted (the ones before it were): send it through another member"));
+      return;
+    }
     act.put(Fields.AUTHENTICATED_USER, username);
     long clientSeq = MessageCodec.clientSeq(d.body());
     if (clientSeq > 0 && clientSeq <= lastClientSeq) {

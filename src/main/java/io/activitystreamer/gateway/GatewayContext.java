@@ -27,6 +27,9 @@ interface GatewayContext {
 
   FailureThrottle throttle();
 
+  /** Why this server's data directory cannot be written now (a full disk), or null. */
+  String storeFailure();
+
   /** Runs a secret hash on the server's bounded hashing pool (see {@link HashPool#submit}). */
   <T> Future<T> hash(HashPool.Priority priority, Callable<T> work, BooleanSupplier cancelled);
 }

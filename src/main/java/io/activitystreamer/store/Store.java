@@ -269,7 +269,11 @@ public final class Store implements AutoCloseable {
   /** The context on which appends are made and {@link #durable} futures complete (the state verticle's). */
   public void attach(Context context) {
     this.context = context;
+    this.health = StoreHealth.of(context.owner());
   }
+
+  /** Shared with the gateways: set while commits fail. */
+  private StoreHealth health;
 
   /** An event applied here: committed with the next batch. */
   public void append(Event e) {
@@ -368,6 +372,7 @@ public final class Store implements AutoCloseable {
         LOG.error("store {}: commit failed, retrying every 100 ms: {}", dir, failure.toString());
       }
       lastFailure = failure;
+      health.failure(String.valueOf(failure.getMessage()));
       context.owner().setTimer(100, id -> submit(batch, snap, done)); // (called on the context: fires there)
       return;
     }
@@ -377,6 +382,7 @@ public final class Store implements AutoCloseable {
     if (lastFailure != null) {
       LOG.info("store {}: writes succeed again", dir);
       lastFailure = null;
+      health.failure(null);
     }
     done.complete();
     if (!pending.isEmpty() || pendingSnapshot != null) {

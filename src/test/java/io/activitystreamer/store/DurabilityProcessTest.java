@@ -142,8 +142,8 @@ class DurabilityProcessTest {
 
   /**
    * Disk full (a 2 MiB tmpfs; skipped where it cannot be mounted): a REGISTER while commits fail is
-   * refused saying why; the one whose commit failed is answered once space returns, and both it and
-   * later ones survive a kill -9.
+   * refused saying why, and so is an activity; the one whose commit failed is answered once space
+   * returns, and both it and later ones survive a kill -9.
    */
   @Test
   void aFullDiskRefusesRegistrationsAndResumesWhenSpaceReturns() throws Exception {
@@ -154,10 +154,12 @@ class DurabilityProcessTest {
     boolean mounted = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
     org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): disk-full test skipped");
     Path filler = mount.resolve("filler");
-    try (ServerProcess s = start("durable-full", mount.resolve("data"))) {
+    try (ServerProcess s = start("durable-full", mount.resolve("data"));
+         LineClient sender = LineClient.connect(s.port())) {
       try (LineClient c = LineClient.connect(s.port())) {
         c.register("f-before", "pw").expect("REGISTER_SUCCESS");
       }
+      sender.loginOk("anonymous", null);
       fill(filler);
       // the first REGISTER's commit fails (it waits); once a commit has failed, REGISTERs are refused
       List<LineClient> waiting = new ArrayList<>();
@@ -181,6 +183,11 @@ class DurabilityProcessTest {
       }
       assertTrue(refused != null && refused.getString("info").contains("data directory cannot be written"),
           String.valueOf(refused));
+      // an activity is refused too, saying why, rather than accepted into what cannot be kept
+      sender.activity("anonymous", null, new JsonObject().put("n", 1));
+      JsonObject no = sender.nextMatching(m -> "INVALID_MESSAGE".equals(m.getString("command")), WAIT);
+      assertTrue(no.getString("info").contains("cannot store activities now"), no.encode());
+      sender.awaitClosedIgnoringLines(WAIT);
       assertTrue(!waiting.isEmpty(), "the REGISTER whose commit failed waits");
       Files.delete(filler);
       for (LineClient c : waiting) {
