@@ -31,6 +31,18 @@ class LimitsTest {
     }
   }
 
+  /** Until a new connection logs in (the limit that refused one has let go). */
+  private static void awaitServed(TestServer s, String why) {
+    org.awaitility.Awaitility.await(why).atMost(Duration.ofSeconds(10)).until(() -> {
+      try (LineClient c = LineClient.connect(s.port())) {
+        c.loginOk("anonymous", null);
+        return true;
+      } catch (AssertionError e) {
+        return false;
+      }
+    });
+  }
+
   @Test
   void maxConnectionsRefusesTheOneTooManyAndLetsOthersOn() {
     try (TestServer s = TestServer.start(new JsonObject().put("maxConnections", 4))) {
@@ -54,15 +66,7 @@ class LimitsTest {
         held.forEach(LineClient::close);
       }
       // once connections close there is room again (the close is seen a moment later)
-      io.activitystreamer.testing.Await.until("a connection is accepted once others closed", Duration.ofSeconds(10),
-          () -> {
-            try (LineClient c = LineClient.connect(s.port())) {
-              c.loginOk("anonymous", null);
-              return true;
-            } catch (AssertionError e) {
-              return false;
-            }
-          });
+      awaitServed(s, "a connection is accepted once others closed");
     }
   }
 
@@ -103,14 +107,7 @@ class LimitsTest {
         first.loginOk("anonymous", null); // the first one is served
       }
       // a second later the bucket has refilled and the address is served again
-      org.awaitility.Awaitility.await("a connection is admitted again").atMost(Duration.ofSeconds(10)).until(() -> {
-        try (LineClient c = LineClient.connect(s.port())) {
-          c.loginOk("anonymous", null);
-          return true;
-        } catch (AssertionError e) {
-          return false;
-        }
-      });
+      awaitServed(s, "a connection is admitted again");
     }
   }
 

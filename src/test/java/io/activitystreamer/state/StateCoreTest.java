@@ -120,15 +120,10 @@ class StateCoreTest {
   }
 
   /**
-   * A classic session away for longer than the window gets its backlog at the next login; if that
-   * connection breaks at once, the backlog is owed again: it was written at the login, not when its
-   * activities were applied (seen in a full-mesh restart soak, where every client logs in on a backlog).
+   * ann (classic, on {@code a}) is away while bob (on {@code b}) sends 1..3, for five redelivery windows;
+   * then she logs in on {@code a} again and gets them as her backlog.
    */
-  @Test
-  void backlogWrittenAtALoginIsOwedAgainWhenThatConnectionBreaksAtOnce() {
-    mesh("a", "b");
-    Node a = net.node("a");
-    Node b = net.node("b");
+  private LoginResult loginOnAnOldBacklog(Node a, Node b) {
     register(a, "ann");
     register(b, "bob");
     LoginResult ann = a.login("ann");
@@ -139,9 +134,23 @@ class StateCoreTest {
     for (int i = 1; i <= 3; i++) {
       b.send(bob, "bob", act("bob", i));
     }
-    net.run(1000); // five windows: the activities were applied long before the next login
+    net.run(1000); // the activities were applied long before the next login
     LoginResult again = a.login("ann");
     assertEquals(List.of(1, 2, 3), ns(again.backlog()));
+    return again;
+  }
+
+  /**
+   * A classic session away for longer than the window gets its backlog at the next login; if that
+   * connection breaks at once, the backlog is owed again: it was written at the login, not when its
+   * activities were applied (seen in a full-mesh restart soak, where every client logs in on a backlog).
+   */
+  @Test
+  void backlogWrittenAtALoginIsOwedAgainWhenThatConnectionBreaksAtOnce() {
+    mesh("a", "b");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    LoginResult again = loginOnAnOldBacklog(a, b);
     net.tick(50);
     a.detach(again.sessionId()); // 50 ms after the backlog was written: it may not have been read
     net.run(500);
@@ -154,21 +163,8 @@ class StateCoreTest {
   void backlogWrittenJustBeforeItsServerDiedIsOwedElsewhere() {
     mesh("a", "b", "c");
     Node a = net.node("a");
-    Node b = net.node("b");
     Node c = net.node("c");
-    register(a, "ann");
-    register(b, "bob");
-    LoginResult ann = a.login("ann");
-    LoginResult bob = b.login("bob");
-    net.run(500);
-    a.detach(ann.sessionId());
-    net.run(300);
-    for (int i = 1; i <= 3; i++) {
-      b.send(bob, "bob", act("bob", i));
-    }
-    net.run(1000);
-    LoginResult again = a.login("ann");
-    assertEquals(List.of(1, 2, 3), ns(again.backlog()));
+    loginOnAnOldBacklog(a, net.node("b"));
     net.run(150); // a few ticks: a announces its progress (sampled a window ago) while ann is attached
     net.kill(a, true);
     net.run(1500);
