@@ -5,15 +5,15 @@ import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.mesh.Member;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
-import io.activitystreamer.mesh.MeshOutbox;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.state.Event;
 import io.activitystreamer.state.LoginSync;
+import io.activitystreamer.state.Ready;
+import io.activitystreamer.state.ReadyLoop;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
-import io.activitystreamer.state.StateOutbox;
 import io.activitystreamer.state.UserRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -442,8 +443,13 @@ public final class InMemoryMesh {
 
   // ---- one server ----
 
-  /** One server incarnation: its cores, and what they asked for. */
-  public final class Node implements MeshOutbox, StateOutbox {
+  /**
+   * One server incarnation: its cores, their production {@link ReadyLoop}, and what they asked for. Each
+   * Ready is carried out at once in the loop's order (a line queued on an in-memory link counts as
+   * written), or, with {@link #holdWrites}, its lines wait until {@link #ackWrites}: deliveries and
+   * replies come out only then, as the loop releases them.
+   */
+  public final class Node implements ReadyLoop.Direct {
     public final String name;
     public final String id;
     public final String host;
@@ -451,8 +457,20 @@ public final class InMemoryMesh {
     final int incarnation;
     public final StateCore state;
     public final MeshCore mesh;
+    public final ReadyLoop<Consumer<Object>> loop;
     public boolean alive = true;
     public final List<Delivery> deliveries = new ArrayList<>();
+    /** Everything released to local clients, in order: Delivery items and reply bodies. */
+    public final List<Object> released = new ArrayList<>();
+    /**
+     * Releases that happened while a line this server handed to a link was not written yet (the
+     * peers-first rule broken); empty when the loop keeps its order.
+     */
+    public final List<String> earlyReleases = new ArrayList<>();
+    private boolean holdWrites;
+    /** Held writes, in order: {linkId, line, close?}. */
+    private final List<Object[]> unwritten = new ArrayList<>();
+    private final List<Ready.Sending<Consumer<Object>>> awaitingWritten = new ArrayList<>();
     public final List<String> kicks = new ArrayList<>();
     public final List<String> rejoinCalls = new ArrayList<>();
     public int membersChangedCalls;
@@ -469,8 +487,10 @@ public final class InMemoryMesh {
       this.host = host;
       this.port = port;
       this.incarnation = incarnation;
-      this.state = new StateCore(id, stateOptions, this);
-      this.mesh = new MeshCore(id, name, host, port, meshOptions, state, this);
+      this.loop = new ReadyLoop<>(this);
+      this.state = new StateCore(id, stateOptions, loop);
+      this.mesh = new MeshCore(id, name, host, port, meshOptions, state, loop);
+      loop.replicateTo(mesh);
       this.lastStateTick = now();
     }
 
@@ -514,7 +534,13 @@ public final class InMemoryMesh {
     /** REGISTER through the mesh; the holder gets true/false when agreed (null while undecided). */
     public AtomicReference<Boolean> register(String username) {
       AtomicReference<Boolean> result = new AtomicReference<>();
-      mesh.register(username, "salt", "hash-" + username, 1, now(), result::set);
+      mesh.register(username, "salt", "hash-" + username, 1, now(), ok -> {
+        if (ok) {
+          loop.reply(b -> result.set((Boolean) b), Boolean.TRUE); // REGISTER_SUCCESS: once the peers have it
+        } else {
+          result.set(false);
+        }
+      });
       return result;
     }
 
@@ -534,7 +560,8 @@ public final class InMemoryMesh {
     public AtomicReference<LoginResult> loginWhenReady(String username, JsonObject resume) {
       AtomicReference<LoginResult> result = new AtomicReference<>();
       long since = now();
-      Runnable attempt = () -> result.set(state.login(username, resume, now()));
+      // LOGIN_SUCCESS: released by the loop once the peers have the session's event
+      Runnable attempt = () -> loop.reply(r -> result.set((LoginResult) r), state.login(username, resume, now()));
       if (loginReady(username, resume, since)) {
         attempt.run();
       } else {
@@ -567,31 +594,91 @@ public final class InMemoryMesh {
       state.detach(sessionId, now(), false);
     }
 
-    // -- StateOutbox --
+    // -- carrying out Readys --
 
     @Override
-    public void deliver(Delivery delivery) {
-      deliveries.add(delivery);
+    public void pending() {
+      carry();
     }
 
-    @Override
-    public void replicate(Event event) {
-      mesh.onLocalEvent(event);
+    /** Takes a Ready and carries it out in the loop's order. */
+    private void carry() {
+      Ready.Sending<Consumer<Object>> s = loop.ready(true).persisted();
+      s.lines().forEach((linkId, lines) -> write(linkId, lines, false));
+      s.closes().forEach((linkId, last) -> write(linkId, last, true));
+      if (holdWrites && !s.awaits().isEmpty()) {
+        awaitingWritten.add(s); // the links have not written yet
+      } else {
+        release(s.written());
+      }
+    }
+
+    /**
+     * From now on the lines this server sends stay unwritten (not on their way to the peers) until
+     * {@link #ackWrites}; the loop must hold back what depends on them.
+     */
+    public void holdWrites(boolean on) {
+      holdWrites = on;
+      if (!on) {
+        ackWrites();
+      }
+    }
+
+    /** The held lines are written (queued to the peers), and the links acknowledge it to the loop. */
+    public void ackWrites() {
+      List<Object[]> writes = new ArrayList<>(unwritten);
+      unwritten.clear();
+      for (Object[] w : writes) {
+        writeNow((String) w[0], (Buffer) w[1], (Boolean) w[2]);
+      }
+      var acked = new ArrayList<>(awaitingWritten);
+      awaitingWritten.clear();
+      acked.forEach(s -> release(s.written()));
+    }
+
+    /** Lines held by {@link #holdWrites}, not yet on their way. */
+    public int unwrittenCount() {
+      return unwritten.size();
+    }
+
+    private void write(String linkId, Buffer line, boolean close) {
+      if (holdWrites) {
+        unwritten.add(new Object[] {linkId, line, close});
+      } else {
+        writeNow(linkId, line, close);
+      }
+    }
+
+    private void writeNow(String linkId, Buffer line, boolean close) {
+      End e = ownEnd(linkId);
+      if (e == null) {
+        return;
+      }
+      if (close) {
+        e.close(line);
+      } else if (line != null) {
+        e.send(line);
+      }
+    }
+
+    private void release(List<Ready.Output<Consumer<Object>>> outputs) {
+      for (Ready.Output<Consumer<Object>> o : outputs) {
+        if (!unwritten.isEmpty()) {
+          earlyReleases.add(o + " while " + unwritten.size() + " lines were unwritten");
+        }
+        if (o instanceof Ready.Deliver<Consumer<Object>> d) {
+          deliveries.addAll(d.items());
+          released.addAll(d.items());
+        } else if (o instanceof Ready.Reply<Consumer<Object>> r) {
+          released.add(r.body());
+          r.to().accept(r.body());
+        }
+      }
     }
 
     @Override
     public void kick(String sessionId) {
       kicks.add(sessionId);
-    }
-
-    // -- MeshOutbox --
-
-    @Override
-    public void send(String linkId, Buffer line) {
-      End e = ownEnd(linkId);
-      if (e != null) {
-        e.send(line);
-      }
     }
 
     /** This server's end of the link, or null (gone, or another server's). */
@@ -628,14 +715,6 @@ public final class InMemoryMesh {
       ends.put(theirs.linkId, theirs);
       theirs.inbox.addLast(MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put("secret", SECRET)
           .put("id", id).put("name", name).put("hostname", host).put("port", port).put("join", join)));
-    }
-
-    @Override
-    public void closeLink(String linkId, Buffer lastLine) {
-      End e = ownEnd(linkId);
-      if (e != null) {
-        e.close(lastLine);
-      }
     }
 
     @Override
