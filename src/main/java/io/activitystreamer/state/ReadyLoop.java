@@ -113,10 +113,15 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
   }
 
   /**
-   * Takes what was gathered since the last call. {@code cutBatch}: false leaves an open delivery batch
+   * Takes what was gathered since the last call: after an input (or a batch of them) was handled, never
+   * halfway through one (not from {@link Direct#pending}). {@code cutBatch}: false leaves an open delivery batch
    * gathering (its lines go out now; it waits for them when it is cut).
    */
   public Ready<R> ready(boolean cutBatch) {
+    if (signalling) {
+      // e.g. a delivery whose event is not replicated yet: its lines would miss this Ready's wait
+      throw new IllegalStateException("a Ready is taken after an input, not from pending()");
+    }
     signalled = false;
     if (cutBatch) {
       cutBatch();
@@ -157,9 +162,17 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
   private void signal() {
     if (!signalled) {
       signalled = true;
-      direct.pending();
+      signalling = true;
+      try {
+        direct.pending();
+      } finally {
+        signalling = false;
+      }
     }
   }
+
+  /** True inside {@link Direct#pending}: a core is halfway through an input, no Ready may be taken. */
+  private boolean signalling;
 
   private void cutBatch() {
     if (batchClassic == null) {

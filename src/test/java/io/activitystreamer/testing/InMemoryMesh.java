@@ -228,6 +228,12 @@ public final class InMemoryMesh {
 
   /** Delivers one pending item (a local action first, else a line or close from some link). False if idle. */
   public boolean deliverOne() {
+    for (Node n : incarnations) {
+      if (n.dirty) {
+        n.carry(); // what an input decided is carried out after the input, as StateVerticle does
+        return true;
+      }
+    }
     if (!local.isEmpty()) {
       local.pollFirst().run();
       return true;
@@ -541,15 +547,19 @@ public final class InMemoryMesh {
           result.set(false);
         }
       });
+      afterInput();
       return result;
     }
 
     public LoginResult login(String username) {
-      return state.login(username, null, now());
+      return login(username, null);
     }
 
+    /** A LOGIN answered at once (its result, not the loop's reply; see {@link #loginWhenReady}). */
     public LoginResult login(String username, JsonObject resume) {
-      return state.login(username, resume, now());
+      LoginResult r = state.login(username, resume, now());
+      afterInput();
+      return r;
     }
 
     /**
@@ -567,6 +577,7 @@ public final class InMemoryMesh {
       } else {
         pendingLogins.add(new Object[] {username, resume, since, attempt});
       }
+      afterInput();
       return result;
     }
 
@@ -586,23 +597,45 @@ public final class InMemoryMesh {
     }
 
     public boolean send(LoginResult session, String username, JsonObject activity) {
-      return state.accept(session.sessionId(), username, activity, 0, "conn-" + session.sessionId(), now());
+      boolean accepted = state.accept(session.sessionId(), username, activity, 0, "conn-" + session.sessionId(),
+          now());
+      afterInput();
+      return accepted;
     }
 
     /** The connection broke (classic redelivery window applies). */
     public void detach(String sessionId) {
       state.detach(sessionId, now(), false);
+      afterInput();
+    }
+
+    /** The end of an input handed to the cores here: carry out what it decided. */
+    public void afterInput() {
+      if (dirty) {
+        carry();
+      }
     }
 
     // -- carrying out Readys --
 
+    /**
+     * A Ready is waiting: it is taken when the input being handled is done (the next step of the
+     * network, or the end of a client helper), never halfway through one, as StateVerticle takes it at
+     * the end of the turn of its loop.
+     */
     @Override
     public void pending() {
-      carry();
+      dirty = true;
     }
+
+    private boolean dirty;
 
     /** Takes a Ready and carries it out in the loop's order. */
     private void carry() {
+      dirty = false;
+      if (!alive) {
+        return;
+      }
       Ready.Sending<Consumer<Object>> s = loop.ready(true).persisted();
       s.lines().forEach((linkId, lines) -> write(linkId, lines, false));
       s.closes().forEach((linkId, last) -> write(linkId, last, true));
@@ -654,10 +687,19 @@ public final class InMemoryMesh {
       if (e == null) {
         return;
       }
+      // a Ready gathers a link's lines into one write; the other end reads them line by line
+      List<Buffer> lines = new ArrayList<>();
+      if (line != null) {
+        for (String l : line.toString().split("\n")) {
+          if (!l.isBlank()) {
+            lines.add(Buffer.buffer(l + "\n"));
+          }
+        }
+      }
+      Buffer last = close && !lines.isEmpty() ? lines.remove(lines.size() - 1) : null;
+      lines.forEach(e::send);
       if (close) {
-        e.close(line);
-      } else if (line != null) {
-        e.send(line);
+        e.close(last);
       }
     }
 
