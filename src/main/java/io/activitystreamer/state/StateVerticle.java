@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Hosts the replicated state ({@link StateCore}) and the mesh logic ({@link MeshCore}) on one event
  * loop, so a snapshot is always consistent. Turns bus requests from the gateway and link events from
- * the mesh into calls on the cores, and their effects back into bus messages. Requests that arrive
- * before this server has joined the mesh wait until it has.
+ * the mesh into calls on the cores, and their effects back into bus messages: the cores' outbox is a
+ * {@link ReadyLoop}, whose {@link Ready}s this verticle carries out in their order (persisted, lines to
+ * the links, markers, then deliveries and replies; see {@link #carry}). Requests that arrive before
+ * this server has joined the mesh wait until it has.
  */
 public final class StateVerticle extends VerticleBase implements ReadyLoop.Direct {
   private static final Logger LOG = LoggerFactory.getLogger(StateVerticle.class);
@@ -307,7 +309,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       onJoined();
     }
     mesh.tick(now);
-    retryPendingLogins(now);
+    pendingLogins.retry(state, mesh, now, this::completeLogin);
     if (now - lastStateTick >= config.checkpointIntervalMillis()) {
       lastStateTick = now;
       state.tick(now);
@@ -361,50 +363,19 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       return; // the connection closes with this incarnation; the client logs in again elsewhere
     }
     JsonObject b = m.body();
-    if (!b.getBoolean("anonymous") && !loginReady(b, now(), now())) {
-      pendingLogins.add(new PendingLogin(m, now()));
+    if (!b.getBoolean("anonymous") && !pendingLogins.readyOrWait(state, mesh, m, b.getString("username"),
+        b.getJsonObject("resume"), b.getString("connection"), now())) {
       return;
     }
     completeLogin(m);
   }
 
-  private boolean loginReady(JsonObject b, long since, long now) {
-    return LoginSync.ready(state, mesh, b.getString("username"), b.getJsonObject("resume"), since, now);
-  }
+  private final PendingLogins<Message<JsonObject>> pendingLogins = new PendingLogins<>();
 
-  private void retryPendingLogins(long now) {
-    if (pendingLogins.isEmpty()) {
-      return;
-    }
-    List<PendingLogin> waiting = new ArrayList<>(pendingLogins);
-    pendingLogins.clear();
-    for (PendingLogin p : waiting) {
-      if (loginReady(p.message().body(), p.since(), now)) {
-        completeLogin(p.message());
-      } else {
-        pendingLogins.add(p);
-      }
-    }
-  }
-
-  /**
-   * The connection of a waiting LOGIN closed: drop it. Completed later, it would take the session the
-   * user's next connection (which may be waiting here too) needs, and that one would get a new session
-   * without the backlog.
-   */
+  /** The connection of a waiting LOGIN closed: drop it (see {@link PendingLogins#cancel}). */
   private void cancelLogin(String connection) {
-    pendingLogins.removeIf(p -> {
-      boolean gone = connection != null && connection.equals(p.message().body().getString("connection"));
-      if (gone) {
-        p.message().fail(BusError.UNAVAILABLE.code, "connection closed");
-      }
-      return gone;
-    });
+    pendingLogins.cancel(connection).forEach(m -> m.fail(BusError.UNAVAILABLE.code, "connection closed"));
   }
-
-  private record PendingLogin(Message<JsonObject> message, long since) {}
-
-  private final List<PendingLogin> pendingLogins = new ArrayList<>();
 
   private void completeLogin(Message<JsonObject> m) {
     JsonObject b = m.body();

@@ -10,6 +10,7 @@ import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.state.Event;
 import io.activitystreamer.state.LoginSync;
+import io.activitystreamer.state.PendingLogins;
 import io.activitystreamer.state.Ready;
 import io.activitystreamer.state.ReadyLoop;
 import io.activitystreamer.state.StateCore;
@@ -508,7 +509,7 @@ public final class InMemoryMesh {
     }
 
     void tick() {
-      retryPendingLogins();
+      pendingLogins.retry(state, mesh, now(), Runnable::run);
       if (!mesh.joined()) {
         if (joinHost != null && !joinDialling) {
           joinDialling = true;
@@ -563,38 +564,23 @@ public final class InMemoryMesh {
     }
 
     /**
-     * A LOGIN as StateVerticle does it ({@link LoginSync}): one that would take over a session of another server waits until
-     * that server's events up to the detach are here (or reachable members' digests show nothing more of
-     * it), at most 2 s; retried on every tick. The holder gets the result when the login completes.
+     * A LOGIN as StateVerticle does it (the production {@link PendingLogins}, {@link LoginSync}): one that
+     * would take over a session of another server waits until that server's events up to the detach are
+     * here (or reachable members' digests show nothing more of it), at most 2 s; retried on every tick.
+     * The holder gets the result when the loop releases the reply.
      */
     public AtomicReference<LoginResult> loginWhenReady(String username, JsonObject resume) {
       AtomicReference<LoginResult> result = new AtomicReference<>();
-      long since = now();
       // LOGIN_SUCCESS: released by the loop once the peers have the session's event
       Runnable attempt = () -> loop.reply(r -> result.set((LoginResult) r), state.login(username, resume, now()));
-      if (loginReady(username, resume, since)) {
+      if (pendingLogins.readyOrWait(state, mesh, attempt, username, resume, null, now())) {
         attempt.run();
-      } else {
-        pendingLogins.add(new Object[] {username, resume, since, attempt});
       }
       afterInput();
       return result;
     }
 
-    private final List<Object[]> pendingLogins = new ArrayList<>();
-
-    private boolean loginReady(String username, JsonObject resume, long since) {
-      return LoginSync.ready(state, mesh, username, resume, since, now());
-    }
-
-    private void retryPendingLogins() {
-      for (Object[] p : new ArrayList<>(pendingLogins)) {
-        if (loginReady((String) p[0], (JsonObject) p[1], (long) p[2])) {
-          pendingLogins.remove(p);
-          ((Runnable) p[3]).run();
-        }
-      }
-    }
+    private final PendingLogins<Runnable> pendingLogins = new PendingLogins<>();
 
     public boolean send(LoginResult session, String username, JsonObject activity) {
       boolean accepted = state.accept(session.sessionId(), username, activity, 0, "conn-" + session.sessionId(),
