@@ -187,6 +187,11 @@ class ReadyLoopTest {
     return new JsonObject().put("n", i).put("authenticated_user", user);
   }
 
+  private static int n(Object delivery) {
+    Buffer line = ((Delivery) delivery).classicLine();
+    return new JsonObject(line.toString().trim()).getJsonObject("activity").getInteger("n");
+  }
+
   private static List<Integer> delivered(Node node, int from) {
     List<Integer> out = new ArrayList<>();
     for (Delivery d : node.deliveries.subList(from, node.deliveries.size())) {
@@ -283,6 +288,31 @@ class ReadyLoopTest {
     net.deliverAll();
     assertEquals(List.of(1, 2, 3), delivered(b, atB), "every activity sent before LOGOUT, in order");
     assertFalse(b.state.sessions().containsKey(ann.sessionId()), "and then the session is closed there too");
+    assertEquals(List.of(), a.earlyReleases);
+  }
+
+  @Test
+  void aLoginSuccessComesAfterTheActivitiesBeforeItAndBeforeTheOnesAfterIt() {
+    Node[] s = twoServers();
+    Node a = s[0];
+    register(a, "ann");
+    register(a, "bob");
+    LoginResult bob = login(a, "bob");
+    int from = a.released.size();
+
+    a.holdWrites(true);
+    assertTrue(a.send(bob, "bob", act("bob", 1)));
+    AtomicReference<LoginResult> ann = a.loginWhenReady("ann", null);
+    assertTrue(a.send(bob, "bob", act("bob", 2)));
+    assertNull(ann.get());
+    assertEquals(from, a.released.size(), "nothing released before the links wrote");
+
+    a.ackWrites();
+    List<Object> out = a.released.subList(from, a.released.size());
+    assertEquals(3, out.size(), out.toString());
+    assertEquals(1, n(out.get(0)), "activity 1 (applied before LOGIN: covered by its start) first");
+    assertEquals(ann.get(), out.get(1), "then LOGIN_SUCCESS");
+    assertEquals(2, n(out.get(2)), "then activity 2, which the new session is owed live");
     assertEquals(List.of(), a.earlyReleases);
   }
 }

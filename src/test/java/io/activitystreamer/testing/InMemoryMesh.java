@@ -650,8 +650,11 @@ public final class InMemoryMesh {
       for (Object[] w : writes) {
         writeNow((String) w[0], (Buffer) w[1], (Boolean) w[2]);
       }
+      // acknowledged last first: markers of different links answer in any order, the loop releases in
+      // Ready order all the same
       var acked = new ArrayList<>(awaitingWritten);
       awaitingWritten.clear();
+      java.util.Collections.reverse(acked);
       acked.forEach(s -> release(s.written()));
     }
 
