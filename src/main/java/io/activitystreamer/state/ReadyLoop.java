@@ -196,7 +196,8 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
     if (muted) {
       return;
     }
-    if (batchClassic == null) {
+    boolean opened = batchClassic == null;
+    if (opened) {
       batchClassic = Buffer.buffer(4096);
       batchResume = Buffer.buffer(4096);
       batchSenders = new HashMap<>();
@@ -209,7 +210,9 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
     if (delivery.senderConnection() != null) {
       batchSenders.computeIfAbsent(delivery.senderConnection(), c -> new Accepted()).add(acceptingNanos);
     }
-    signal();
+    if (opened) {
+      signal(); // a batch already open is cut by the Ready the adapter takes anyway (or by its 1 ms timer)
+    }
   }
 
   @Override
