@@ -1,11 +1,8 @@
 package io.activitystreamer.state;
 
-import io.activitystreamer.bus.Accepted;
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
-import io.activitystreamer.bus.Delivery;
-import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.bus.Line;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.bus.PeerIn;
@@ -13,13 +10,11 @@ import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.GatewayMetrics;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
-import io.activitystreamer.mesh.MeshOutbox;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,10 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Hosts the replicated state ({@link StateCore}) and the mesh logic ({@link MeshCore}) on one event
  * loop, so a snapshot is always consistent. Turns bus requests from the gateway and link events from
- * the mesh into calls on the cores, and their effects back into bus messages. Requests that arrive
- * before this server has joined the mesh wait until it has.
+ * the mesh into calls on the cores, and their effects back into bus messages: the cores' outbox is a
+ * {@link ReadyLoop}, whose {@link Ready}s this verticle carries out in their order (persisted, lines to
+ * the links, markers, then deliveries and replies; see {@link #carry}). Requests that arrive before
+ * this server has joined the mesh wait until it has.
  */
-public final class StateVerticle extends VerticleBase implements StateOutbox, MeshOutbox {
+public final class StateVerticle extends VerticleBase implements ReadyLoop.Direct {
   private static final Logger LOG = LoggerFactory.getLogger(StateVerticle.class);
   private static final long TICK_MILLIS = 50;
 
@@ -43,6 +40,8 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private final String name;
   private StateCore state;
   private MeshCore mesh;
+  /** The cores' outbox: what they decide comes out as Readys, carried out by {@link #carry}. */
+  private final ReadyLoop<Message<?>> loop = new ReadyLoop<>(this);
   private int load;
   /** Redirects begun here (freezes), published with the members so the balancer knows its picks took effect. */
   private long redirectsBegun;
@@ -69,8 +68,6 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
    * as after a partition).
    */
   private static final long RECOVERED_JOIN_WAIT_MILLIS = Long.getLong("streamer.recoveredJoinWaitMillis", 10_000);
-  /** Replaying the store: nothing goes out. */
-  private boolean recovering;
 
   /**
    * {@code carryOver}: what this server's previous incarnation hands on after it was declared dead
@@ -88,8 +85,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   }
 
   private void buildCores() {
-    state = new StateCore(selfId, StateOptions.of(config), this);
-    mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, this);
+    state = new StateCore(selfId, StateOptions.of(config), loop);
+    mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, loop);
+    loop.replicateTo(mesh);
     mesh.loadSupplier(() -> load);
     mesh.httpPort(config.httpPort());
     mesh.tlsPort(config.tlsPort());
@@ -101,9 +99,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     buildCores();
     if (recovered != null && !recovered.empty()) {
       long t0 = System.nanoTime();
-      recovering = true;
+      loop.mute(true); // replaying the store: nothing goes out
       mesh.recover(recovered.snapshot(), recovered.journal());
-      recovering = false;
+      loop.mute(false);
       LOG.info("[{}] recovered from {} in {} ms: {} users, {} sessions, {} log entries ({} journal events replayed)",
           selfId, store.dir(), (System.nanoTime() - t0) / 1_000_000, state.userCount(), state.sessions().size(),
           state.logSize(), recovered.journal().size());
@@ -129,23 +127,17 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       if (target != null) {
         mesh.announceRedirect(target.getString("hostname"), target.getInteger("port"), now());
       }
-      flushDeliveries();
-      afterPublished(() -> m.reply(new JsonObject()));
+      loop.reply(m, new JsonObject()); // after the batches before it
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> handleDetach(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
-    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> {
-      knownLinks.add(m.body().linkId());
-      mesh.onLinkUp(m.body().linkId(), m.body().outbound(), m.body().msg(), now());
-    });
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> mesh.onLinkUp(m.body().linkId(), m.body().outbound(),
+        m.body().msg(), now()));
     bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> mesh.onPeerMessage(m.body().linkId(), m.body().msg(),
         now()));
-    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> {
-      knownLinks.remove(m.body());
-      mesh.onLinkDown(m.body(), now());
-    });
+    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> mesh.onLinkDown(m.body(), now()));
     bus.<JsonObject>localConsumer(Addresses.MESH_CONNECT_FAILED, m -> onConnectFailed(m.body()));
     vertx.setPeriodic(TICK_MILLIS, id -> tick());
     return Future.succeededFuture();
@@ -196,6 +188,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       // nobody answers: this server starts the mesh with its recovered state and keeps dialling the seed
       state = recoveredState;
       mesh = recoveredMesh;
+      loop.replicateTo(mesh);
       mesh.listeningOn(selfPort);
       recoveredState = null;
       recoveredMesh = null;
@@ -299,20 +292,6 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private static final long SNAPSHOT_MIN_EVENTS = Long.getLong("streamer.snapshotMinEvents", 10_000);
   private long snapshotItems;
 
-  /** Runs {@code r} once every event applied so far is on disk (at once without a store): before anything goes out. */
-  private void afterPersisted(Runnable r) {
-    Future<Void> f = persisted();
-    if (f.isComplete()) {
-      r.run();
-    } else {
-      f.onComplete(ar -> r.run());
-    }
-  }
-
-  private Future<Void> persisted() {
-    return store == null ? Future.succeededFuture() : store.durable();
-  }
-
   private void whenJoined(Runnable r) {
     if (mesh.joined()) {
       r.run();
@@ -330,7 +309,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       onJoined();
     }
     mesh.tick(now);
-    retryPendingLogins(now);
+    pendingLogins.retry(state, mesh, now, this::completeLogin);
     if (now - lastStateTick >= config.checkpointIntervalMillis()) {
       lastStateTick = now;
       state.tick(now);
@@ -354,7 +333,7 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
         now(), ok -> {
           if (ok) {
-            afterPeersHaveIt(() -> m.reply(new JsonObject()));
+            loop.reply(m, new JsonObject()); // once the peers have USER_REGISTERED
           } else {
             m.fail(BusError.ALREADY_REGISTERED.code, "already registered");
           }
@@ -384,50 +363,19 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       return; // the connection closes with this incarnation; the client logs in again elsewhere
     }
     JsonObject b = m.body();
-    if (!b.getBoolean("anonymous") && !loginReady(b, now(), now())) {
-      pendingLogins.add(new PendingLogin(m, now()));
+    if (!b.getBoolean("anonymous") && !pendingLogins.readyOrWait(state, mesh, m, b.getString("username"),
+        b.getJsonObject("resume"), b.getString("connection"), now())) {
       return;
     }
     completeLogin(m);
   }
 
-  private boolean loginReady(JsonObject b, long since, long now) {
-    return LoginSync.ready(state, mesh, b.getString("username"), b.getJsonObject("resume"), since, now);
-  }
+  private final PendingLogins<Message<JsonObject>> pendingLogins = new PendingLogins<>();
 
-  private void retryPendingLogins(long now) {
-    if (pendingLogins.isEmpty()) {
-      return;
-    }
-    List<PendingLogin> waiting = new ArrayList<>(pendingLogins);
-    pendingLogins.clear();
-    for (PendingLogin p : waiting) {
-      if (loginReady(p.message().body(), p.since(), now)) {
-        completeLogin(p.message());
-      } else {
-        pendingLogins.add(p);
-      }
-    }
-  }
-
-  /**
-   * The connection of a waiting LOGIN closed: drop it. Completed later, it would take the session the
-   * user's next connection (which may be waiting here too) needs, and that one would get a new session
-   * without the backlog.
-   */
+  /** The connection of a waiting LOGIN closed: drop it (see {@link PendingLogins#cancel}). */
   private void cancelLogin(String connection) {
-    pendingLogins.removeIf(p -> {
-      boolean gone = connection != null && connection.equals(p.message().body().getString("connection"));
-      if (gone) {
-        p.message().fail(BusError.UNAVAILABLE.code, "connection closed");
-      }
-      return gone;
-    });
+    pendingLogins.cancel(connection).forEach(m -> m.fail(BusError.UNAVAILABLE.code, "connection closed"));
   }
-
-  private record PendingLogin(Message<JsonObject> message, long since) {}
-
-  private final List<PendingLogin> pendingLogins = new ArrayList<>();
 
   private void completeLogin(Message<JsonObject> m) {
     JsonObject b = m.body();
@@ -447,14 +395,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       }
     }
     membersChanged();
-    // Activities applied before this login are in its backlog: publish their pending batch first, so the
-    // gateway never delivers them again to the connection that logs in now (duplicates for resume clients).
-    flushDeliveries();
-    LoginResult reply = result;
-    // the reply joins the chain of published batches: later batches wait for it, so the gateway knows
-    // this connection is logged in before it sees them
-    Future<Void> peersHaveIt = peersHaveIt();
-    published = published.transform(ar -> peersHaveIt).andThen(ar -> m.reply(reply));
+    // once the peers have SESSION_OPENED / ATTACHED; after the batches of activities in its backlog, before
+    // later ones (the gateway knows the connection is logged in before it sees them)
+    loop.reply(m, result);
   }
 
   /** host:port of this server and every linked member; {@code tls}: host:tlsPort of those that have one. */
@@ -475,13 +418,13 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     if (leaving) {
       return; // declared dead: what would be accepted now could not be carried over (see rejoin)
     }
-    // accepting applies it here at once: deliver() sees it while acceptingNanos is set
-    acceptingNanos = in.acceptedNanos();
+    // accepting applies it here at once: its delivery is timed from when the gateway accepted it
+    loop.accepting(in.acceptedNanos());
     try {
       state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(),
           in.clientSeq(), in.connection(), now());
     } finally {
-      acceptingNanos = 0;
+      loop.accepting(0);
     }
   }
 
@@ -525,191 +468,93 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
         .put("store", store == null ? null : store.info());
   }
 
-  // ---- StateOutbox ----
+  // ---- carrying out Readys (the order is Ready's) ----
 
-  /**
-   * Deliveries are batched per turn of this event loop: the first one schedules a flush behind the
-   * messages already queued, so under load one batch carries many activities and each client gets one
-   * write for all of them, while a lone activity still goes out at once.
-   */
   @Override
-  public void deliver(Delivery delivery) {
-    if (recovering) {
-      return;
-    }
-    if (batchClassic == null) {
-      batchClassic = Buffer.buffer(4096);
-      batchResume = Buffer.buffer(4096);
-      batchSenders = new java.util.HashMap<>();
-      if (lastBatchCount >= BUSY_BATCH) {
-        // busy: let one more millisecond of activities join this batch (one write per client for all
-        // of them); a lone activity still goes out at once
-        vertx.setTimer(1, t -> flushDeliveries());
-      } else {
-        vertx.getOrCreateContext().runOnContext(v -> flushDeliveries());
-      }
-    }
-    batchCount++;
-    batchClassic.appendBuffer(delivery.classicLine());
-    batchResume.appendBuffer(delivery.resumeLine());
-    if (delivery.senderConnection() != null) {
-      batchSenders.computeIfAbsent(delivery.senderConnection(), c -> new Accepted()).add(acceptingNanos);
+  public void pending() {
+    if (!flushScheduled) {
+      // at the end of this turn of the loop, behind the messages already queued: under load one Ready
+      // carries many activities (one write per link and per client for all of them)
+      flushScheduled = true;
+      vertx.getOrCreateContext().runOnContext(v -> {
+        flushScheduled = false;
+        flush(false);
+      });
     }
   }
 
-  /**
-   * Publishes the pending batch to the gateways, but only once every link that was sent one of its
-   * events has handed them to the kernel (a marker request each link answers after its earlier writes):
-   * peers first, local clients second, so a server killed mid-broadcast never leaves an activity that
-   * its own clients saw and no peer has. Batches are published in order.
-   */
-  private void flushDeliveries() {
-    flushLinks(); // the events of this batch go to the peers before the markers that wait for them
-    if (batchClassic == null) {
-      return;
+  /** Takes a Ready and carries it out; a busy delivery batch may gather for one more millisecond. */
+  private void flush(boolean cutBatch) {
+    Ready<Message<?>> r = loop.ready(cutBatch || !loop.holdingBusyBatch());
+    if (loop.holdingBusyBatch() && !batchTimer) {
+      batchTimer = true;
+      vertx.setTimer(1, t -> {
+        batchTimer = false;
+        flush(true);
+      });
     }
-    DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
-    metrics.delivered(batchCount);
-    lastBatchCount = batchCount;
-    batchCount = 0;
-    batchClassic = null;
-    batchResume = null;
-    batchSenders = null;
-    if (linksSinceFlush.isEmpty() && published.isComplete() && (store == null || store.settled())) {
-      vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch);
-      return;
+    if (!r.isEmpty()) {
+      carry(r);
     }
-    Future<Void> peersHaveIt = written(linksSinceFlush);
-    linksSinceFlush.clear();
-    published = published.transform(ar -> peersHaveIt)
-        .andThen(ar -> vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, batch));
   }
 
-  /**
-   * Runs {@code reply} once every link has written what was sent to it so far: a REGISTER_SUCCESS or
-   * LOGIN_SUCCESS is only seen by a client when the event behind it (USER_REGISTERED, SESSION_OPENED /
-   * ATTACHED) has left for every peer, so a kill -9 right after cannot forget a registration or a
-   * session the client was told about.
-   */
-  private void afterPeersHaveIt(Runnable reply) {
-    peersHaveIt().onComplete(ar -> reply.run());
-  }
-
-  /** Completes (never fails) once every link has written what was sent to it so far. */
-  private Future<Void> peersHaveIt() {
-    flushLinks();
-    return written(knownLinks);
-  }
-
-  /** Completes (never fails) once each of these links has written what was sent to it so far (a marker). */
-  private Future<Void> written(java.util.Collection<String> links) {
-    // and on disk before that: the markers follow the lines, which wait for the store
-    List<String> ids = new ArrayList<>(links);
-    return persisted().transform(ar -> {
-      if (ids.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      List<Future<?>> markers = new ArrayList<>();
-      for (String linkId : ids) {
-        markers.add(vertx.eventBus().request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
-      }
-      return Future.join(markers).<Void>mapEmpty().otherwiseEmpty();
-    });
-  }
-
-  private final java.util.Set<String> knownLinks = new java.util.HashSet<>();
-
-  /** Runs {@code reply} once every batch flushed so far is published (replies that must follow them). */
-  private void afterPublished(Runnable reply) {
-    if (published.isComplete()) {
-      reply.run();
+  /** 1. persisted (the store's commit covers every event applied so far; at once without a store) ... */
+  private void carry(Ready<Message<?>> r) {
+    Future<Void> durable = store == null ? null : store.durable();
+    if (durable == null || durable.isComplete()) {
+      send(r.persisted());
     } else {
-      published.onComplete(ar -> reply.run());
+      durable.onComplete(ar -> send(r.persisted()));
+    }
+  }
+
+  /**
+   * ... 2. the lines to the links, 3. a marker request to each awaited link (answered after its earlier
+   * writes) ... 4. release (peers first, local clients second: a server killed mid-broadcast never
+   * leaves an activity its own clients saw, or a registration or session its client was told about,
+   * that no peer has).
+   */
+  private void send(Ready.Sending<Message<?>> s) {
+    var bus = vertx.eventBus();
+    s.lines().forEach((linkId, lines) -> bus.send(Addresses.linkOut(linkId), new Line(lines, false)));
+    s.closes().forEach((linkId, last) -> bus.send(Addresses.linkOut(linkId), new Line(last, true)));
+    if (s.awaits().isEmpty()) {
+      release(s.written());
+      return;
+    }
+    List<Future<?>> markers = new ArrayList<>();
+    for (String linkId : s.awaits()) {
+      markers.add(bus.request(Addresses.linkOut(linkId), new Line(null, false), LINK_MARKER_OPTIONS));
+    }
+    Future.join(markers).onComplete(ar -> release(s.written())); // a link gone meanwhile waits for nothing
+  }
+
+  private void release(List<Ready.Output<Message<?>>> outputs) {
+    for (Ready.Output<Message<?>> o : outputs) {
+      if (o instanceof Ready.Deliver<Message<?>> d) {
+        metrics.delivered(d.batch().count());
+        vertx.eventBus().publish(Addresses.GATEWAY_DELIVER, d.batch());
+      } else if (o instanceof Ready.Reply<Message<?>> rep) {
+        rep.to().reply(rep.body());
+      }
     }
   }
 
   private static final io.vertx.core.eventbus.DeliveryOptions LINK_MARKER_OPTIONS =
       new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000);
-  private final java.util.Set<String> linksSinceFlush = new java.util.HashSet<>();
-  private Future<Void> published = Future.succeededFuture();
-
-  /** A batch this large means activities arrive faster than one turn of the loop: batch by time. */
-  private static final int BUSY_BATCH = Integer.getInteger("streamer.busyBatch", 16);
-  private int lastBatchCount;
-  private Buffer batchClassic;
-  private int batchCount;
-  private Buffer batchResume;
-  private java.util.Map<String, Accepted> batchSenders;
-  /** While an activity from a client here is being accepted: when its gateway accepted it. */
-  private long acceptingNanos;
+  private boolean flushScheduled;
+  private boolean batchTimer;
   private GatewayMetrics metrics;
 
   @Override
-  public void replicate(Event event) {
-    mesh.onLocalEvent(event);
-  }
-
-  @Override
   public void kick(String sessionId) {
-    if (recovering) {
-      return;
-    }
     vertx.eventBus().publish(Addresses.GATEWAY_KICK, sessionId);
   }
-
-  // ---- MeshOutbox ----
-
-  @Override
-  public void send(String linkId, Buffer line) {
-    if (recovering) {
-      return;
-    }
-    if (batchClassic != null) {
-      linksSinceFlush.add(linkId);
-    }
-    // lines for one link are gathered for the rest of this turn of the loop: one bus message and one
-    // socket write per link per turn, not per event (order per link is kept)
-    Buffer pending = linkPending.get(linkId);
-    if (pending == null) {
-      linkPending.put(linkId, line.copy());
-    } else {
-      pending.appendBuffer(line);
-    }
-    if (!linkFlushScheduled) {
-      linkFlushScheduled = true;
-      vertx.getOrCreateContext().runOnContext(v -> flushLinks());
-    }
-  }
-
-  private void flushLinks() {
-    linkFlushScheduled = false;
-    if (linkPending.isEmpty()) {
-      return;
-    }
-    java.util.Map<String, Buffer> out = new java.util.LinkedHashMap<>(linkPending);
-    linkPending.clear();
-    // persisted before peers see it (their acks then mean: on our disk too)
-    afterPersisted(() -> out.forEach((linkId, lines) -> vertx.eventBus().send(Addresses.linkOut(linkId),
-        new Line(lines, false))));
-  }
-
-  private final java.util.Map<String, Buffer> linkPending = new java.util.LinkedHashMap<>();
-  private boolean linkFlushScheduled;
 
   @Override
   public void connect(String hostname, int port, boolean join) {
     vertx.eventBus().send(Addresses.MESH_CONNECT, new JsonObject().put("hostname", hostname).put("port", port)
         .put("join", join).put("selfPort", selfPort));
-  }
-
-  @Override
-  public void closeLink(String linkId, Buffer lastLine) {
-    Buffer pending = linkPending.remove(linkId);
-    if (pending != null && lastLine != null) {
-      pending.appendBuffer(lastLine);
-    }
-    Line last = new Line(pending != null ? pending : lastLine, true);
-    afterPersisted(() -> vertx.eventBus().send(Addresses.linkOut(linkId), last)); // after the lines before it
   }
 
   @Override

@@ -5,16 +5,17 @@ import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.mesh.Member;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
-import io.activitystreamer.mesh.MeshOutbox;
 import io.activitystreamer.mesh.SnapshotAssembler;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.state.Event;
 import io.activitystreamer.state.LoginSync;
+import io.activitystreamer.state.PendingLogins;
+import io.activitystreamer.state.Ready;
+import io.activitystreamer.state.ReadyLoop;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
-import io.activitystreamer.state.StateOutbox;
 import io.activitystreamer.state.UserRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -228,6 +230,12 @@ public final class InMemoryMesh {
 
   /** Delivers one pending item (a local action first, else a line or close from some link). False if idle. */
   public boolean deliverOne() {
+    for (Node n : incarnations) {
+      if (n.dirty) {
+        n.carry(); // what an input decided is carried out after the input, as StateVerticle does
+        return true;
+      }
+    }
     if (!local.isEmpty()) {
       local.pollFirst().run();
       return true;
@@ -356,14 +364,7 @@ public final class InMemoryMesh {
       this.dialledPort = dialledPort;
     }
 
-    void send(Buffer lines) {
-      // one buffer may hold several lines (a MESH_WELCOME and the parts of its snapshot)
-      for (String line : lines.toString().split("\n")) {
-        sendLine(Buffer.buffer(line + "\n"));
-      }
-    }
-
-    private void sendLine(Buffer line) {
+    void send(Buffer line) {
       if (closed || peer.closed || !owner.alive) {
         return;
       }
@@ -464,8 +465,13 @@ public final class InMemoryMesh {
 
   // ---- one server ----
 
-  /** One server incarnation: its cores, and what they asked for. */
-  public final class Node implements MeshOutbox, StateOutbox {
+  /**
+   * One server incarnation: its cores, their production {@link ReadyLoop}, and what they asked for. Each
+   * Ready is carried out at once in the loop's order (a line queued on an in-memory link counts as
+   * written), or, with {@link #holdWrites}, its lines wait until {@link #ackWrites}: deliveries and
+   * replies come out only then, as the loop releases them.
+   */
+  public final class Node implements ReadyLoop.Direct {
     public final String name;
     public final String id;
     public final String host;
@@ -473,8 +479,20 @@ public final class InMemoryMesh {
     final int incarnation;
     public final StateCore state;
     public final MeshCore mesh;
+    public final ReadyLoop<Consumer<Object>> loop;
     public boolean alive = true;
     public final List<Delivery> deliveries = new ArrayList<>();
+    /** Everything released to local clients, in order: Delivery items and reply bodies. */
+    public final List<Object> released = new ArrayList<>();
+    /**
+     * Releases that happened while a line this server handed to a link was not written yet (the
+     * peers-first rule broken); empty when the loop keeps its order.
+     */
+    public final List<String> earlyReleases = new ArrayList<>();
+    private boolean holdWrites;
+    /** Held writes, in order: {linkId, line, close?}. */
+    private final List<Object[]> unwritten = new ArrayList<>();
+    private final List<Ready.Sending<Consumer<Object>>> awaitingWritten = new ArrayList<>();
     public final List<String> kicks = new ArrayList<>();
     public final List<String> rejoinCalls = new ArrayList<>();
     public int membersChangedCalls;
@@ -491,8 +509,10 @@ public final class InMemoryMesh {
       this.host = host;
       this.port = port;
       this.incarnation = incarnation;
-      this.state = new StateCore(id, stateOptions, this);
-      this.mesh = new MeshCore(id, name, host, port, meshOptions, state, this);
+      this.loop = new ReadyLoop<>(this);
+      this.state = new StateCore(id, stateOptions, loop);
+      this.mesh = new MeshCore(id, name, host, port, meshOptions, state, loop);
+      loop.replicateTo(mesh);
       this.lastStateTick = now();
     }
 
@@ -504,7 +524,7 @@ public final class InMemoryMesh {
     }
 
     void tick() {
-      retryPendingLogins();
+      pendingLogins.retry(state, mesh, now(), Runnable::run);
       if (!mesh.joined()) {
         if (joinHost != null && !joinDialling) {
           joinDialling = true;
@@ -536,84 +556,175 @@ public final class InMemoryMesh {
     /** REGISTER through the mesh; the holder gets true/false when agreed (null while undecided). */
     public AtomicReference<Boolean> register(String username) {
       AtomicReference<Boolean> result = new AtomicReference<>();
-      mesh.register(username, "salt", "hash-" + username, 1, now(), result::set);
+      mesh.register(username, "salt", "hash-" + username, 1, now(), ok -> {
+        if (ok) {
+          loop.reply(b -> result.set((Boolean) b), Boolean.TRUE); // REGISTER_SUCCESS: once the peers have it
+        } else {
+          result.set(false);
+        }
+      });
+      afterInput();
       return result;
     }
 
     public LoginResult login(String username) {
-      return state.login(username, null, now());
+      return login(username, null);
     }
 
+    /** A LOGIN answered at once (its result, not the loop's reply; see {@link #loginWhenReady}). */
     public LoginResult login(String username, JsonObject resume) {
-      return state.login(username, resume, now());
+      LoginResult r = state.login(username, resume, now());
+      afterInput();
+      return r;
     }
 
     /**
-     * A LOGIN as StateVerticle does it ({@link LoginSync}): one that would take over a session of another server waits until
-     * that server's events up to the detach are here (or reachable members' digests show nothing more of
-     * it), at most 2 s; retried on every tick. The holder gets the result when the login completes.
+     * A LOGIN as StateVerticle does it (the production {@link PendingLogins}, {@link LoginSync}): one that
+     * would take over a session of another server waits until that server's events up to the detach are
+     * here (or reachable members' digests show nothing more of it), at most 2 s; retried on every tick.
+     * The holder gets the result when the loop releases the reply.
      */
     public AtomicReference<LoginResult> loginWhenReady(String username, JsonObject resume) {
       AtomicReference<LoginResult> result = new AtomicReference<>();
-      long since = now();
-      Runnable attempt = () -> result.set(state.login(username, resume, now()));
-      if (loginReady(username, resume, since)) {
+      // LOGIN_SUCCESS: released by the loop once the peers have the session's event
+      Runnable attempt = () -> loop.reply(r -> result.set((LoginResult) r), state.login(username, resume, now()));
+      if (pendingLogins.readyOrWait(state, mesh, attempt, username, resume, null, now())) {
         attempt.run();
-      } else {
-        pendingLogins.add(new Object[] {username, resume, since, attempt});
       }
+      afterInput();
       return result;
     }
 
-    private final List<Object[]> pendingLogins = new ArrayList<>();
-
-    private boolean loginReady(String username, JsonObject resume, long since) {
-      return LoginSync.ready(state, mesh, username, resume, since, now());
-    }
-
-    private void retryPendingLogins() {
-      for (Object[] p : new ArrayList<>(pendingLogins)) {
-        if (loginReady((String) p[0], (JsonObject) p[1], (long) p[2])) {
-          pendingLogins.remove(p);
-          ((Runnable) p[3]).run();
-        }
-      }
-    }
+    private final PendingLogins<Runnable> pendingLogins = new PendingLogins<>();
 
     public boolean send(LoginResult session, String username, JsonObject activity) {
-      return state.accept(session.sessionId(), username, activity, 0, "conn-" + session.sessionId(), now());
+      boolean accepted = state.accept(session.sessionId(), username, activity, 0, "conn-" + session.sessionId(),
+          now());
+      afterInput();
+      return accepted;
     }
 
     /** The connection broke (classic redelivery window applies). */
     public void detach(String sessionId) {
       state.detach(sessionId, now(), false);
+      afterInput();
     }
 
-    // -- StateOutbox --
-
-    @Override
-    public void deliver(Delivery delivery) {
-      deliveries.add(delivery);
+    /** The end of an input handed to the cores here: carry out what it decided. */
+    public void afterInput() {
+      if (dirty) {
+        carry();
+      }
     }
 
+    // -- carrying out Readys --
+
+    /**
+     * A Ready is waiting: it is taken when the input being handled is done (the next step of the
+     * network, or the end of a client helper), never halfway through one, as StateVerticle takes it at
+     * the end of the turn of its loop.
+     */
     @Override
-    public void replicate(Event event) {
-      mesh.onLocalEvent(event);
+    public void pending() {
+      dirty = true;
+    }
+
+    private boolean dirty;
+
+    /** Takes a Ready and carries it out in the loop's order. */
+    private void carry() {
+      dirty = false;
+      if (!alive) {
+        return;
+      }
+      Ready.Sending<Consumer<Object>> s = loop.ready(true).persisted();
+      s.lines().forEach((linkId, lines) -> write(linkId, lines, false));
+      s.closes().forEach((linkId, last) -> write(linkId, last, true));
+      if (holdWrites && !s.awaits().isEmpty()) {
+        awaitingWritten.add(s); // the links have not written yet
+      } else {
+        release(s.written());
+      }
+    }
+
+    /**
+     * From now on the lines this server sends stay unwritten (not on their way to the peers) until
+     * {@link #ackWrites}; the loop must hold back what depends on them.
+     */
+    public void holdWrites(boolean on) {
+      holdWrites = on;
+      if (!on) {
+        ackWrites();
+      }
+    }
+
+    /** The held lines are written (queued to the peers), and the links acknowledge it to the loop. */
+    public void ackWrites() {
+      List<Object[]> writes = new ArrayList<>(unwritten);
+      unwritten.clear();
+      for (Object[] w : writes) {
+        writeNow((String) w[0], (Buffer) w[1], (Boolean) w[2]);
+      }
+      // acknowledged last first: markers of different links answer in any order, the loop releases in
+      // Ready order all the same
+      var acked = new ArrayList<>(awaitingWritten);
+      awaitingWritten.clear();
+      java.util.Collections.reverse(acked);
+      acked.forEach(s -> release(s.written()));
+    }
+
+    /** Lines held by {@link #holdWrites}, not yet on their way. */
+    public int unwrittenCount() {
+      return unwritten.size();
+    }
+
+    private void write(String linkId, Buffer line, boolean close) {
+      if (holdWrites) {
+        unwritten.add(new Object[] {linkId, line, close});
+      } else {
+        writeNow(linkId, line, close);
+      }
+    }
+
+    private void writeNow(String linkId, Buffer line, boolean close) {
+      End e = ownEnd(linkId);
+      if (e == null) {
+        return;
+      }
+      // a Ready gathers a link's lines into one write; the other end reads them line by line
+      List<Buffer> lines = new ArrayList<>();
+      if (line != null) {
+        for (String l : line.toString().split("\n")) {
+          if (!l.isBlank()) {
+            lines.add(Buffer.buffer(l + "\n"));
+          }
+        }
+      }
+      Buffer last = close && !lines.isEmpty() ? lines.remove(lines.size() - 1) : null;
+      lines.forEach(e::send);
+      if (close) {
+        e.close(last);
+      }
+    }
+
+    private void release(List<Ready.Output<Consumer<Object>>> outputs) {
+      for (Ready.Output<Consumer<Object>> o : outputs) {
+        if (!unwritten.isEmpty()) {
+          earlyReleases.add(o + " while " + unwritten.size() + " lines were unwritten");
+        }
+        if (o instanceof Ready.Deliver<Consumer<Object>> d) {
+          deliveries.addAll(d.items());
+          released.addAll(d.items());
+        } else if (o instanceof Ready.Reply<Consumer<Object>> r) {
+          released.add(r.body());
+          r.to().accept(r.body());
+        }
+      }
     }
 
     @Override
     public void kick(String sessionId) {
       kicks.add(sessionId);
-    }
-
-    // -- MeshOutbox --
-
-    @Override
-    public void send(String linkId, Buffer line) {
-      End e = ownEnd(linkId);
-      if (e != null) {
-        e.send(line);
-      }
     }
 
     /** This server's end of the link, or null (gone, or another server's). */
@@ -650,14 +761,6 @@ public final class InMemoryMesh {
       ends.put(theirs.linkId, theirs);
       theirs.inbox.addLast(MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put("secret", SECRET)
           .put("id", id).put("name", name).put("hostname", host).put("port", port).put("join", join)));
-    }
-
-    @Override
-    public void closeLink(String linkId, Buffer lastLine) {
-      End e = ownEnd(linkId);
-      if (e != null) {
-        e.close(lastLine);
-      }
     }
 
     @Override
