@@ -2,7 +2,10 @@ package io.activitystreamer.mesh;
 
 import io.vertx.core.buffer.Buffer;
 
-/** What {@link MeshCore} asks its verticle to do with sockets. Called on the state event loop. */
+/**
+ * What {@link MeshCore} asks for; implemented by the state's ReadyLoop (lines and closes go into Readys).
+ * Called on the state event loop.
+ */
 public interface MeshOutbox {
   void send(String linkId, Buffer line);
 

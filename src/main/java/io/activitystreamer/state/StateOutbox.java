@@ -2,7 +2,10 @@ package io.activitystreamer.state;
 
 import io.activitystreamer.bus.Delivery;
 
-/** What {@link StateCore} asks its verticle to do. Called on the state event loop. */
+/**
+ * What {@link StateCore} asks for; implemented by {@link ReadyLoop}, which gathers it into Readys. Called
+ * on the state event loop.
+ */
 public interface StateOutbox {
   /** Write this activity to every logged-in connection of this server. */
   void deliver(Delivery delivery);
