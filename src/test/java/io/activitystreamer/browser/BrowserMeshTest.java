@@ -1,14 +1,13 @@
 package io.activitystreamer.browser;
 
-import io.activitystreamer.testing.ServerProcess;
-
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.activitystreamer.browser.Chromium.Page;
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
+import io.activitystreamer.testing.ServerProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -213,20 +212,14 @@ class BrowserMeshTest {
   }
 
   private JsonObject awaitHttp(String url, Predicate<JsonObject> ok, String what) {
-    JsonObject[] last = {null};
-    Await.until(what, Duration.ofMillis(WAIT_MS), () -> {
+    return await(what).atMost(Duration.ofMillis(WAIT_MS)).until(() -> {
       try {
-        last[0] = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
             HttpResponse.BodyHandlers.ofString()).body());
       } catch (java.io.IOException e) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
+        return new JsonObject().put("unreachable", url + ": " + e);
       }
-      return ok.test(last[0]);
-    }, () -> "; last " + url + ": " + last[0]);
-    return last[0];
+    }, j -> !j.containsKey("unreachable") && ok.test(j));
   }
 
   private static String http(ServerProcess s) {

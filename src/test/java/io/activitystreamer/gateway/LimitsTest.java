@@ -1,6 +1,7 @@
 package io.activitystreamer.gateway;
 
 import static io.activitystreamer.testing.LineClient.command;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,15 +55,14 @@ class LimitsTest {
         held.forEach(LineClient::close);
       }
       // once connections close there is room again (the close is seen a moment later)
-      io.activitystreamer.testing.Await.until("a connection is accepted once others closed", Duration.ofSeconds(10),
-          () -> {
-            try (LineClient c = LineClient.connect(s.port())) {
-              c.loginOk("anonymous", null);
-              return true;
-            } catch (AssertionError e) {
-              return false;
-            }
-          });
+      await("a connection is accepted once others closed").atMost(Duration.ofSeconds(10)).until(() -> {
+        try (LineClient c = LineClient.connect(s.port())) {
+          c.loginOk("anonymous", null);
+          return true;
+        } catch (AssertionError e) {
+          return false;
+        }
+      });
     }
   }
 
