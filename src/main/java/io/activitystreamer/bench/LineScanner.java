@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
  * the server keeps the field order, so a broadcast line starts with the fixed {@link #PREFIX} followed by
  * {@code t,"p":p,"s":s}. Per line: one newline search (Netty's SWAR indexOf), six long compares, and
  * three short digit runs. Any other line (replies, or a broadcast in another shape) takes the slow path:
- * a full JSON parse. Not thread-safe: one per connection.
+ * a full JSON parse. Lines cut by the end of a read are completed by {@link FrameScanner}, the framing
+ * every bench codec shares. Not thread-safe: one per connection.
  */
 final class LineScanner {
   static final byte[] PREFIX =
@@ -40,8 +41,7 @@ final class LineScanner {
   }
 
   private final Sink sink;
-  private byte[] carry = new byte[512];
-  private int carryLength;
+  private final FrameScanner frames = new FrameScanner(this::frame);
   private long slowLines;
 
   LineScanner(Sink sink) {
@@ -52,42 +52,19 @@ final class LineScanner {
     return slowLines;
   }
 
-  /** Scans one chunk; a partial last line is kept for the next chunk. */
+  /** Scans one chunk; a partial last line is kept for the next chunk (by the bench's one {@link FrameScanner}). */
   void scan(ByteBuf buf) {
-    int from = buf.readerIndex();
-    int end = buf.writerIndex();
-    if (carryLength > 0) {
-      int nl = buf.indexOf(from, end, (byte) '\n');
-      if (nl < 0) {
-        keep(buf, from, end);
-        return;
-      }
-      keep(buf, from, nl);
-      int len = carryLength;
-      carryLength = 0;
-      line(Unpooled.wrappedBuffer(carry, 0, len), 0, len);
-      from = nl + 1;
-    }
-    while (from < end) {
-      int nl = buf.indexOf(from, end, (byte) '\n');
-      if (nl < 0) {
-        keep(buf, from, end);
-        return;
-      }
-      line(buf, from, nl);
-      from = nl + 1;
-    }
+    frames.scan(buf);
   }
 
-  private void keep(ByteBuf buf, int from, int to) {
-    int n = to - from;
-    if (carryLength + n > carry.length) {
-      byte[] bigger = new byte[Math.max(carry.length * 2, carryLength + n)];
-      System.arraycopy(carry, 0, bigger, 0, carryLength);
-      carry = bigger;
+  /** One line starting at {@code from}: handled and its length with the newline, or -1 if not complete yet. */
+  private int frame(ByteBuf b, int from, int end) {
+    int nl = b.indexOf(from, end, (byte) '\n');
+    if (nl < 0) {
+      return -1;
     }
-    buf.getBytes(from, carry, carryLength, n);
-    carryLength += n;
+    line(b, from, nl);
+    return nl + 1 - from;
   }
 
   /** One line in [from, to), without its newline. */

@@ -2,6 +2,7 @@ package io.activitystreamer.client;
 
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.state.Secrets;
+import io.activitystreamer.util.Backoff;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -251,6 +252,7 @@ public final class TerminalClient {
     Set<String> candidates = new LinkedHashSet<>();
     candidates.add(host + ":" + port);
     candidates.addAll(members);
+    Backoff backoff = new Backoff(100, 2000);
     for (int attempt = 0; attempt < 30 && !quitting; attempt++) {
       for (String hp : candidates) {
         int i = hp.lastIndexOf(':');
@@ -262,7 +264,7 @@ public final class TerminalClient {
         }
       }
       try {
-        Thread.sleep(Math.min(2000, 100L << Math.min(attempt, 5)));
+        Thread.sleep(backoff.next());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;

@@ -1,6 +1,7 @@
 package io.activitystreamer.mesh;
 
 import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.util.Backoff;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -21,7 +22,8 @@ public final class Member {
   /** Last time a member linked to this server listed this one as linked to it (reachable through it). */
   long seenViaOthersAt;
   long nextConnectAt;
-  long backoffMillis;
+  /** Re-dial delays while the link is down: from 100 ms doubling up to the mesh's maxBackoffMillis. */
+  final Backoff redial;
   boolean connecting;
   int load;
   /** Ids this member listed as ALIVE (linked to it) in its last announcement or hello. */
@@ -30,7 +32,8 @@ public final class Member {
   /** Its TLS port (0 = none): where it is dialled when meshTls is on. */
   int tlsPort;
 
-  Member(String id, String name, String hostname, int port) {
+  Member(String id, String name, String hostname, int port, long maxBackoffMillis) {
+    this.redial = new Backoff(100, maxBackoffMillis);
     this.id = id;
     this.name = name;
     this.hostname = hostname;

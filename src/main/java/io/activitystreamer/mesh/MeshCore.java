@@ -318,7 +318,7 @@ public final class MeshCore {
     m.connecting = false;
     m.status = Member.Status.ALIVE;
     m.lastHeard = now;
-    m.backoffMillis = 0;
+    m.redial.reset();
     linkMember.put(linkId, id);
     linkInitiatedBySelf.put(linkId, initiatedBySelf);
     seedHost = null; // linked: membership does the rest
@@ -375,8 +375,8 @@ public final class MeshCore {
     for (Member m : members.values()) {
       if (m.hostname.equals(hostname) && dialPort(m) == port) {
         m.connecting = false;
-        m.backoffMillis = Math.min(opts.maxBackoffMillis(), Math.max(100, m.backoffMillis * 2));
-        m.nextConnectAt = now + (m.status == Member.Status.DEAD ? 2 * opts.suspicionMillis() : m.backoffMillis);
+        long delay = m.redial.next();
+        m.nextConnectAt = now + (m.status == Member.Status.DEAD ? 2 * opts.suspicionMillis() : delay);
       }
     }
   }
@@ -626,7 +626,7 @@ public final class MeshCore {
         declareDead(old.id, now, null);
       }
     }
-    m = new Member(id, memberName, host, memberPort);
+    m = new Member(id, memberName, host, memberPort, opts.maxBackoffMillis());
     m.suspectSince = now;
     m.nextConnectAt = now;
     members.put(id, m);

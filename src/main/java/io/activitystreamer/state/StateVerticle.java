@@ -12,6 +12,7 @@ import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.store.Store;
+import io.activitystreamer.util.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -49,7 +50,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   private long lastStateTick;
   private final List<Runnable> waitingForJoin = new ArrayList<>();
   private Promise<Void> joinedPromise;
-  private long joinBackoff = 200;
+  private final Backoff joinBackoff = new Backoff(200, 5000);
   private int joinAttempts;
 
   private final JsonObject carryOver;
@@ -203,14 +204,14 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     }
     if (!mesh.joined()) {
       joinAttempts++;
+      long delay = joinBackoff.next();
       LOG.warn("[{}] join attempt {} through {}:{} failed; retrying in {} ms", selfId, joinAttempts, host, port,
-          joinBackoff);
-      vertx.setTimer(joinBackoff, id -> {
+          delay);
+      vertx.setTimer(delay, id -> {
         if (!mesh.joined()) {
           connect(host, port, true);
         }
       });
-      joinBackoff = Math.min(5000, joinBackoff * 2);
       return;
     }
     mesh.onConnectFailed(host, port, now());

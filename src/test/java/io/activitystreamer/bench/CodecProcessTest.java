@@ -1,10 +1,10 @@
 package io.activitystreamer.bench;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.ServerProcess;
 import java.io.File;
 import java.io.IOException;
@@ -37,7 +37,7 @@ class CodecProcessTest {
       this.port = port;
       Path log = logs.resolve(name + "-" + port + ".log");
       this.process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      Await.until(name + " listens on " + port, Duration.ofSeconds(20), () -> {
+      await(name + " listens on " + port).atMost(Duration.ofSeconds(20)).until(() -> {
         if (!process.isAlive()) {
           throw new AssertionError(name + " exited at start, see " + log);
         }

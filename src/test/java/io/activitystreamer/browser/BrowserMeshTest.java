@@ -1,14 +1,13 @@
 package io.activitystreamer.browser;
 
-import io.activitystreamer.testing.ServerProcess;
-
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.activitystreamer.browser.Chromium.Page;
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
+import io.activitystreamer.testing.ServerProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -30,7 +29,9 @@ import org.junit.jupiter.api.Timeout;
  * The browser client in a real headless Chromium against two real servers (child JVMs): two pages and
  * one TCP client exchange activities across both servers; then the server of one page is killed, and
  * the page reconnects to the other member, resumes its session and shows what it missed, once.
- * Screenshots of every step go to {@code <build>/screenshots}. Skipped when chromium is not installed.
+ * A second test draws the mesh picture with three members, then with one of them killed (its node not
+ * ALIVE, its links down). Screenshots of every step go to {@code <build>/screenshots}. Skipped when
+ * chromium is not installed.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class BrowserMeshTest {
@@ -40,6 +41,7 @@ class BrowserMeshTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
   private ServerProcess a;
   private ServerProcess b;
+  private ServerProcess c;
   private Chromium chrome;
   private LineClient carol;
   private final Path shots = ServerProcess.buildDir().resolve("screenshots");
@@ -64,7 +66,7 @@ class BrowserMeshTest {
       chrome.console().forEach(l -> System.out.println("[browser] " + l));
       chrome.close();
     }
-    for (ServerProcess s : new ServerProcess[] {a, b}) {
+    for (ServerProcess s : new ServerProcess[] {a, b, c}) {
       if (s != null) {
         s.close();
       }
@@ -162,6 +164,45 @@ class BrowserMeshTest {
     assertTrue(metrics.body().matches("(?s).*\nstreamer_redirects_total [1-9].*"), metrics.body());
   }
 
+  @Test
+  void theMeshPictureShowsThreeMembersAndThenADeadMemberWithItsLinksDown() throws Exception {
+    c = ServerProcess.start("c", "-lp", "0", "-hp", String.valueOf(freePort()), "-lh", "127.0.0.1",
+        "-s", SECRET, "-a", "300", "-rh", "127.0.0.1", "-rp", String.valueOf(a.port()));
+    Page page = chrome.open(http(a) + "/");
+    page.waitFor(picture(3, 0, 3, 0), WAIT_MS, "the mesh picture to show three members, all three links up");
+    page.screenshot(shots.resolve("06-mesh-three-members.png"));
+    String cId = memberId(awaitHttp(http(a) + "/api/mesh", j -> memberId(j, c.port()) != null, "c in a's view"),
+        c.port());
+
+    c.kill9();
+    String cNode = "document.querySelector('#mesh-picture g.node[data-id=\"" + cId + "\"]')";
+    String cEdges = "Array.from(document.querySelectorAll('#mesh-picture line.edge'))"
+        + ".filter(e => e.dataset.a === '" + cId + "' || e.dataset.b === '" + cId + "')";
+    page.waitFor(picture(2, 1, 1, 2) + " && " + cNode + ".dataset.status !== 'ALIVE'"
+        + " && " + cEdges + ".every(e => e.dataset.state === 'down')", WAIT_MS,
+        "the picture to show c down (SUSPECT or DEAD) with both its links down, a-b still up");
+    page.screenshot(shots.resolve("07-mesh-member-dead.png"));
+    assertEquals(2L, ((Number) page.eval(cEdges + ".length")).longValue(), "c's two edges are still drawn");
+  }
+
+  /** The picture holds {@code alive} ALIVE nodes and {@code notAlive} others, {@code up} and {@code down} edges. */
+  private static String picture(int alive, int notAlive, int up, int down) {
+    return "document.querySelectorAll('#mesh-picture g.node[data-status=ALIVE]').length === " + alive
+        + " && document.querySelectorAll('#mesh-picture g.node:not([data-status=ALIVE])').length === " + notAlive
+        + " && document.querySelectorAll('#mesh-picture line.edge[data-state=up]').length === " + up
+        + " && document.querySelectorAll('#mesh-picture line.edge[data-state=down]').length === " + down;
+  }
+
+  private static String memberId(JsonObject mesh, int port) {
+    for (Object o : mesh.getJsonArray("members", new JsonArray())) {
+      JsonObject m = (JsonObject) o;
+      if (m.getInteger("port") == port) {
+        return m.getString("id");
+      }
+    }
+    return null;
+  }
+
   /** Registers {@code user} through the page's form (generated secret) and waits until it is online. */
   private static String register(Page page, String user) {
     page.eval("document.querySelector('.tab[data-tab=register-form]').click();"
@@ -213,20 +254,14 @@ class BrowserMeshTest {
   }
 
   private JsonObject awaitHttp(String url, Predicate<JsonObject> ok, String what) {
-    JsonObject[] last = {null};
-    Await.until(what, Duration.ofMillis(WAIT_MS), () -> {
+    return await(what).atMost(Duration.ofMillis(WAIT_MS)).until(() -> {
       try {
-        last[0] = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
             HttpResponse.BodyHandlers.ofString()).body());
       } catch (java.io.IOException e) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
+        return new JsonObject().put("unreachable", url + ": " + e);
       }
-      return ok.test(last[0]);
-    }, () -> "; last " + url + ": " + last[0]);
-    return last[0];
+    }, j -> !j.containsKey("unreachable") && ok.test(j));
   }
 
   private static String http(ServerProcess s) {

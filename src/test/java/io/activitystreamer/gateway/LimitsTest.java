@@ -1,6 +1,7 @@
 package io.activitystreamer.gateway;
 
 import static io.activitystreamer.testing.LineClient.command;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +34,7 @@ class LimitsTest {
 
   /** Until a new connection logs in (the limit that refused one has let go). */
   private static void awaitServed(TestServer s, String why) {
-    org.awaitility.Awaitility.await(why).atMost(Duration.ofSeconds(10)).until(() -> {
+    await(why).atMost(Duration.ofSeconds(10)).until(() -> {
       try (LineClient c = LineClient.connect(s.port())) {
         c.loginOk("anonymous", null);
         return true;

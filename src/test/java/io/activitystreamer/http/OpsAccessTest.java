@@ -1,10 +1,10 @@
 package io.activitystreamer.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.gateway.TestServer;
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.ServerProcess;
 import io.vertx.core.json.JsonObject;
 import java.net.Inet4Address;
@@ -118,7 +118,7 @@ class OpsAccessTest {
       assertEquals(403, get("127.0.0.1", httpA, "/sockjs/info", "Origin", "http://127.0.0.1:1").statusCode(),
           "another port of the same host is another origin");
       // b's page (a failover or a REDIRECT takes it to a) once a knows b
-      Await.until("a allows b's page", Duration.ofSeconds(20), () -> {
+      await("a allows b's page").atMost(Duration.ofSeconds(20)).until(() -> {
         try {
           return get("127.0.0.1", httpA, "/sockjs/info", "Origin", "http://127.0.0.1:" + httpB).statusCode() == 200;
         } catch (Exception e) {

@@ -1,8 +1,8 @@
 package io.activitystreamer.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.HistoryChecker;
 import io.activitystreamer.testing.LineClient;
 import io.activitystreamer.testing.ServerProcess;
@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Load balance with real server JVMs on loopback (issue 5, PROTOCOL.md section 5). 60 classic clients
@@ -123,7 +124,11 @@ class BalanceTest {
 
     // 4. no activity lost or reordered through all of it
     clients.forEach(c -> c.sending = false);
-    Await.within(Duration.ofSeconds(20), () -> history.missingNow() == 0); // the report below tells
+    try {
+      await("every activity delivered").atMost(Duration.ofSeconds(20)).until(() -> history.missingNow() == 0);
+    } catch (ConditionTimeoutException e) {
+      // the report below tells what is missing
+    }
     HistoryChecker.Report report = history.check();
     long dupS4 = onS4.stream().mapToLong(c -> c.duplicates).sum();
     long dupOthers = clients.stream().mapToLong(c -> c.duplicates).sum() - dupS4;
@@ -160,15 +165,15 @@ class BalanceTest {
     for (String s : names) {
       for (int i = CLIENTS - 3; i < CLIENTS; i++) {
         int u = i;
-        Await.until("b" + u + " known on " + s, Duration.ofSeconds(10),
-            () -> cluster.loginWorks(s, "b" + u, "pw" + u));
+        await("b" + u + " known on " + s).atMost(Duration.ofSeconds(10))
+            .until(() -> cluster.loginWorks(s, "b" + u, "pw" + u));
       }
     }
   }
 
   /** When every one of {@code peers} logged its link to {@code name} up. */
   private long awaitLinked(String name, List<String> peers) {
-    Await.until(name + " linked to " + peers, Duration.ofSeconds(15), () -> peers.stream()
+    await(name + " linked to " + peers).atMost(Duration.ofSeconds(15)).until(() -> peers.stream()
         .allMatch(p -> cluster.node(p).output().lines().anyMatch(l -> l.contains("link to " + name + "#")
             && l.contains(" up ("))));
     return System.currentTimeMillis();
@@ -193,14 +198,15 @@ class BalanceTest {
 
   /** Waits until all clients are logged in on {@code servers}, within 2 of each other, and nothing moved for a while. */
   private Map<String, Integer> awaitBalanced(String what, List<String> servers, Duration wait) {
-    Await.until(what, wait, () -> {
+    await(what).atMost(wait).untilAsserted(() -> {
       Map<String, Integer> l = loadsNow(servers);
       int total = l.values().stream().mapToInt(Integer::intValue).sum();
       int max = l.values().stream().mapToInt(Integer::intValue).max().orElse(0);
       int min = l.values().stream().mapToInt(Integer::intValue).min().orElse(0);
-      return total == CLIENTS && l.size() == servers.size() && max - min <= 2
-          && System.currentTimeMillis() - lastChange.get() >= STABLE_MILLIS;
-    }, () -> "loads " + loadsNow(servers) + ", redirects so far " + redirects.size() + ", problems " + problems);
+      assertTrue(total == CLIENTS && l.size() == servers.size() && max - min <= 2
+          && System.currentTimeMillis() - lastChange.get() >= STABLE_MILLIS,
+          () -> "loads " + l + ", redirects so far " + redirects.size() + ", problems " + problems);
+    });
     return loadsNow(servers);
   }
 

@@ -1,6 +1,8 @@
 package io.activitystreamer.it;
 
-import io.activitystreamer.testing.Await;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.activitystreamer.testing.LineClient;
 import io.activitystreamer.testing.ServerProcess;
 import io.vertx.core.json.JsonArray;
@@ -145,9 +147,9 @@ final class Cluster implements AutoCloseable {
 
   /** Waits until every live server lists exactly the live servers. */
   void awaitOneMembership(Duration wait) {
-    Map<String, Set<String>> last = new HashMap<>();
-    Await.until("one membership on every server", wait, () -> {
+    await("one membership on every server").atMost(wait).untilAsserted(() -> {
       Set<String> expected = expectedMembers();
+      Map<String, Set<String>> seen = new HashMap<>();
       boolean all = true;
       for (String n : liveNames()) {
         Set<String> m;
@@ -156,11 +158,11 @@ final class Cluster implements AutoCloseable {
         } catch (AssertionError e) {
           m = Set.of("<" + e.getMessage().lines().findFirst().orElse("") + ">");
         }
-        last.put(n, m);
+        seen.put(n, m);
         all &= m.equals(expected);
       }
-      return all;
-    }, () -> "expected " + expectedMembers() + ", saw " + last);
+      assertTrue(all, () -> "expected " + expected + ", saw " + seen);
+    });
   }
 
   /** True if LOGIN of this user succeeds on this server (then LOGOUT). */

@@ -1,6 +1,7 @@
 package io.activitystreamer.it;
 
-import io.activitystreamer.testing.Await;
+import static org.awaitility.Awaitility.await;
+
 import io.activitystreamer.testing.HistoryChecker;
 import io.activitystreamer.testing.LineClient;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One seeded fault run against real server JVMs (issue 4). Three servers (s3 the seed, s1 and s2 joined
@@ -152,8 +154,12 @@ final class FaultRun {
       }
       actors.forEach(a -> a.sending = false);
       c.awaitOneMembership(Duration.ofSeconds(40));
-      Await.within(Duration.ofSeconds(30),
-          () -> history.missingNow() == 0 && actors.stream().allMatch(Actor::settled)); // the report tells
+      try {
+        await("every activity delivered, every actor settled").atMost(Duration.ofSeconds(30))
+            .until(() -> history.missingNow() == 0 && actors.stream().allMatch(Actor::settled));
+      } catch (ConditionTimeoutException e) {
+        // the report and the problems below tell what is wrong
+      }
       for (Actor a : actors) {
         if (!a.settled()) {
           problems.add(a.user + " never settled (logged in " + a.loggedInNow + ", unacked " + a.unackedCount() + ")");

@@ -1,5 +1,6 @@
 package io.activitystreamer.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.mesh.MeshAuth;
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.activitystreamer.testing.ServerProcess;
 import io.vertx.core.json.JsonArray;
@@ -205,7 +205,7 @@ class MeshAuthTest {
     try (Relay relay = new Relay(a.port())) {
       ServerProcess b = server("r2", Map.of(), "-rh", "127.0.0.1", "-rp", String.valueOf(relay.port()));
       a.awaitOutput("authenticated", WAIT);
-      Await.until("b's AUTHENTICATE and AUTH_PROOF recorded", WAIT, () -> relay.diallerLines().size() >= 2);
+      await("b's AUTHENTICATE and AUTH_PROOF recorded").atMost(WAIT).until(() -> relay.diallerLines().size() >= 2);
       List<String> recorded = relay.diallerLines();
       assertEquals("AUTHENTICATE", new JsonObject(recorded.get(0)).getString("command"));
       assertEquals("AUTH_PROOF", new JsonObject(recorded.get(1)).getString("command"));

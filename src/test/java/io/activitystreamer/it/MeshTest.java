@@ -1,9 +1,9 @@
 package io.activitystreamer.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -104,7 +104,8 @@ class MeshTest {
     register(cluster.port("s4"), "late", "pwl");
     for (String s : List.of("s1", "s2", "s3")) {
       String srv = s;
-      Await.until("late registered on s4 logs in on " + s, CONVERGE, () -> cluster.loginWorks(srv, "late", "pwl"));
+      await("late registered on s4 logs in on " + s).atMost(CONVERGE)
+          .until(() -> cluster.loginWorks(srv, "late", "pwl"));
     }
   }
 
@@ -117,14 +118,15 @@ class MeshTest {
     register(cluster.port("s1"), "r1", "a");
     register(cluster.port("s1"), "r2", "b");
     register(cluster.port("s1"), "snd", "c");
-    Await.until("snd known on s3", CONVERGE, () -> cluster.loginWorks("s3", "snd", "c"));
+    await("snd known on s3").atMost(CONVERGE).until(() -> cluster.loginWorks("s3", "snd", "c"));
     try (StreamClient r1 = loggedIn(cluster.port("s1"), "r1", "a");
          StreamClient r2 = loggedIn(cluster.port("s2"), "r2", "b");
          StreamClient snd = loggedIn(cluster.port("s3"), "snd", "c")) {
       for (int n = 1; n <= 30; n++) {
         snd.send(activity("snd", "c", "snd", n));
       }
-      Await.until("first 30 everywhere", CONVERGE, () -> r1.activities().size() >= 30 && r2.activities().size() >= 30);
+      await("first 30 everywhere").atMost(CONVERGE)
+          .until(() -> r1.activities().size() >= 30 && r2.activities().size() >= 30);
       // a stream of activities; kill -9 while it is being replicated
       Thread sender = new Thread(() -> {
         for (int n = 31; n <= 2000 && snd.trySend(activity("snd", "c", "snd", n)); n++) {
@@ -135,17 +137,16 @@ class MeshTest {
       }, "sender");
       sender.setDaemon(true);
       sender.start();
-      Await.until("traffic flowing", CONVERGE, () -> r1.activities().size() >= 150);
+      await("traffic flowing").atMost(CONVERGE).until(() -> r1.activities().size() >= 150);
       long killedAt = System.currentTimeMillis();
       cluster.kill9("s3");
-      Await.until("s3 declared dead on s1 and s2", CONVERGE,
-          () -> cluster.logCount("s1", "s3#") > 0 && cluster.node("s1").output().contains("declared dead")
+      await("s3 declared dead on s1 and s2").atMost(CONVERGE)
+          .until(() -> cluster.logCount("s1", "s3#") > 0 && cluster.node("s1").output().contains("declared dead")
               && cluster.node("s2").output().contains("declared dead"));
       long detected = System.currentTimeMillis();
       System.out.printf("MEASURE crash detection (kill -9 to declared dead on both survivors, suspicion 1500 ms): %d ms%n",
           detected - killedAt);
-      Await.until("survivors' clients got the same activity set of s3", CONVERGE,
-          () -> ns(r1).equals(ns(r2)));
+      await("survivors' clients got the same activity set of s3").atMost(CONVERGE).until(() -> ns(r1).equals(ns(r2)));
       List<Long> got1 = nList(r1);
       assertEquals(new TreeSet<>(got1).size(), got1.size(), "no duplicates");
       assertEquals(new ArrayList<>(new TreeSet<>(got1)), got1, "in sender order");
@@ -162,7 +163,7 @@ class MeshTest {
     System.out.printf("MEASURE restart-to-one-membership: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertTrue(cluster.loginWorks("s3", "r1", "a"));
     register(cluster.port("s3"), "after", "x");
-    Await.until("after known on s1", CONVERGE, () -> cluster.loginWorks("s1", "after", "x"));
+    await("after known on s1").atMost(CONVERGE).until(() -> cluster.loginWorks("s1", "after", "x"));
   }
 
   private static TreeMap<Long, Integer> ns(StreamClient c) {
@@ -195,21 +196,21 @@ class MeshTest {
     cluster.start("s1", "s3");
     cluster.start("s2", "s3");
     cluster.awaitOneMembership(CONVERGE);
-    Await.until("s1-s2 link through the proxy", CONVERGE, () -> proxy.openConnections() >= 2);
+    await("s1-s2 link through the proxy").atMost(CONVERGE).until(() -> proxy.openConnections() >= 2);
     register(cluster.port("s1"), "a", "pa");
     register(cluster.port("s1"), "b", "pb");
-    Await.until("b known on s2", CONVERGE, () -> cluster.loginWorks("s2", "b", "pb"));
+    await("b known on s2").atMost(CONVERGE).until(() -> cluster.loginWorks("s2", "b", "pb"));
     try (StreamClient a = loggedIn(cluster.port("s1"), "a", "pa");
          StreamClient b = loggedIn(cluster.port("s2"), "b", "pb")) {
       // steady state: MESH_EVENT lines on the s1-s2 link per activity
-      Await.until("quiet link", CONVERGE, () -> b.activities().isEmpty());
+      await("quiet link").atMost(CONVERGE).until(() -> b.activities().isEmpty());
       proxy.resetCounts();
       long t0 = System.currentTimeMillis();
       int burst = 200;
       for (int n = 1; n <= burst; n++) {
         a.send(activity("a", "pa", "a", n));
       }
-      Await.until("burst delivered on s2", CONVERGE, () -> b.activities().size() >= burst);
+      await("burst delivered on s2").atMost(CONVERGE).until(() -> b.activities().size() >= burst);
       long ms = System.currentTimeMillis() - t0;
       System.out.printf("MEASURE steady state on one link: %d activities -> %d MESH_EVENT, %d MESH_DIGEST, "
               + "%d SERVER_ANNOUNCE in %d ms (%.2f MESH_EVENT per activity per link)%n", burst,
@@ -221,17 +222,19 @@ class MeshTest {
       p1.cut();
       a.send(activity("a", "pa", "a", burst + 1));
       long cutAt = System.nanoTime();
-      Await.until("s1 notices the cut", Duration.ofSeconds(5), () -> cluster.node("s1").output().contains("lost"));
+      await("s1 notices the cut").atMost(Duration.ofSeconds(5))
+          .until(() -> cluster.node("s1").output().contains("lost"));
       long elapsed = (System.nanoTime() - cutAt) / 1_000_000;
       if (elapsed < 500) {
-        Await.until("flap of 500 ms", Duration.ofSeconds(2),
-            () -> (System.nanoTime() - cutAt) / 1_000_000 >= 500);
+        await("flap of 500 ms").atMost(Duration.ofSeconds(2))
+            .until(() -> (System.nanoTime() - cutAt) / 1_000_000 >= 500);
       }
       proxy.restore();
       p1.restore();
-      Await.until("activity sent during the flap reaches s2", CONVERGE, () -> b.activities().size() >= burst + 1);
-      Await.until("s1-s2 link back through a proxy", CONVERGE,
-          () -> proxy.openConnections() + p1.openConnections() >= 2);
+      await("activity sent during the flap reaches s2").atMost(CONVERGE)
+          .until(() -> b.activities().size() >= burst + 1);
+      await("s1-s2 link back through a proxy").atMost(CONVERGE)
+          .until(() -> proxy.openConnections() + p1.openConnections() >= 2);
       cluster.awaitOneMembership(CONVERGE);
       for (String s : List.of("s1", "s2", "s3")) {
         assertTrue(!cluster.node(s).output().contains("declared dead"), s + " declared no one dead for a short flap");
@@ -245,18 +248,18 @@ class MeshTest {
       p1.cut();
       long cutAt = System.nanoTime();
       long holdMs = 3 * 1500;
-      Await.until("a cut of " + holdMs + " ms", Duration.ofMillis(holdMs + 5000),
-          () -> (System.nanoTime() - cutAt) / 1_000_000 >= holdMs);
+      await("a cut of " + holdMs + " ms").atMost(Duration.ofMillis(holdMs + 5000))
+          .until(() -> (System.nanoTime() - cutAt) / 1_000_000 >= holdMs);
       register(cluster.port("s1"), "c", "pc");
       int before = b.activities().size();
       a.send(activity("a", "pa", "a", 1_000));
-      Await.until("an activity from s1 reaches s2 through s3", CONVERGE, () -> b.activities().size() > before);
-      Await.until("c, registered on s1 during the cut, logs in on s2", CONVERGE,
-          () -> cluster.loginWorks("s2", "c", "pc"));
+      await("an activity from s1 reaches s2 through s3").atMost(CONVERGE).until(() -> b.activities().size() > before);
+      await("c, registered on s1 during the cut, logs in on s2").atMost(CONVERGE)
+          .until(() -> cluster.loginWorks("s2", "c", "pc"));
       proxy.restore();
       p1.restore();
-      Await.until("s1-s2 link back through a proxy", CONVERGE,
-          () -> proxy.openConnections() + p1.openConnections() >= 2);
+      await("s1-s2 link back through a proxy").atMost(CONVERGE)
+          .until(() -> proxy.openConnections() + p1.openConnections() >= 2);
       cluster.awaitOneMembership(CONVERGE);
       for (String s : List.of("s1", "s2", "s3")) {
         String out = cluster.node(s).output();
@@ -274,7 +277,7 @@ class MeshTest {
       String name = String.format("s%02d", i);
       long t0 = System.nanoTime();
       cluster.start(name, "s01");
-      Await.until("u logs in on " + name, CONVERGE, () -> cluster.loginWorks(name, "u", "p"));
+      await("u logs in on " + name).atMost(CONVERGE).until(() -> cluster.loginWorks(name, "u", "p"));
       joinMs.put(name, (System.nanoTime() - t0) / 1_000_000);
     }
     cluster.awaitOneMembership(Duration.ofSeconds(40));

@@ -1,9 +1,9 @@
 package io.activitystreamer.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,15 +50,17 @@ class RebalanceChoiceTest {
     }
     cluster.start("s2", "s1");
     Set<Integer> followed = new HashSet<>();
-    Await.until("three clients redirected by the rebalancing round", Duration.ofSeconds(20), () -> {
+    await("three clients redirected by the rebalancing round").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
       for (int i = 0; i < named.size(); i++) {
         if (redirected(List.of(named.get(i))) == 1 && followed.add(i)) { // follow it, as a client would
           named.get(i).close();
           clients.add(LineClient.connect(cluster.port("s2")).loginOk("named" + i, "pw" + i));
         }
       }
-      return redirected(named) + redirected(anonymous) >= 3;
-    }, () -> "; named " + redirected(named) + ", anonymous " + redirected(anonymous));
+      int n = redirected(named);
+      int a = redirected(anonymous);
+      assertTrue(n + a >= 3, () -> "named " + n + ", anonymous " + a);
+    });
     // one more round (two announce intervals): nothing else moves, the anonymous clients stay
     for (LineClient c : anonymous) {
       assertTrue(c.quietFor(Duration.ofMillis(4 * ANNOUNCE)), "anonymous client left alone: " + c.seen());

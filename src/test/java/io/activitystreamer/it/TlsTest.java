@@ -1,12 +1,12 @@
 package io.activitystreamer.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.mesh.MeshAuth;
-import io.activitystreamer.testing.Await;
 import io.activitystreamer.testing.LineClient;
 import io.activitystreamer.testing.ServerProcess;
 import io.activitystreamer.testing.TestCerts;
@@ -117,7 +117,12 @@ class TlsTest {
 
   /** Members of {@code s}'s view (itself included) that are linked to it. */
   private static int linked(ServerProcess s) {
-    JsonArray members = apiMesh(s).getJsonArray("members");
+    return linked(apiMesh(s));
+  }
+
+  /** How many members of this /api/mesh answer are linked (itself included). */
+  private static int linked(JsonObject mesh) {
+    JsonArray members = mesh.getJsonArray("members");
     int n = 0;
     for (int i = 0; i < members.size(); i++) {
       if (members.getJsonObject(i).getBoolean("linked", false)) {
@@ -141,7 +146,7 @@ class TlsTest {
         "-rh", "127.0.0.1", "-rp", String.valueOf(s2.tlsPort()));
     // s3 learned s1 from s2 and dialled it on its announced tlsPort
     for (ServerProcess s : List.of(s1, s2, s3)) {
-      Await.until(s + " linked to both others", WAIT, () -> linked(s) == 3, () -> apiMesh(s).encode());
+      await(s + " linked to both others").atMost(WAIT).until(() -> apiMesh(s), mesh -> linked(mesh) == 3);
     }
     JsonObject self = apiMesh(s1).getJsonArray("members").getJsonObject(0);
     assertEquals(s1.tlsPort(), self.getInteger("tlsPort"), "the member list carries the TLS port: " + self.encode());
@@ -170,7 +175,7 @@ class TlsTest {
     assertEquals(java.util.Set.of("127.0.0.1:" + s1.tlsPort(), "127.0.0.1:" + s2.tlsPort(), "127.0.0.1:" + s3.tlsPort()),
         new java.util.HashSet<>(members.getList()), "TLS members: " + members.encode());
     JsonObject[] redirect = new JsonObject[1];
-    Await.until("a TLS client logging in on a loaded s1 is redirected", WAIT, () -> {
+    await("a TLS client logging in on a loaded s1 is redirected").atMost(WAIT).until(() -> {
       LineClient c = tlsClient(s1.tlsPort()).loginOk("anonymous", null);
       JsonObject r = c.quietFor(Duration.ofMillis(700)) ? null : c.next();
       redirect[0] = r != null && "REDIRECT".equals(r.getString("command")) ? r : null;
@@ -193,7 +198,8 @@ class TlsTest {
     TestCerts.generate(certs, "s3");
     s3.awaitOutput("TLS certificate reloaded for mesh links", WAIT);
     BigInteger renewed = TestCerts.read(certs.resolve("s3.pem")).getSerialNumber();
-    Await.until("s3 serves its new certificate", WAIT, () -> servedByAll(certs.resolve("ca.pem"), s3.tlsPort(), renewed));
+    await("s3 serves its new certificate").atMost(WAIT)
+        .until(() -> servedByAll(certs.resolve("ca.pem"), s3.tlsPort(), renewed));
     assertEquals(3, linked(s3), apiMesh(s3).encode());
   }
 
@@ -213,8 +219,8 @@ class TlsTest {
     BigInteger second = TestCerts.read(dir.resolve("r1.pem")).getSerialNumber();
     assertNotEquals(first, second);
     // every gateway instance (connections go round robin) serves the new one
-    Await.until("the new certificate on the TLS port", WAIT, () -> servedByAll(ca, s.tlsPort(), second));
-    Await.until("the new certificate on HTTPS", WAIT, () -> servedByAll(ca, s.httpPort(), second));
+    await("the new certificate on the TLS port").atMost(WAIT).until(() -> servedByAll(ca, s.tlsPort(), second));
+    await("the new certificate on HTTPS").atMost(WAIT).until(() -> servedByAll(ca, s.httpPort(), second));
 
     // HTTPS answers with the new certificate; the connection opened before keeps working
     SSLContext trust = TestCerts.trusting(ca);
