@@ -88,7 +88,8 @@ public final class BenchOptions {
   @Option(names = "--pids", paramLabel = "P", split = ",", converter = PidConverter.class, order = 17,
       description = "server process ids: report their CPU and RSS")
   public List<Long> pids = new ArrayList<>();
-  @Option(names = "--label", paramLabel = "NAME", order = 18, description = "name of the run, copied into the JSON line")
+  @Option(names = "--label", paramLabel = "NAME", order = 18,
+      description = "name of the run, copied into the JSON line")
   public String label = "";
   /** Where to write the HTML report of the run, or null. */
   @Option(names = "--report", paramLabel = "FILE.html", order = 19,

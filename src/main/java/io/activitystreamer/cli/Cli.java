@@ -49,12 +49,14 @@ public final class Cli {
   /**
    * A command line for {@code command} (and its subcommands) with the shared settings: a flag's value is
    * the next argument whatever it looks like ({@code -s -abc} is the secret "-abc", as the classic
-   * parsers had it), and flags are not clustered ({@code -lp} is one flag, never {@code -l -p}).
+   * parsers had it), flags are not clustered ({@code -lp} is one flag, never {@code -l -p}), and a flag
+   * given twice takes the last value (scripts append overrides to their defaults, e.g. bench/lib.sh).
    */
   public static CommandLine commandLine(Object command) {
     return new CommandLine(command)
         .setPosixClusteredShortOptionsAllowed(false)
         .setAllowOptionsAsOptionParameters(true)
+        .setOverwrittenOptionsAllowed(true)
         .setParameterExceptionHandler(Cli::badArguments);
   }
 

@@ -28,4 +28,9 @@ class MainFlagsTest {
     assertEquals(new JsonObject(), flags());
     assertEquals(new JsonObject().put("httpPort", 0), flags("-conf", "conf/server.json", "-hp", "0"));
   }
+
+  @Test
+  void aFlagGivenTwiceTakesTheLastValue() {
+    assertEquals(new JsonObject().put("localPort", 2), flags("-lp", "1", "-lp", "2"));
+  }
 }
