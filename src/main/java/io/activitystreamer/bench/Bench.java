@@ -1,5 +1,6 @@
 package io.activitystreamer.bench;
 
+import io.activitystreamer.cli.Cli;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -8,10 +9,16 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The load generator ({@code java -jar activitystreamer.jar bench ...}): N subscribers and M publishers
@@ -33,33 +40,38 @@ public final class Bench {
     return System.nanoTime() - BASE;
   }
 
-  public static void main(String[] argv) throws Exception {
-    BenchOptions o;
-    try {
-      o = BenchOptions.parse(argv);
-    } catch (BenchOptions.HelpRequested h) {
-      System.out.println(BenchOptions.USAGE);
-      return;
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.println(BenchOptions.USAGE);
-      System.exit(2);
-      return;
+  /** {@code bench [options]} on the command line: one run, a summary, then its JSON line. */
+  @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      sortOptions = false, usageHelpAutoWidth = true, separator = " ",
+      header = "The load generator: N subscribers and M publishers over the given servers, one JSON line out.",
+      footer = "%nOutput: a summary, then one line of JSON starting with {\"bench\":")
+  public static final class Command implements Callable<Integer> {
+    @Mixin
+    BenchOptions options;
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try {
+        options.check();
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+      BenchResult r;
+      try {
+        r = run(options);
+      } catch (Exception e) {
+        System.err.println("bench failed: " + e.getMessage());
+        return 1;
+      }
+      if (!options.quiet) {
+        System.out.println(r.summary());
+      }
+      System.out.println(r.toJson().encode());
+      System.out.flush();
+      return r.error() == null ? 0 : 1;
     }
-    BenchResult r;
-    try {
-      r = run(o);
-    } catch (Exception e) {
-      System.err.println("bench failed: " + e.getMessage());
-      System.exit(1);
-      return;
-    }
-    if (!o.quiet) {
-      System.out.println(r.summary());
-    }
-    System.out.println(r.toJson().encode());
-    System.out.flush();
-    System.exit(r.error() == null ? 0 : 1);
   }
 
   /** Runs one benchmark and returns its result; throws if the clients cannot all log in. */

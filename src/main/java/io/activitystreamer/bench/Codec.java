@@ -25,14 +25,6 @@ abstract class Codec {
     /** The NATS text protocol: CONNECT, SUB, PUB, MSG, PING/PONG. */
     NATS;
 
-    static Kind parse(String s) {
-      try {
-        return valueOf(s.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--target wants ours, redis or nats, got '" + s + "'");
-      }
-    }
-
     @Override
     public String toString() {
       return name().toLowerCase(Locale.ROOT);

@@ -17,54 +17,87 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Entry point: {@code java -jar activitystreamer.jar [flags]} runs a server; {@code client ...} the
  * terminal client; {@code bench ...} the load generator; {@code gen-certs DIR ...} test certificates.
- * Reads arguments and config, deploys
- * {@link AppVerticle}. No logic of its own.
+ * The server's flags are the classic ones of PROTOCOL.md section 7, each the override of one config key;
+ * this class reads them and the config, deploys {@link AppVerticle}, and has no logic of its own.
  */
-public final class Main {
-  private Main() {}
+@Command(name = "java -jar activitystreamer.jar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+    sortOptions = false, usageHelpAutoWidth = true, separator = " ",
+    description = "Runs an ActivityStreamer server, or one of the commands below.",
+    subcommands = {TerminalClient.Command.class, Bench.Command.class, GenCerts.Command.class},
+    footer = {"%n'java -jar activitystreamer.jar COMMAND -h' shows the options of a command.",
+      "%nEvery config key can also be set in the -conf file or by environment variable"
+          + " STREAMER_<KEY_IN_UPPER_SNAKE_CASE>, e.g. STREAMER_MAX_MESSAGE_BYTES=131072; flags win over the"
+          + " environment, which wins over the file (docs/configuration.md)."})
+public final class Main implements Callable<Integer> {
+  @Option(names = "-lp", paramLabel = "PORT", order = 1,
+      description = "port for clients and servers (config localPort, default 3780; 0 = any)")
+  Integer localPort;
+  @Option(names = "-lh", paramLabel = "HOST", order = 2,
+      description = "hostname announced to servers and clients (localHostname, default localhost)")
+  String localHostname;
+  @Option(names = "-rh", paramLabel = "HOST", order = 3,
+      description = "a member of the mesh to join (remoteHostname; none = start a new mesh)")
+  String remoteHostname;
+  @Option(names = "-rp", paramLabel = "PORT", order = 4, description = "its port (remotePort, default 3780)")
+  Integer remotePort;
+  @Option(names = "-s", paramLabel = "SECRET", order = 5,
+      description = "mesh secret (secret; generated and printed when missing)")
+  String secret;
+  @Option(names = "-a", paramLabel = "MILLIS", order = 6,
+      description = "announce interval (announceIntervalMillis, default 5000)")
+  Integer announceIntervalMillis;
+  @Option(names = "-hp", paramLabel = "PORT", order = 7,
+      description = "HTTP port for SockJS, the web client and ops endpoints (httpPort, default 8780; 0 = off)")
+  Integer httpPort;
+  @Option(names = "-d", paramLabel = "DIR", order = 8,
+      description = "data directory (dataDir, default data/<hostname>-<port>; none = memory only)")
+  String dataDir;
+  @Option(names = "-conf", paramLabel = "FILE", order = 9,
+      description = "JSON config file (every key: see conf/server.json and docs/configuration.md)")
+  String confFile;
 
-  public static void main(String[] argv) throws Exception {
-    if (argv.length > 0 && argv[0].equals("client")) {
-      System.exit(TerminalClient.run(Arrays.copyOfRange(argv, 1, argv.length)));
+  /** Set once the server is up: the process then lives until it is stopped. */
+  private boolean serving;
+
+  public static void main(String[] argv) {
+    Main main = new Main();
+    int code = Cli.commandLine(main).execute(argv);
+    if (!main.serving) {
+      System.exit(code);
     }
-    if (argv.length > 0 && argv[0].equals("gen-certs")) {
-      System.exit(GenCerts.run(Arrays.copyOfRange(argv, 1, argv.length)));
-    }
-    if (argv.length > 0 && argv[0].equals("bench")) {
-      runBench(Arrays.copyOfRange(argv, 1, argv.length));
-      return;
-    }
-    Args args;
-    try {
-      args = Args.server(argv);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.println(Args.SERVER_USAGE);
-      System.exit(2);
-      return;
-    }
-    if (args.help) {
-      System.out.println(Args.SERVER_USAGE);
-      return;
-    }
+  }
+
+  /** The flags given, as config keys (the highest layer of {@link ConfigLoader}). */
+  JsonObject flags() {
+    JsonObject f = new JsonObject();
+    f.put("localPort", localPort).put("localHostname", localHostname).put("remoteHostname", remoteHostname)
+        .put("remotePort", remotePort).put("secret", secret).put("announceIntervalMillis", announceIntervalMillis)
+        .put("httpPort", httpPort).put("dataDir", dataDir);
+    f.fieldNames().removeIf(k -> f.getValue(k) == null);
+    return f;
+  }
+
+  @Override
+  public Integer call() throws Exception {
     // Event loops are handed out round robin at deployment: enough of them that the state verticle
     // (the one serial stage of the activity path) shares its loop with no gateway instance.
     int cores = Runtime.getRuntime().availableProcessors();
     Vertx vertx = MeteredVertx.create(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4)));
     ServerConfig config;
     try {
-      config = ConfigLoader.load(vertx, args.confFile, args.flags).await();
+      config = ConfigLoader.load(vertx, confFile, flags()).await();
     } catch (Exception e) {
       System.err.println("error: " + e.getMessage());
       vertx.close();
-      System.exit(2);
-      return;
+      return 2;
     }
     if (config.secret().isEmpty()) {
       try {
@@ -72,8 +105,7 @@ public final class Main {
       } catch (IOException e) {
         System.err.println("error: cannot keep the generated mesh secret: " + e.getMessage() + " (give -s SECRET or -d none)");
         vertx.close();
-        System.exit(1);
-        return;
+        return 1;
       }
     }
     AppVerticle app = new AppVerticle(config);
@@ -82,8 +114,7 @@ public final class Main {
     } catch (Exception e) {
       System.err.println("error: cannot start: " + ConfigLoader.rootMessage(e));
       vertx.close();
-      System.exit(1);
-      return;
+      return 1;
     }
     System.out.println("ActivityStreamer server " + app.incarnation() + " listening on port " + app.port()
         + (config.httpPort() > 0 ? (config.httpTls() ? ", HTTPS on port " : ", HTTP on port ") + config.httpPort() : "")
@@ -97,10 +128,8 @@ public final class Main {
         // exiting anyway
       }
     }, "shutdown"));
-  }
-
-  private static void runBench(String[] argv) throws Exception {
-    Bench.main(argv);
+    serving = true;
+    return 0;
   }
 
   /**

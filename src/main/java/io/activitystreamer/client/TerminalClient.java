@@ -1,5 +1,6 @@
 package io.activitystreamer.client;
 
+import io.activitystreamer.cli.Cli;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.state.Secrets;
 import io.activitystreamer.util.Backoff;
@@ -29,11 +30,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * The bundled terminal client: {@code client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json] [--tls]
@@ -77,54 +81,44 @@ public final class TerminalClient {
     this.out = out;
   }
 
-  public static int run(String[] argv) {
+  /** {@code client ...}: the command line of the terminal client. */
+  @CommandLine.Command(name = "client", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      sortOptions = false, usageHelpAutoWidth = true, separator = " ",
+      header = "The terminal client: logs in to a server, prints the mesh's activities, sends the lines typed.",
+      description = "Without -s, USER is registered with a generated secret, which is printed; without -u, logs"
+          + " in as anonymous. Type lines to send: JSON objects as they are, other text as {\"text\": ...}."
+          + " Ctrl-D logs out.")
+  public static final class Command implements Callable<Integer> {
+    @Option(names = "-rh", paramLabel = "HOST", order = 1, description = "the server (default ${DEFAULT-VALUE})")
     String host = "localhost";
+    @Option(names = "-rp", paramLabel = "PORT", order = 2, description = "its port (default ${DEFAULT-VALUE})")
     int port = 3780;
-    String user = null;
-    String secret = null;
-    boolean json = false;
-    boolean useTls = false;
-    String ca = null;
-    try {
-      for (int i = 0; i < argv.length; i++) {
-        switch (argv[i]) {
-          case "-rh" -> host = argv[++i];
-          case "-rp" -> port = Integer.parseInt(argv[++i]);
-          case "-u" -> user = argv[++i];
-          case "-s" -> secret = argv[++i];
-          case "--json" -> json = true;
-          case "--tls" -> useTls = true;
-          case "--ca" -> {
-            ca = argv[++i];
-            useTls = true;
-          }
-          case "-h", "--help" -> {
-            System.out.println("usage: client -rh HOST -rp PORT [-u USER] [-s SECRET] [--json] [--tls] [--ca FILE]\n"
-                + "  --tls: connect with TLS (PORT is the server's tlsPort); the server's certificate and host\n"
-                + "  name are verified against the CA certificates in FILE (PEM; --ca implies --tls), or the\n"
-                + "  JVM's default CAs without --ca.\n"
-                + "  without -s, USER is registered with a generated secret, which is printed;\n"
-                + "  without -u, logs in as anonymous. Type lines to send: JSON objects as they are,\n"
-                + "  other text as {\"text\": ...}. Ctrl-D logs out.");
-            return 0;
-          }
-          default -> throw new IllegalArgumentException("unknown flag " + argv[i]);
+    @Option(names = "-u", paramLabel = "USER", order = 3, description = "username (default: anonymous)")
+    String user;
+    @Option(names = "-s", paramLabel = "SECRET", order = 4, description = "secret of USER")
+    String secret;
+    @Option(names = "--json", order = 5, description = "print the raw protocol lines")
+    boolean json;
+    @Option(names = "--tls", order = 6, description = "connect with TLS (PORT is the server's tlsPort); the server's"
+        + " certificate and host name are verified against the JVM's default CAs, or those of --ca")
+    boolean useTls;
+    @Option(names = "--ca", paramLabel = "FILE", order = 7,
+        description = "verify the server against the CA certificates in FILE (PEM); implies --tls")
+    String ca;
+
+    @Override
+    public Integer call() {
+      try (ClientConsole console = ClientConsole.system()) {
+        TerminalClient client = new TerminalClient(host, port, user, secret, json, console);
+        client.exitWhenLost = true;
+        if (useTls || ca != null) {
+          client.tls = tlsFactory(ca);
         }
+        return client.session();
+      } catch (IOException | GeneralSecurityException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
       }
-    } catch (RuntimeException e) {
-      System.err.println("error: " + e.getMessage() + " (try client -h)");
-      return 2;
-    }
-    try (ClientConsole console = ClientConsole.system()) {
-      TerminalClient client = new TerminalClient(host, port, user, secret, json, console);
-      client.exitWhenLost = true;
-      if (useTls) {
-        client.tls = tlsFactory(ca);
-      }
-      return client.session();
-    } catch (IOException | GeneralSecurityException e) {
-      System.err.println("error: " + e.getMessage());
-      return 1;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.activitystreamer.tls;
 
+import io.activitystreamer.cli.Cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,11 +13,14 @@ import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code gen-certs DIR [NAME...]}: a CA and certificates for a test mesh, with the JDK's own keytool
@@ -33,22 +37,30 @@ public final class GenCerts {
 
   private GenCerts() {}
 
-  public static int run(String[] argv) {
-    if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help")) {
-      System.out.println("usage: gen-certs DIR [NAME...]   a test CA (DIR/ca.pem, key in DIR/ca.p12) and for each NAME\n"
-          + "  (default: server) DIR/NAME.pem + DIR/NAME.key for localhost, 127.0.0.1 and NAME\n"
-          + "  (CERT_HOSTS=h1,h2 adds host names); run again to issue new certificates with the same CA");
-      return argv.length == 0 ? 2 : 0;
-    }
-    List<String> names = argv.length > 1 ? List.of(argv).subList(1, argv.length) : List.of("server");
-    try {
-      generate(Path.of(argv[0]), System.getenv().getOrDefault("CERT_HOSTS", ""), names);
-      System.out.println("wrote " + Path.of(argv[0], "ca.pem") + " and " + String.join(", ",
-          names.stream().map(n -> Path.of(argv[0], n + ".pem") + " + " + n + ".key").toList()));
-      return 0;
-    } catch (IOException | GeneralSecurityException | IllegalStateException e) {
-      System.err.println("error: " + e.getMessage());
-      return 1;
+  /** {@code gen-certs DIR [NAME...]} on the command line. */
+  @CommandLine.Command(name = "gen-certs", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      usageHelpAutoWidth = true, header = "A test CA and certificates for TLS (with the JDK's keytool).",
+      description = "Writes a test CA (DIR/ca.pem, its key in DIR/ca.p12) and for each NAME DIR/NAME.pem +"
+          + " DIR/NAME.key for localhost, 127.0.0.1 and NAME (CERT_HOSTS=h1,h2 adds host names); run again to"
+          + " issue new certificates with the same CA.")
+  public static final class Command implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "where to write the files")
+    Path dir;
+    @Parameters(index = "1..*", paramLabel = "NAME", description = "certificate names (default: server)")
+    List<String> names = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      List<String> all = names.isEmpty() ? List.of("server") : names;
+      try {
+        generate(dir, System.getenv().getOrDefault("CERT_HOSTS", ""), all);
+        System.out.println("wrote " + dir.resolve("ca.pem") + " and " + String.join(", ",
+            all.stream().map(n -> dir.resolve(n + ".pem") + " + " + n + ".key").toList()));
+        return 0;
+      } catch (IOException | GeneralSecurityException | IllegalStateException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package io.activitystreamer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.testing.LineClient;
@@ -10,11 +11,14 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The server command line as a real process: start-up, -h, bad config, SIGTERM. */
+/** The command line as a real process: start-up, -h and --version of each command, bad flags, bad config, SIGTERM. */
 @Timeout(90)
 class MainProcessTest {
 
@@ -41,11 +45,80 @@ class MainProcessTest {
     try (ServerProcess p = ServerProcess.run("main-help", Map.of(), Duration.ofSeconds(30), "-h")) {
       assertEquals(0, p.awaitExit(Duration.ofSeconds(1)));
       String out = p.output();
-      for (String flag : new String[] {"-lp", "-lh", "-rh", "-rp", "-s", "-a", "-hp", "-conf", "-h", "client", "-u",
-          "--json", "STREAMER_"}) {
+      for (String flag : new String[] {"-lp PORT", "-lh HOST", "-rh HOST", "-rp PORT", "-s  SECRET", "-a  MILLIS",
+          "-hp PORT", "-d  DIR", "-conf FILE", "--help", "--version", "client", "bench", "gen-certs", "STREAMER_"}) {
         assertTrue(out.contains(flag), "help mentions " + flag + ":\n" + out);
       }
     }
+  }
+
+  /** -h and --version of each command, started side by side (each is a JVM of its own). */
+  @Test
+  void everyCommandHasHelpAndVersion() {
+    String version = System.getProperty("projectVersion");
+    assertNotNull(version, "surefire passes the Maven project version");
+    Map<String, List<String>> helpMentions = new LinkedHashMap<>();
+    helpMentions.put("client", List.of("-rh HOST", "-rp PORT", "-u  USER", "-s  SECRET", "--json", "--tls",
+        "--ca FILE", "--version"));
+    // every option bench/*.sh uses
+    helpMentions.put("bench", List.of("--servers H:P", "--pids P", "--label NAME", "--subs N", "--pubs M",
+        "--payload BYTES", "--rate R", "--window W", "--ack echo|slowest", "--warmup S", "--duration S",
+        "--drain S", "--loops L", "--settle MILLIS", "--registered", "--report FILE.html", "--tls CAFILE",
+        "--target ours|redis|nats", "--channel NAME", "--quiet", "--version"));
+    List<ServerProcess> versions = new ArrayList<>();
+    Map<String, ServerProcess> helps = new LinkedHashMap<>();
+    try {
+      for (String command : List.of("", "client", "bench")) {
+        versions.add(launch("version-" + command, command, "--version"));
+      }
+      helpMentions.keySet().forEach(c -> helps.put(c, launch("help-" + c, c, "-h")));
+      for (ServerProcess p : versions) {
+        assertEquals(0, p.awaitExit(Duration.ofSeconds(30)), p.output());
+        assertTrue(p.output().contains("ActivityStreamer " + version), p.output());
+      }
+      helps.forEach((command, p) -> {
+        assertEquals(0, p.awaitExit(Duration.ofSeconds(30)), p.output());
+        assertTrue(p.output().contains("activitystreamer.jar " + command), p.output());
+        for (String flag : helpMentions.get(command)) {
+          assertTrue(p.output().contains(flag), command + " -h mentions " + flag + ":\n" + p.output());
+        }
+      });
+    } finally {
+      versions.forEach(ServerProcess::close);
+      helps.values().forEach(ServerProcess::close);
+    }
+  }
+
+  /** A wrong flag or value: exit 2, and the error names the flag and what it expects. */
+  @Test
+  void badFlagsExitTwoNamingTheFlagAndTheExpectedValue() {
+    Map<String[], List<String>> cases = new LinkedHashMap<>();
+    cases.put(new String[] {"-lp", "abc"}, List.of("'-lp'", "'abc' is not an int"));
+    cases.put(new String[] {"-lpp", "1"}, List.of("'-lpp'", "Possible solutions: -lp"));
+    cases.put(new String[] {"client", "-rp", "x"}, List.of("'-rp'", "'x' is not an int", "client -h"));
+    cases.put(new String[] {"bench", "--subs", "many"}, List.of("'--subs'", "'many' is not an int", "bench -h"));
+    cases.put(new String[] {"bench", "--target", "kafka"}, List.of("'--target'", "ours, redis, nats", "'kafka'"));
+    cases.put(new String[] {"bench", "--servers", "localhost"}, List.of("'--servers'", "host:port"));
+    cases.put(new String[] {"bench", "--subs", "0", "--pubs", "0"}, List.of("--subs and --pubs"));
+    Map<String[], ServerProcess> runs = new LinkedHashMap<>();
+    try {
+      cases.keySet().forEach(args -> runs.put(args, ServerProcess.launch("badflag", Map.of(), args)));
+      runs.forEach((args, p) -> {
+        int code = p.awaitExit(Duration.ofSeconds(30));
+        String what = String.join(" ", args) + ":\n" + p.output();
+        assertEquals(2, code, what);
+        for (String text : cases.get(args)) {
+          assertTrue(p.output().contains(text), "mentions " + text + ": " + what);
+        }
+      });
+    } finally {
+      runs.values().forEach(ServerProcess::close);
+    }
+  }
+
+  private static ServerProcess launch(String name, String command, String flag) {
+    String[] args = command.isEmpty() ? new String[] {flag} : new String[] {command, flag};
+    return ServerProcess.launch("main-" + name, Map.of(), args);
   }
 
   @Test
@@ -86,7 +159,7 @@ class MainProcessTest {
       assertTrue(p.output().contains("/nonexistent/x.json"), p.output());
     }
     try (ServerProcess p = ServerProcess.run("main-badflag", Map.of(), Duration.ofSeconds(30), "-zz", "1")) {
-      assertNotEquals(0, p.awaitExit(Duration.ofSeconds(1)));
+      assertEquals(2, p.awaitExit(Duration.ofSeconds(1)));
       assertTrue(p.output().contains("-zz"), p.output());
     }
   }

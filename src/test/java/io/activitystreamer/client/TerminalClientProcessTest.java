@@ -151,16 +151,4 @@ class TerminalClientProcessTest {
       assertTrue(client.output().contains("frank is already registered with the system"), client.output());
     }
   }
-
-  @Test
-  void unreachableServerAndBadFlags() {
-    try (ServerProcess client = ServerProcess.launch("client-badflag", Map.of(), "client", "-x")) {
-      assertEquals(2, client.awaitExit(WAIT));
-      assertTrue(client.output().contains("-x"), client.output());
-    }
-    try (ServerProcess client = ServerProcess.launch("client-help", Map.of(), "client", "-h")) {
-      assertEquals(0, client.awaitExit(WAIT));
-      assertTrue(client.output().contains("--json"), client.output());
-    }
-  }
 }
