@@ -540,13 +540,9 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
       batchClassic = Buffer.buffer(4096);
       batchResume = Buffer.buffer(4096);
       batchSenders = new java.util.HashMap<>();
-      if (lastBatchCount >= BUSY_BATCH) {
-        // busy: let one more millisecond of activities join this batch (one write per client for all
-        // of them); a lone activity still goes out at once
-        vertx.setTimer(1, t -> flushDeliveries());
-      } else {
-        vertx.getOrCreateContext().runOnContext(v -> flushDeliveries());
-      }
+      // the flush runs behind what is already queued on this loop: a backlog joins this batch (one
+      // write per client for all of it), an idle loop sends at once (no timer: BENCHMARKS.md, issue 16)
+      vertx.getOrCreateContext().runOnContext(v -> flushDeliveries());
     }
     batchCount++;
     batchClassic.appendBuffer(delivery.classicLine());
@@ -569,7 +565,6 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
     }
     DeliveryBatch batch = new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders);
     metrics.delivered(batchCount);
-    lastBatchCount = batchCount;
     batchCount = 0;
     batchClassic = null;
     batchResume = null;
@@ -632,9 +627,6 @@ public final class StateVerticle extends VerticleBase implements StateOutbox, Me
   private final java.util.Set<String> linksSinceFlush = new java.util.HashSet<>();
   private Future<Void> published = Future.succeededFuture();
 
-  /** A batch this large means activities arrive faster than one turn of the loop: batch by time. */
-  private static final int BUSY_BATCH = Integer.getInteger("streamer.busyBatch", 16);
-  private int lastBatchCount;
   private Buffer batchClassic;
   private int batchCount;
   private Buffer batchResume;
