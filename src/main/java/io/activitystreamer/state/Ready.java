@@ -12,7 +12,7 @@ import java.util.Set;
  * out. Each step's effects are reachable only from the acknowledgement of the step before:
  *
  * <pre>
- *   Ready r = loop.ready(true);
+ *   Ready r = loop.ready();
  *   Sending s = r.persisted();        // 1. every event the cores applied up to r is durable (store.durable())
  *   s.lines(), s.closes()             // 2. write them to the links, in that order
  *   List&lt;Output&gt; out = s.written();   // 3. every link in s.awaits() wrote what it was sent (a marker answered)

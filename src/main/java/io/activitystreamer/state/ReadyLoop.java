@@ -56,9 +56,6 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
     void pending();
   }
 
-  /** A batch this large means activities arrive faster than one turn of the loop: batch by time. */
-  static final int BUSY_BATCH = Integer.getInteger("streamer.busyBatch", 16);
-
   private final Direct direct;
   private MeshCore mesh;
   private boolean muted;
@@ -75,7 +72,6 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
   private int batchCount;
   private Map<String, Accepted> batchSenders;
   private List<Delivery> batchItems;
-  private int lastBatchCount;
   private long acceptingNanos;
 
   public ReadyLoop(Direct direct) {
@@ -97,11 +93,6 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
     this.acceptingNanos = acceptedNanos;
   }
 
-  /** True while a delivery batch is open and the last one was busy: the adapter may let it gather for 1 ms. */
-  public boolean holdingBusyBatch() {
-    return batchClassic != null && lastBatchCount >= BUSY_BATCH;
-  }
-
   /**
    * Answers {@code to} with {@code body} once everything the cores decided so far is persisted and
    * written to the links. Deliveries gathered before it are released first.
@@ -114,18 +105,15 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
 
   /**
    * Takes what was gathered since the last call: after an input (or a batch of them) was handled, never
-   * halfway through one (not from {@link Direct#pending}). {@code cutBatch}: false leaves an open delivery batch
-   * gathering (its lines go out now; it waits for them when it is cut).
+   * halfway through one (not from {@link Direct#pending}). The open delivery batch goes with it.
    */
-  public Ready<R> ready(boolean cutBatch) {
+  public Ready<R> ready() {
     if (signalling) {
       // e.g. a delivery whose event is not replicated yet: its lines would miss this Ready's wait
       throw new IllegalStateException("a Ready is taken after an input, not from pending()");
     }
     signalled = false;
-    if (cutBatch) {
-      cutBatch();
-    }
+    cutBatch();
     Set<String> awaits = Set.of();
     if (!outputs.isEmpty() && !unacked.isEmpty()) {
       awaits = new LinkedHashSet<>(unacked);
@@ -180,7 +168,6 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
     }
     outputs.add(new Ready.Deliver<>(new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders),
         batchItems));
-    lastBatchCount = batchCount;
     batchClassic = null;
     batchResume = null;
     batchCount = 0;

@@ -479,21 +479,17 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       flushScheduled = true;
       vertx.getOrCreateContext().runOnContext(v -> {
         flushScheduled = false;
-        flush(false);
+        flush();
       });
     }
   }
 
-  /** Takes a Ready and carries it out; a busy delivery batch may gather for one more millisecond. */
-  private void flush(boolean cutBatch) {
-    Ready<Message<?>> r = loop.ready(cutBatch || !loop.holdingBusyBatch());
-    if (loop.holdingBusyBatch() && !batchTimer) {
-      batchTimer = true;
-      vertx.setTimer(1, t -> {
-        batchTimer = false;
-        flush(true);
-      });
-    }
+  /**
+   * Takes a Ready and carries it out. No timer: the flush is queued behind what the loop already holds,
+   * so under load one Ready carries a backlog and an idle loop sends at once (BENCHMARKS.md, issue 16).
+   */
+  private void flush() {
+    Ready<Message<?>> r = loop.ready();
     if (!r.isEmpty()) {
       carry(r);
     }
@@ -544,7 +540,6 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   private static final io.vertx.core.eventbus.DeliveryOptions LINK_MARKER_OPTIONS =
       new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000);
   private boolean flushScheduled;
-  private boolean batchTimer;
   private GatewayMetrics metrics;
 
   @Override

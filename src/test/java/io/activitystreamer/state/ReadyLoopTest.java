@@ -78,7 +78,7 @@ class ReadyLoopTest {
         loop.send("L1", Buffer.buffer("event 1\n"));
         loop.deliver(delivery(1));
       }
-      Ready.Sending<String> s = loop.ready(true).persisted();
+      Ready.Sending<String> s = loop.ready().persisted();
       assertEquals("event 1\n", s.lines().get("L1").toString());
       assertEquals(Set.of("L1"), s.awaits(), "deliver first: " + deliverFirst);
       List<Ready.Output<String>> out = s.written();
@@ -91,12 +91,12 @@ class ReadyLoopTest {
   void linesOfAReadyThatReleasesNothingAreWaitedForByTheNextOneThatDoes() {
     ReadyLoop<String> loop = loop();
     loop.send("L1", Buffer.buffer("a\n"));
-    Ready.Sending<String> first = loop.ready(true).persisted();
+    Ready.Sending<String> first = loop.ready().persisted();
     assertEquals(Set.of(), first.awaits());
     assertEquals(List.of(), first.written());
     loop.send("L2", Buffer.buffer("b\n"));
     loop.reply("register ann", "ok");
-    Ready.Sending<String> second = loop.ready(true).persisted();
+    Ready.Sending<String> second = loop.ready().persisted();
     assertEquals(Set.of("L1", "L2"), second.awaits());
     assertEquals(List.of(new Ready.Reply<>("register ann", "ok")), second.written());
   }
@@ -106,10 +106,10 @@ class ReadyLoopTest {
     ReadyLoop<String> loop = loop();
     loop.send("L1", Buffer.buffer("a\n"));
     loop.reply("first", 1);
-    Ready.Sending<String> first = loop.ready(true).persisted();
+    Ready.Sending<String> first = loop.ready().persisted();
     loop.send("L2", Buffer.buffer("b\n"));
     loop.reply("second", 2);
-    Ready.Sending<String> second = loop.ready(true).persisted();
+    Ready.Sending<String> second = loop.ready().persisted();
     assertEquals(List.of(), second.written(), "the first Ready is not acknowledged yet");
     assertEquals(List.of(new Ready.Reply<>("first", 1), new Ready.Reply<>("second", 2)), first.written());
     assertThrows(IllegalStateException.class, first::written);
@@ -121,7 +121,7 @@ class ReadyLoopTest {
     loop.deliver(delivery(1));
     loop.reply("login ann", "LOGIN_SUCCESS");
     loop.deliver(delivery(2));
-    List<Ready.Output<String>> out = loop.ready(true).persisted().written();
+    List<Ready.Output<String>> out = loop.ready().persisted().written();
     assertEquals(3, out.size());
     assertEquals("{\"n\":1}\n", ((Ready.Deliver<String>) out.get(0)).batch().classicLines().toString());
     assertEquals(new Ready.Reply<>("login ann", "LOGIN_SUCCESS"), out.get(1));
@@ -134,7 +134,7 @@ class ReadyLoopTest {
     loop.send("L1", Buffer.buffer("a\n"));
     loop.closeLink("L1", Buffer.buffer("last\n"));
     loop.send("L1", Buffer.buffer("after\n"));
-    Ready.Sending<String> s = loop.ready(true).persisted();
+    Ready.Sending<String> s = loop.ready().persisted();
     assertFalse(s.lines().containsKey("L1"));
     assertEquals("a\nlast\n", s.closes().get("L1").toString());
   }
@@ -148,7 +148,7 @@ class ReadyLoopTest {
       @Override
       public void pending() {
         try {
-          holder[0].ready(true); // an adapter carrying out effects as they come: between deliver and replicate
+          holder[0].ready(); // an adapter carrying out effects as they come: between deliver and replicate
         } catch (IllegalStateException e) {
           thrown.add(e);
         }

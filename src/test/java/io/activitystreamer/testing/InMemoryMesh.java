@@ -637,7 +637,7 @@ public final class InMemoryMesh {
       if (!alive) {
         return;
       }
-      Ready.Sending<Consumer<Object>> s = loop.ready(true).persisted();
+      Ready.Sending<Consumer<Object>> s = loop.ready().persisted();
       s.lines().forEach((linkId, lines) -> write(linkId, lines, false));
       s.closes().forEach((linkId, last) -> write(linkId, last, true));
       if (holdWrites && !s.awaits().isEmpty()) {
