@@ -13,6 +13,17 @@ STARTS=0
 
 mkdir -p "$OUT"
 
+# The generator options the workload scripts share (workloads.sh, compare.sh, tls.sh); each may be set
+# in the environment.
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+REPEAT=${REPEAT:-3}
+PAYLOAD=${PAYLOAD:-200}
+LOOPS=${LOOPS:-2}
+WINDOW=${WINDOW:-256}
+ACK=${ACK:-slowest}
+COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS" --window "$WINDOW" --ack "$ACK")
+
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
 # free_port: a TCP port nobody listens on (explicit ports: a server's mesh name is hostname:port, so

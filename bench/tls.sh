@@ -8,15 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-3}
-REPEAT=${REPEAT:-3}
-PAYLOAD=${PAYLOAD:-200}
-LOOPS=${LOOPS:-2}
-WINDOW=${WINDOW:-256}
-ACK=${ACK:-slowest}
-COMMON=(--pubs 1 --subs 50 --payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS"
-  --window "$WINDOW" --ack "$ACK")
+COMMON=(--pubs 1 --subs 50 "${COMMON[@]}")
 
 [ -f "$JAR" ] || { log "no $JAR: build it first (mvn -q -B package -DskipTests)"; exit 2; }
 java -jar "$JAR" gen-certs "$OUT/certs" bench >/dev/null || exit 2

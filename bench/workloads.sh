@@ -12,15 +12,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-3}
-REPEAT=${REPEAT:-3}
-PAYLOAD=${PAYLOAD:-200}
-LOOPS=${LOOPS:-2}
-WINDOW=${WINDOW:-256}
 F_CONNS=${F_CONNS:-10000}
-ACK=${ACK:-slowest}
-COMMON=(--payload "$PAYLOAD" --warmup "$WARMUP" --duration "$DURATION" --loops "$LOOPS" --window "$WINDOW" --ack "$ACK")
 
 [ -f "$JAR" ] || { log "no $JAR: build it first (mvn -q -B package -DskipTests)"; exit 2; }
 
