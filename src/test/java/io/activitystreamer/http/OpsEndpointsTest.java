@@ -82,7 +82,9 @@ class OpsEndpointsTest {
         assertDelta(1, before, s, "streamer_delivery_latency_seconds_count");
         double latency = s.get("streamer_delivery_latency_seconds_sum")
             - before.get("streamer_delivery_latency_seconds_sum");
-        assertTrue(latency > 0 && latency <= roundTrip[0] / 1e9,
+        // stamped when the batch's writes on the sender's gateway have been issued: the sender may read its
+        // echo a moment before that (the same loop writes to the other recipient after it), hence the slack
+        assertTrue(latency > 0 && latency <= roundTrip[0] / 1e9 + 0.05,
             "timed within what the sender saw: " + latency + " s of a " + roundTrip[0] / 1e9 + " s round trip");
         assertDelta(1, before, s, "streamer_protocol_errors_total{kind=\"invalid_message\"}");
         assertDelta(1, before, s, "streamer_register_requests_total{outcome=\"success\"}");
