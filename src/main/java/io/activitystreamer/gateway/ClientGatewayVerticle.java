@@ -160,6 +160,16 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
         });
   }
 
+  /** Null when connection {@code id} from {@code ip} is admitted, else the limit that refuses it (counted, logged). */
+  private GatewayMetrics.Limit admit(String ip, String id) {
+    GatewayMetrics.Limit refused = limits.admit(ip);
+    if (refused != null) {
+      metrics.limited(refused);
+      LOG.debug("[{}] connection {} from {} refused: {}", serverId, id, ip, refused);
+    }
+    return refused;
+  }
+
   /** A browser over SockJS: each SockJS message is one command, with the same size limit as a TCP line. */
   private void onSockJs(SockJSSocket socket) {
     String id = instanceId + "-w" + (++connectionCounter);
@@ -167,10 +177,8 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     SockJsTransport transport = new SockJsTransport(socket);
     ClientHandler client = new ClientHandler(this, transport, id);
     String ip = transport.remoteIp();
-    GatewayMetrics.Limit refused = limits.admit(ip);
+    GatewayMetrics.Limit refused = admit(ip, id);
     if (refused != null) {
-      metrics.limited(refused);
-      LOG.debug("[{}] SockJS connection {} from {} refused: {}", serverId, id, ip, refused);
       client.refuse(limits.refusal(refused));
       return;
     }
@@ -204,10 +212,8 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
     TcpTransport transport = new TcpTransport(socket);
     ClientHandler client = new ClientHandler(this, transport, id);
     String ip = transport.remoteIp();
-    GatewayMetrics.Limit refused = limits.admit(ip);
+    GatewayMetrics.Limit refused = admit(ip, id);
     if (refused != null) {
-      metrics.limited(refused);
-      LOG.debug("[{}] connection {} from {} refused: {}", serverId, id, ip, refused);
       socket.handler(b -> { }); // read and drop: the refusal is all it gets
       socket.closeHandler(v -> client.onClosed());
       client.refuse(limits.refusal(refused));

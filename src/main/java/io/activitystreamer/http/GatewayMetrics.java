@@ -260,21 +260,21 @@ public final class GatewayMetrics implements Shareable {
 
   /** The data directory's store (docs/durability.md): registered with its first report, so a server in memory only has none. */
   private void registerStoreMeters() {
-    Gauge.builder("streamer.store", this, m -> store(m).getLong("bytes", 0L)).baseUnit("bytes")
+    Gauge.builder("streamer.store", this, m -> store(m.state).getLong("bytes", 0L)).baseUnit("bytes")
         .description("bytes on disk of the store (database and WAL)").strongReference(true).register(registry);
     stateGauge("streamer.store.journal.events", "events journaled since the last snapshot (replayed at a restart)",
-        s -> store(this).getLong("journalRows", 0L));
-    FunctionTimer.builder("streamer.store.commit", this, m -> store(m).getLong("commits", 0L),
-            m -> store(m).getDouble("commitSecondsTotal", 0.0), TimeUnit.SECONDS)
+        s -> store(s).getLong("journalRows", 0L));
+    FunctionTimer.builder("streamer.store.commit", this, m -> store(m.state).getLong("commits", 0L),
+            m -> store(m.state).getDouble("commitSecondsTotal", 0.0), TimeUnit.SECONDS)
         .description("store commits (one per batch of events) and their total duration").register(registry);
-    Gauge.builder("streamer.store.commit.max", this, m -> store(m).getDouble("commitMillisMax", 0.0) / 1000)
+    Gauge.builder("streamer.store.commit.max", this, m -> store(m.state).getDouble("commitMillisMax", 0.0) / 1000)
         .baseUnit("seconds").description("longest store commit since start").strongReference(true).register(registry);
     stateGauge("streamer.store.failing", "1 while store commits fail (replies and deliveries wait)",
-        s -> store(this).getBoolean("failing", false) ? 1 : 0);
+        s -> store(s).getBoolean("failing", false) ? 1 : 0);
   }
 
-  private static JsonObject store(GatewayMetrics m) {
-    JsonObject store = m.state.info.getJsonObject("store");
+  private static JsonObject store(StateView s) {
+    JsonObject store = s.info.getJsonObject("store");
     return store == null ? new JsonObject() : store;
   }
 

@@ -67,7 +67,6 @@ public final class PeerLink {
   private JsonObject hello;
   /** The framer of this socket: its line limit is raised once the other side has proved itself. */
   private LineFramer framer;
-  private boolean proven;
   /** The join snapshot arriving in parts after MESH_WELCOME. */
   private SnapshotAssembler snapshot;
 
@@ -209,11 +208,12 @@ public final class PeerLink {
    */
   public void framedBy(LineFramer f) {
     framer = f;
-    f.maxLineBytes(proven ? MAX_LINE_BYTES : HANDSHAKE_LINE_BYTES);
+    boolean awaitingProof = state == State.AWAIT_CHALLENGE || state == State.AWAIT_PROOF;
+    f.maxLineBytes(awaitingProof ? HANDSHAKE_LINE_BYTES : MAX_LINE_BYTES);
   }
 
+  /** The other side's proof (or classic secret) checked: proven-peer lines from now on. */
   private void proven() {
-    proven = true;
     if (framer != null) {
       framer.maxLineBytes(MAX_LINE_BYTES);
     }

@@ -4,6 +4,7 @@ import io.activitystreamer.state.Event;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -165,24 +166,24 @@ final class Replicator {
   /**
    * Keeps the retained events within {@code maxBytes} (as encoded), dropping the oldest of the origins
    * that hold most; returns how many were dropped. A member that then lacks events nobody keeps is
-   * declared dead and rejoins with a snapshot (MeshCore). The size is estimated from a sample of
-   * encoded events, and only past {@link #SIZE_CHECK_FROM_EVENTS} events, so the usual few cost nothing.
+   * declared dead and rejoins with a snapshot (MeshCore). The size is estimated from the newest few
+   * encoded events of each origin, and only past {@link #SIZE_CHECK_FROM_EVENTS} events, so the usual
+   * few cost nothing.
    */
   int boundBytes(long maxBytes) {
     int count = retainedCount();
     if (count <= SIZE_CHECK_FROM_EVENTS) {
       return 0;
     }
+    // the newest few of each origin (a digest tick must not walk every retained event)
     long sampled = 0;
     int samples = 0;
+    int perOrigin = Math.max(1, SIZE_SAMPLES / retained.size());
     for (ArrayDeque<Event> q : retained.values()) {
-      int step = Math.max(1, count / SIZE_SAMPLES);
-      int i = 0;
-      for (Event e : q) {
-        if (i++ % step == 0) {
-          sampled += e.toJson().encode().length() + 32L;
-          samples++;
-        }
+      Iterator<Event> newest = q.descendingIterator();
+      for (int i = 0; i < perOrigin && newest.hasNext(); i++) {
+        sampled += newest.next().toJson().encode().length() + 32L;
+        samples++;
       }
     }
     long average = Math.max(1, sampled / Math.max(1, samples));

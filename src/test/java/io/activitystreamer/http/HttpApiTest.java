@@ -44,8 +44,9 @@ class HttpApiTest {
     m.stateView(new JsonObject().put("joined", true).put("sessions", 4).put("backlogBytes", 1234)
         .put("members", new JsonArray().add(new JsonObject().put("status", "ALIVE").put("self", true))
             .add(new JsonObject().put("status", "SUSPECT").put("linked", false))), true);
-    Map<String, Double> s = PrometheusSamples.parse(m.registry().scrape());
-    Map<String, String> types = PrometheusSamples.types(m.registry().scrape());
+    String scrape = m.registry().scrape();
+    Map<String, Double> s = PrometheusSamples.parse(scrape);
+    Map<String, String> types = PrometheusSamples.types(scrape);
     assertEquals(2, s.get("streamer_connections_opened_total{transport=\"tcp\"}"));
     assertEquals(1, s.get("streamer_connections_open{transport=\"tcp\"}"));
     assertEquals(0, s.get("streamer_connections_open{transport=\"sockjs\"}"));

@@ -66,7 +66,9 @@ public final class RegisterFlood {
       th.start();
       flooders.add(th);
     }
-    Thread.sleep(500); // the flood is on before the first LOGIN
+    // the flood is on before the first LOGIN: as many REGISTERs sent as there are flooders
+    org.awaitility.Awaitility.await("the flood is on").atMost(Duration.ofSeconds(30))
+        .until(() -> sent.get() >= connections);
     List<Long> logins = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     long failed = 0;
