@@ -11,7 +11,6 @@ import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
 import io.activitystreamer.protocol.Usernames;
-import io.activitystreamer.state.Secrets;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -98,8 +97,8 @@ final class ClientSession {
   /** The session attached to this connection; null before LOGIN, after LOGOUT, a kick or the detach. */
   private String sessionId;
   private boolean resumeClient;
-  /** Highest client seq accepted on this session (resume extension); resends at or below it are dropped. */
-  private long lastClientSeq;
+  /** What this login's activities must pass (from LOGIN_SUCCESS on). */
+  private ActivityCheck check;
   /** Own activities sent to the state and not yet delivered back (flow control, LOGOUT). */
   private int inFlight;
   /**
@@ -118,9 +117,6 @@ final class ClientSession {
    * outlives a close (a line too long while logging in), so that the transport's end can cancel it.
    */
   private boolean loginPending;
-  /** Activity rate limit (token bucket, {@code activityRateLimit} per second, burst as many). */
-  private double activityTokens = -1;
-  private long activityTokensAt;
 
   ClientSession(ServerConfig config, String serverId, String id, boolean tls, SessionEffects out) {
     this.config = config;
@@ -352,7 +348,7 @@ final class ClientSession {
     out.cancelTimer(Timer.LOGIN_DEADLINE);
     sessionId = result.sessionId();
     resumeClient = resumeRequest != null;
-    lastClientSeq = result.lastSeq();
+    check = new ActivityCheck(user, secret, anonymous, result.lastSeq(), config.activityRateLimit());
     JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
     if (resumeClient) {
       fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
@@ -442,68 +438,22 @@ final class ClientSession {
   // ---- logged in ----
 
   private void activity(Decoded d, long now) {
-    if (!user.equals(Usernames.normalise(d.string(Fields.USERNAME)))) {
-      authFail("username does not match the logged-in user");
+    if (!check.accept(d, now, out.storeFailure())) {
+      if (check.refusal() == null) {
+        LOG.debug("[{}] {} dropped resend seq {} (last {})", serverId, id, check.clientSeq(), check.lastClientSeq());
+      } else {
+        if (check.limit() != null) {
+          out.limited(check.limit());
+        }
+        fail(check.refusal());
+      }
       return;
     }
-    if (!anonymous && !Secrets.constantTimeEquals(secret, d.string(Fields.SECRET))) {
-      authFail("secret does not match the logged-in user");
-      return;
-    }
-    Object activity = d.body().getValue(Fields.ACTIVITY);
-    if (activity == null) {
-      fail(ProtocolError.invalid("missing field 'activity'"));
-      return;
-    }
-    if (!(activity instanceof JsonObject act)) {
-      fail(ProtocolError.invalid("field 'activity' must be a JSON object"));
-      return;
-    }
-    if (overRate(now)) {
-      out.limited(Limit.ACTIVITY_RATE);
-      fail(ProtocolError.invalid("rate limit: more than " + config.activityRateLimit()
-          + " activities per second (activityRateLimit); the activities before this one were accepted"));
-      return;
-    }
-    String storeFailure = out.storeFailure();
-    if (storeFailure != null) {
-      fail(ProtocolError.invalid("this server cannot store activities now: its data directory cannot be written ("
-          + storeFailure + "); this activity was not accepted (the ones before it were): send it through another member"));
-      return;
-    }
-    act.put(Fields.AUTHENTICATED_USER, user);
-    long clientSeq = MessageCodec.clientSeq(d.body());
-    if (clientSeq > 0 && clientSeq <= lastClientSeq) {
-      // a resend the session already accepted: the state would drop it and never echo it, so it must
-      // not take a credit (the connection would stall after maxInFlightPerClient of them)
-      LOG.debug("[{}] {} dropped resend seq {} (last {})", serverId, id, clientSeq, lastClientSeq);
-      return;
-    }
-    lastClientSeq = Math.max(lastClientSeq, clientSeq);
-    out.activity(sessionId, act, clientSeq, now);
+    out.activity(sessionId, check.activity(), check.clientSeq(), now);
     if (++inFlight >= config.maxInFlightPerClient() && !pausedForCredit) {
       pausedForCredit = true;
       out.pauseReading();
     }
-  }
-
-  /** Takes a token of the activity rate limit; true when there is none (the limit is crossed). */
-  private boolean overRate(long now) {
-    int rate = config.activityRateLimit();
-    if (rate <= 0) {
-      return false;
-    }
-    if (activityTokens < 0) {
-      activityTokens = rate;
-    } else {
-      activityTokens = Math.min(rate, activityTokens + (now - activityTokensAt) * rate / 1e9);
-    }
-    activityTokensAt = now;
-    if (activityTokens < 1) {
-      return true;
-    }
-    activityTokens--;
-    return false;
   }
 
   /** A batch of delivered activities (one write for the whole batch, the same buffer for every client). */
