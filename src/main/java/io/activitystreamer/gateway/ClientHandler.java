@@ -19,6 +19,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -503,12 +504,16 @@ public final class ClientHandler {
     return false;
   }
 
-  /** Writes a batch of delivered activities (one write for the whole batch). */
-  void deliver(Buffer classicLines, Buffer resumeLines) {
+  /**
+   * Writes a batch of delivered activities (one write for the whole batch); {@code through}: the
+   * positions the batch was cut at (a client that read it read everything up to them).
+   */
+  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through) {
     if (closed || leaving) {
       return;
     }
     transport.write(resumeClient ? resumeLines : classicLines);
+    transport.wroteThrough(through);
     if (transport.writeQueueFull()) {
       LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", gw.serverId(), id,
           gw.settings().clientWriteQueueMaxBytes());
@@ -578,8 +583,13 @@ public final class ClientHandler {
    * redelivery window applies.
    */
   private void sendDetach(String session, boolean anon, boolean exact, boolean frozen) {
-    gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", session)
-        .put("anonymous", anon).put("since", System.currentTimeMillis()).put("exact", exact).put("frozen", frozen));
+    JsonObject detach = new JsonObject().put("session", session)
+        .put("anonymous", anon).put("since", System.currentTimeMillis()).put("exact", exact).put("frozen", frozen);
+    Map<String, Long> read = transport.readThrough();
+    if (!exact && read != null) {
+      detach.put("read", new JsonObject(new java.util.HashMap<>(read)));
+    }
+    gw.vertx().eventBus().send(Addresses.STATE_DETACH, detach);
   }
 
   private void closeConnection(String reason) {
