@@ -269,7 +269,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
 
   private void onDelivery(DeliveryBatch batch) {
     for (ClientHandler h : new java.util.ArrayList<>(loggedIn.values())) {
-      h.deliver(batch.classicLines(), batch.resumeLines());
+      h.deliver(batch.classicLines(), batch.resumeLines(), batch.through());
     }
     long written = System.nanoTime();
     metrics.activitiesOut((long) loggedIn.size() * batch.count());

@@ -12,6 +12,8 @@ import io.activitystreamer.state.UserRecord;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One client connection, whatever its transport: the thin adapter around its {@link ClientSession}. It
@@ -79,8 +81,8 @@ public final class ClientHandler implements SessionEffects {
   }
 
   /** Writes a batch of delivered activities (one write for the whole batch). */
-  void deliver(Buffer classicLines, Buffer resumeLines) {
-    session.deliver(classicLines, resumeLines);
+  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through) {
+    session.deliver(classicLines, resumeLines, through);
   }
 
   /** {@code count} of this connection's own activities were broadcast (after the batch was written). */
@@ -235,8 +237,18 @@ public final class ClientHandler implements SessionEffects {
 
   @Override
   public void detach(String session, boolean anonymous, boolean exact, boolean frozen) {
-    gw.vertx().eventBus().send(Addresses.STATE_DETACH, new JsonObject().put("session", session)
-        .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", exact).put("frozen", frozen));
+    JsonObject detach = new JsonObject().put("session", session)
+        .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", exact).put("frozen", frozen);
+    Map<String, Long> read = transport.readThrough();
+    if (!exact && read != null) {
+      detach.put("read", new JsonObject(new HashMap<>(read))); // it closed having read everything up to these
+    }
+    gw.vertx().eventBus().send(Addresses.STATE_DETACH, detach);
+  }
+
+  @Override
+  public void wroteThrough(Map<String, Long> positions) {
+    transport.wroteThrough(positions);
   }
 
   @Override

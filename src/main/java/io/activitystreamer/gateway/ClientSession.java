@@ -14,6 +14,7 @@ import io.activitystreamer.protocol.Usernames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -457,11 +458,12 @@ final class ClientSession {
   }
 
   /** A batch of delivered activities (one write for the whole batch, the same buffer for every client). */
-  void deliver(Buffer classicLines, Buffer resumeLines) {
+  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through) {
     if (!state.loggedIn()) {
       return;
     }
     out.write(resumeClient ? resumeLines : classicLines);
+    out.wroteThrough(through);
     if (out.writeQueueFull()) {
       LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", serverId, id,
           config.clientWriteQueueMaxBytes());

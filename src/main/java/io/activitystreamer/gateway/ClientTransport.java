@@ -1,6 +1,7 @@
 package io.activitystreamer.gateway;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.Map;
 
 /** One client connection's transport (raw TCP or SockJS), as {@link ClientHandler} sees it. */
 public interface ClientTransport {
@@ -24,6 +25,19 @@ public interface ClientTransport {
 
   /** The remote IP address (a literal), for the per-address limits. */
   String remoteIp();
+  /** A delivery batch cut at these positions was just written (see {@link #readThrough}). */
+  default void wroteThrough(Map<String, Long> positions) {}
+
+  /**
+   * After the transport closed: the positions of the last batch written before the client ended the
+   * stream itself (TCP FIN) having acknowledged every byte written to it; null when that is not known. A
+   * client closes that way only after reading everything it received (with unread bytes its kernel resets
+   * the connection instead), so it read every activity up to them.
+   */
+  default Map<String, Long> readThrough() {
+    return null;
+  }
+
   /** True for a client connected over TLS (tlsPort): REDIRECT and members then name TLS ports. */
   default boolean tls() {
     return false;

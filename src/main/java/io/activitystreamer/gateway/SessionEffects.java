@@ -5,6 +5,7 @@ import io.activitystreamer.http.GatewayMetrics.Outcome;
 import io.activitystreamer.http.GatewayMetrics.ProtocolErrorKind;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 
 /**
  * What a {@link ClientSession} asks of its connection's adapter ({@link ClientHandler}), carried out at
@@ -17,6 +18,9 @@ interface SessionEffects {
   // ---- the client ----
 
   void write(Buffer line);
+
+  /** A delivery batch cut at these positions was just written ({@link ClientTransport#readThrough}). */
+  void wroteThrough(Map<String, Long> positions);
 
   void pauseReading();
 

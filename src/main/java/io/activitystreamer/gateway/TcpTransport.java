@@ -1,12 +1,19 @@
 package io.activitystreamer.gateway;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import java.util.Map;
 
 /** A client over TCP (plaintext on -lp, or TLS on tlsPort), one JSON line per message. */
 final class TcpTransport implements ClientTransport {
@@ -14,8 +21,69 @@ final class TcpTransport implements ClientTransport {
   /** Completes once the last line written so far has gone to the kernel. */
   private Future<Void> lastWrite = Future.succeededFuture();
 
+  /** The positions of the last batch written, until the client's end of the stream arrives. */
+  private Map<String, Long> wroteThrough;
+  private boolean ended;
+  /** See {@link #readThrough}. */
+  private Map<String, Long> readThrough;
+
   TcpTransport(NetSocket socket) {
     this.socket = socket;
+    watchClientEnd();
+  }
+
+  /** Linux TCP state CLOSE_WAIT: the peer's FIN arrived, ours not sent. */
+  private static final int TCP_CLOSE_WAIT = 8;
+
+  /**
+   * On the native epoll transport (plaintext): when the client ends the stream, looks at what its TCP
+   * acknowledged before the connection closes (Netty would close it at once, and the kernel's view with
+   * it): half-closure is allowed so that the end arrives as an event, then the channel is closed as
+   * before. Elsewhere (NIO, TLS) nothing is known and the redelivery window applies.
+   */
+  private void watchClientEnd() {
+    if (socket.isSsl() || !(socket instanceof NetSocketInternal internal)
+        || !(internal.channelHandlerContext().channel() instanceof EpollSocketChannel epoll)) {
+      return;
+    }
+    epoll.config().setAllowHalfClosure(true);
+    internal.channelHandlerContext().pipeline().addBefore(internal.channelHandlerContext().name(), "client-end",
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof ChannelInputShutdownEvent) {
+              ended = true;
+              readThrough = acknowledgedAll(epoll) ? wroteThrough : null;
+              epoll.unsafe().close(epoll.voidPromise()); // what Netty does without half-closure
+            } else if (evt != ChannelInputShutdownReadComplete.INSTANCE) {
+              super.userEventTriggered(ctx, evt);
+            }
+          }
+        });
+  }
+
+  /** The client's FIN arrived, every byte written went to the kernel and the client acknowledged all. */
+  private static boolean acknowledgedAll(EpollSocketChannel channel) {
+    try {
+      ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+      var info = channel.tcpInfo();
+      return (out == null || out.totalPendingWriteBytes() == 0) && info.state() == TCP_CLOSE_WAIT
+          && info.unacked() == 0;
+    } catch (RuntimeException e) {
+      return false; // (the socket is gone already: nothing known)
+    }
+  }
+
+  @Override
+  public void wroteThrough(Map<String, Long> positions) {
+    if (!ended) { // (a batch written after the end goes to a closed channel: not read)
+      wroteThrough = positions;
+    }
+  }
+
+  @Override
+  public Map<String, Long> readThrough() {
+    return readThrough;
   }
 
   @Override

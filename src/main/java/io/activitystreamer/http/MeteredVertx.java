@@ -32,7 +32,7 @@ public final class MeteredVertx {
         // 259), which Micrometer checks for double registration each time: about 7 % of the server's CPU
         // on the activity path (JFR, workload A). The activity path is event-bus messages, so they are off.
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
-    Vertx vertx = Vertx.builder().with(new VertxOptions(options).setMetricsOptions(metrics))
+    Vertx vertx = Vertx.builder().with(new VertxOptions(options).setMetricsOptions(metrics).setPreferNativeTransport(true))
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
     GatewayMetrics.install(vertx, registry);
     return vertx;

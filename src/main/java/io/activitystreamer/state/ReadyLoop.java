@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The outbox of a server's cores ({@link StateCore}, {@link MeshCore}): gathers what they decide into
@@ -73,6 +74,7 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
   private Map<String, Accepted> batchSenders;
   private List<Delivery> batchItems;
   private long acceptingNanos;
+  private Supplier<Map<String, Long>> appliedPositions = Map::of;
 
   public ReadyLoop(Direct direct) {
     this.direct = direct;
@@ -81,6 +83,11 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
   /** The mesh core that replicates the state core's local events (the current one, after a swap). */
   public void replicateTo(MeshCore mesh) {
     this.mesh = mesh;
+  }
+
+  /** The state core's applied positions, stamped on each delivery batch as it is cut. */
+  public void appliedPositions(Supplier<Map<String, Long>> positions) {
+    this.appliedPositions = positions;
   }
 
   /** While replaying a store: deliveries, lines and kicks are dropped (nothing goes out). */
@@ -166,7 +173,8 @@ public final class ReadyLoop<R> implements StateOutbox, MeshOutbox {
     if (batchClassic == null) {
       return;
     }
-    outputs.add(new Ready.Deliver<>(new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders),
+    outputs.add(new Ready.Deliver<>(new DeliveryBatch(batchClassic, batchResume, batchCount, batchSenders,
+        appliedPositions.get()),
         batchItems));
     batchClassic = null;
     batchResume = null;

@@ -238,14 +238,17 @@ public final class StateCore {
    * what it was written up to {@code redeliverWindow} before that (the client may not have read the
    * last bytes). {@code exact}: the client read everything written so far (it is being redirected and
    * the REDIRECT line comes after them), so it is owed exactly what is applied from now on.
+   * {@code read} (or null): the positions the client provably read through (it closed its end having
+   * acknowledged every byte written to it, and the last batch written was cut at these positions).
    */
-  public void detach(String sessionId, long since, boolean exact) {
+  public void detach(String sessionId, long since, boolean exact, Vector read) {
     SessionRecord s = sessions.get(sessionId);
     if (s == null || !self.equals(s.host)) {
       return;
     }
     Vector exactly = s.frozen != null ? s.frozen : applied.copy();
-    Vector safe = (exact ? exactly : writtenBefore(s, since - options.redeliverWindowMillis())).mergeMax(s.delivered);
+    Vector safe = (exact ? exactly : read != null ? read.copy()
+        : writtenBefore(s, since - options.redeliverWindowMillis())).mergeMax(s.delivered);
     s.frozen = null;
     JsonObject body = new JsonObject().put("id", sessionId).put("delivered", safe.toJson()).put("v", s.version + 1);
     if (exact) {
@@ -309,6 +312,11 @@ public final class StateCore {
    */
   private Vector writtenBefore(SessionRecord s, long t) {
     return s.attachedAt > t ? s.delivered.copy() : appliedAt(t);
+  }
+
+  /** What is applied, per origin (an unmodifiable copy): stamped on delivery batches. */
+  public Map<String, Long> appliedPositions() {
+    return Map.copyOf(applied.asMap());
   }
 
   /** The applied vector at time {@code t}, from the samples (the oldest one if t is older). */

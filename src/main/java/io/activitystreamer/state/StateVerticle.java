@@ -89,6 +89,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     state = new StateCore(selfId, StateOptions.of(config), loop);
     mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, loop);
     loop.replicateTo(mesh);
+    loop.appliedPositions(() -> state.appliedPositions());
     mesh.loadSupplier(() -> load);
     mesh.httpPort(config.httpPort());
     mesh.tlsPort(config.tlsPort());
@@ -435,7 +436,9 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       load = Math.max(0, load - 1); // (a redirected connection left the load at the freeze)
     }
     if (!b.getBoolean("anonymous", false)) {
-      state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false));
+      JsonObject read = b.getJsonObject("read");
+      state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false),
+          read == null ? null : Vector.fromJson(read));
     }
     membersChanged();
   }

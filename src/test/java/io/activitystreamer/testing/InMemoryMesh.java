@@ -606,7 +606,7 @@ public final class InMemoryMesh {
 
     /** The connection broke (classic redelivery window applies). */
     public void detach(String sessionId) {
-      state.detach(sessionId, now(), false);
+      state.detach(sessionId, now(), false, null);
       afterInput();
     }
 

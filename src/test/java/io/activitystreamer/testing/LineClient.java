@@ -297,6 +297,16 @@ public final class LineClient implements AutoCloseable {
     }
   }
 
+  /** Closes with a reset (RST), as a client that crashes or sets SO_LINGER 0 does. */
+  public void reset() {
+    try {
+      socket.setSoLinger(true, 0);
+    } catch (IOException ignored) {
+      // closed already
+    }
+    close();
+  }
+
   @Override
   public void close() {
     try {
