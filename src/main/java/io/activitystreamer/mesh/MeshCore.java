@@ -290,7 +290,7 @@ public final class MeshCore {
       out.closeLink(linkId, PeerMessages.refusedAsDead(id, self, liveCount()));
       return;
     }
-    JsonObject snapshot = hello.getJsonObject("snapshot");
+    JsonObject snapshot = hello.getJsonObject(Fields.SNAPSHOT);
     if (!joined && snapshot == null) {
       // not joined yet: serving a snapshot or events now would hand out (or mix in) an empty state
       out.closeLink(linkId, null);
@@ -299,7 +299,7 @@ public final class MeshCore {
     if (snapshot != null && !joined) {
       install(snapshot);
     }
-    Member m = learn(id, hello.getString("name"), hello.getString(Fields.HOSTNAME),
+    Member m = learn(id, hello.getString(Fields.NAME), hello.getString(Fields.HOSTNAME),
         hello.getInteger(Fields.PORT, 0), now);
     if (hello.getValue(Fields.TLS_PORT) instanceof Number t) {
       m.tlsPort = t.intValue();
@@ -324,8 +324,8 @@ public final class MeshCore {
     seedHost = null; // linked: membership does the rest
     if (!initiatedBySelf) {
       out.send(linkId, PeerMessages.welcome(self, name, hostname, port, tlsPort, memberList(),
-          hello.getBoolean("join", false) ? snapshot() : null));
-      if (hello.getBoolean("join", false)) {
+          hello.getBoolean(Fields.JOIN, false) ? snapshot() : null));
+      if (hello.getBoolean(Fields.JOIN, false)) {
         acks.put(id, new HashMap<>(replicator.positions()));
       }
     }
@@ -389,16 +389,16 @@ public final class MeshCore {
     if (from == null) {
       // a link we dialled was refused before MESH_WELCOME because the mesh holds us dead
       if (self.equals(msg.getString(Fields.ID)) && Command.MEMBER_DEAD.name().equals(msg.getString(Fields.COMMAND))) {
-        String by = msg.getString("by");
-        if (by != null && dead.contains(by) && outranks(msg.getInteger("live", 0), by)) {
+        String by = msg.getString(Fields.BY);
+        if (by != null && dead.contains(by) && outranks(msg.getInteger(Fields.LIVE, 0), by)) {
           // a healed partition: each side holds the other dead; only the smaller side (ties: larger id) rejoins
           LOG.info("[{}] {} holds this server dead, and is held dead here; this side is larger, it stays", self, by);
           return;
         }
         LOG.warn("[{}] {}:{} says the mesh declared this server dead: rejoining as a new incarnation", self,
-            msg.getString("viaHostname"), msg.getInteger("viaPort"));
+            msg.getString(Fields.VIA_HOSTNAME), msg.getInteger(Fields.VIA_PORT));
         joined = false;
-        out.rejoin(msg.getString("viaHostname"), msg.getInteger("viaPort", 0));
+        out.rejoin(msg.getString(Fields.VIA_HOSTNAME), msg.getInteger(Fields.VIA_PORT, 0));
       }
       return;
     }
@@ -412,7 +412,7 @@ public final class MeshCore {
     Command c = Command.of(msg.getString(Fields.COMMAND));
     switch (c) {
       case SERVER_ANNOUNCE -> onAnnounce(m, msg, now);
-      case MESH_EVENT -> replicator.receive(Event.fromJson(msg.getJsonObject("event")));
+      case MESH_EVENT -> replicator.receive(Event.fromJson(msg.getJsonObject(Fields.EVENT)));
       case MESH_DIGEST -> {
         ackTimes.put(from, now);
         onDigest(from, m, msg, now);
@@ -432,9 +432,9 @@ public final class MeshCore {
    * from {@code from} on a link.
    */
   private void onRelay(String linkFrom, JsonObject msg) {
-    String to = msg.getString("to");
-    String origin = msg.getString("from");
-    JsonObject inner = msg.getJsonObject("msg");
+    String to = msg.getString(Fields.TO);
+    String origin = msg.getString(Fields.FROM);
+    JsonObject inner = msg.getJsonObject(Fields.MSG);
     if (to == null || origin == null || inner == null) {
       return;
     }
@@ -503,7 +503,7 @@ public final class MeshCore {
     if (list != null) {
       for (int i = 0; i < list.size(); i++) {
         JsonObject j = list.getJsonObject(i);
-        if ("ALIVE".equals(j.getString("status"))) {
+        if (Member.Status.ALIVE.name().equals(j.getString(Fields.STATUS))) {
           ids.add(j.getString(Fields.ID));
         }
       }
@@ -542,7 +542,7 @@ public final class MeshCore {
     if (changed) {
       out.membersChanged();
     }
-    if (msg.getValue(PeerMessages.REDIRECTING) instanceof JsonObject to) {
+    if (msg.getValue(Fields.REDIRECTING) instanceof JsonObject to) {
       for (Member target : members.values()) {
         if (target.hostname.equals(to.getString(Fields.HOSTNAME)) && Integer.valueOf(target.port).equals(to.getValue(Fields.PORT))
             && target.status != Member.Status.DEAD) {
@@ -578,9 +578,9 @@ public final class MeshCore {
   }
 
   private void onDigest(String from, Member m, JsonObject msg, long now) {
-    Map<String, Long> theirs = PeerMessages.positions(msg.getJsonObject("positions"));
+    Map<String, Long> theirs = PeerMessages.positions(msg.getJsonObject(Fields.POSITIONS));
     acks.put(from, theirs);
-    boolean hello = msg.getBoolean("hello", false);
+    boolean hello = msg.getBoolean(Fields.HELLO, false);
     java.util.Set<String> theirLinks = PeerMessages.linked(msg);
     String linkId = m == null ? null : m.linkId;
     if (linkId == null) {
@@ -644,17 +644,17 @@ public final class MeshCore {
       JsonObject j = list.getJsonObject(i);
       String id = j.getString(Fields.ID);
       Member known = id == null ? null : members.get(id);
-      if (known != null && j.getInteger("httpPort") != null && known.httpPort != j.getInteger("httpPort")) {
-        known.httpPort = j.getInteger("httpPort");
+      if (known != null && j.getInteger(Fields.HTTP_PORT) != null && known.httpPort != j.getInteger(Fields.HTTP_PORT)) {
+        known.httpPort = j.getInteger(Fields.HTTP_PORT);
         changed = true;
       }
       if (id == null || id.equals(self) || dead.contains(id) || known != null) {
         continue;
       }
-      if ("DEAD".equals(j.getString("status"))) {
+      if (Member.Status.DEAD.name().equals(j.getString(Fields.STATUS))) {
         continue;
       }
-      Member m = learn(id, j.getString("name"), j.getString(Fields.HOSTNAME), j.getInteger(Fields.PORT), now);
+      Member m = learn(id, j.getString(Fields.NAME), j.getString(Fields.HOSTNAME), j.getInteger(Fields.PORT), now);
       if (j.getValue(Fields.TLS_PORT) instanceof Number t) {
         m.tlsPort = t.intValue();
       }
@@ -887,8 +887,8 @@ public final class MeshCore {
 
   private JsonArray memberList() {
     JsonArray list = new JsonArray();
-    list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put("httpPort", httpPort).put(Fields.TLS_PORT, tlsPort).put("status", "ALIVE"));
+    list.add(new JsonObject().put(Fields.ID, self).put(Fields.NAME, name).put(Fields.HOSTNAME, hostname)
+        .put(Fields.PORT, port).put(Fields.HTTP_PORT, httpPort).put(Fields.TLS_PORT, tlsPort).put(Fields.STATUS, Member.Status.ALIVE.name()));
     for (Member m : members.values()) {
       if (m.status != Member.Status.DEAD) {
         list.add(m.toJson());
@@ -962,7 +962,7 @@ public final class MeshCore {
     replicator.positions().forEach(positions::put);
     JsonArray retained = new JsonArray();
     replicator.retainedEvents().forEach(e -> retained.add(e.toJson()));
-    return new JsonObject().put("state", state.snapshot()).put("positions", positions).put("retained", retained);
+    return new JsonObject().put(Fields.STATE, state.snapshot()).put(Fields.POSITIONS, positions).put(Fields.RETAINED, retained);
   }
 
   private void install(JsonObject snapshot) {
@@ -975,10 +975,10 @@ public final class MeshCore {
   }
 
   private void installState(JsonObject snapshot) {
-    state.install(snapshot.getJsonObject("state"));
-    replicator.install(PeerMessages.positions(snapshot.getJsonObject("positions")));
+    state.install(snapshot.getJsonObject(Fields.STATE));
+    replicator.install(PeerMessages.positions(snapshot.getJsonObject(Fields.POSITIONS)));
     List<Event> retained = new ArrayList<>();
-    JsonArray list = snapshot.getJsonArray("retained", new JsonArray());
+    JsonArray list = snapshot.getJsonArray(Fields.RETAINED, new JsonArray());
     for (int i = 0; i < list.size(); i++) {
       retained.add(Event.fromJson(list.getJsonObject(i)));
     }
@@ -987,7 +987,7 @@ public final class MeshCore {
 
   private void afterApply(Event e) {
     if (e.type() == Event.Type.USER_REGISTERED) {
-      registrar.onRegistered(e.body().getString("username"));
+      registrar.onRegistered(e.body().getString(Fields.USERNAME));
     }
   }
 
@@ -1000,17 +1000,17 @@ public final class MeshCore {
         ownLinks.add(m.id);
       }
     }
-    list.add(new JsonObject().put(Fields.ID, self).put("name", name).put(Fields.HOSTNAME, hostname)
-        .put(Fields.PORT, port).put("httpPort", httpPort).put(Fields.TLS_PORT, tlsPort).put("status", "ALIVE")
-        .put("linked", true).put(Fields.LOAD, load.getAsInt())
-        .put("self", true).put("sees", ownLinks));
+    list.add(new JsonObject().put(Fields.ID, self).put(Fields.NAME, name).put(Fields.HOSTNAME, hostname)
+        .put(Fields.PORT, port).put(Fields.HTTP_PORT, httpPort).put(Fields.TLS_PORT, tlsPort).put(Fields.STATUS, Member.Status.ALIVE.name())
+        .put(Fields.LINKED, true).put(Fields.LOAD, load.getAsInt())
+        .put(Fields.SELF, true).put(Fields.SEES, ownLinks));
     for (Member m : members.values()) {
       // sees: the members it last announced alive (for this server: those it has a link to); the
       // page draws the mesh's links from them
-      list.add(m.toJson().put("linked", m.linkId != null).put(Fields.LOAD, m.load)
-          .put("sees", new JsonArray(new java.util.ArrayList<>(new java.util.TreeSet<>(m.linkedTo)))));
+      list.add(m.toJson().put(Fields.LINKED, m.linkId != null).put(Fields.LOAD, m.load)
+          .put(Fields.SEES, new JsonArray(new java.util.ArrayList<>(new java.util.TreeSet<>(m.linkedTo)))));
     }
-    return new JsonObject().put("self", self).put("joined", joined).put(Fields.MEMBERS, list);
+    return new JsonObject().put(Fields.SELF, self).put(Fields.JOINED, joined).put(Fields.MEMBERS, list);
   }
 
   private final class RegistrarEffects implements Registrar.Effects {

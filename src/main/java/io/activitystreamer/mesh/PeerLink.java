@@ -288,7 +288,7 @@ public final class PeerLink {
       }
     } else if (d.command() == Command.MEMBER_DEAD) {
       vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body().copy()
-          .put("viaHostname", dialledHost).put("viaPort", dialledPort), false, true));
+          .put(Fields.VIA_HOSTNAME, dialledHost).put(Fields.VIA_PORT, dialledPort), false, true));
       close();
     } else {
       refuse(ProtocolError.invalid("expected MESH_WELCOME from " + peerId + ", got " + d.command()));
@@ -374,7 +374,7 @@ public final class PeerLink {
       vertx.eventBus().send(Addresses.MESH_LINK_DOWN, linkId);
     } else if (outbound) {
       vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED,
-          new JsonObject().put("hostname", dialledHost).put("port", dialledPort));
+          new JsonObject().put(Fields.HOSTNAME, dialledHost).put(Fields.PORT, dialledPort));
     }
   }
 }
