@@ -73,70 +73,42 @@ public final class MeshCore {
   }
 
   /** The client port, known once the gateway listens (it may have been configured as 0). */
-  public void listeningOn(int port) {
-    table.port = port;
-  }
+  public void listeningOn(int port) { table.port = port; }
 
   /** The HTTP port (web client, SockJS) this server announces; 0 = HTTP off. */
-  public void httpPort(int httpPort) {
-    table.httpPort = httpPort;
-  }
+  public void httpPort(int httpPort) { table.httpPort = httpPort; }
 
   /** The TLS port this server announces (members dial it there when meshTls is on); 0 = none. */
-  public void tlsPort(int tlsPort) {
-    table.tlsPort = tlsPort;
-  }
+  public void tlsPort(int tlsPort) { table.tlsPort = tlsPort; }
 
-  public void loadSupplier(IntSupplier load) {
-    table.load = load;
-  }
+  public void loadSupplier(IntSupplier load) { table.load = load; }
 
-  public String self() {
-    return table.self;
-  }
+  public String self() { return table.self; }
 
-  public boolean joined() {
-    return table.joined;
-  }
+  public boolean joined() { return table.joined; }
 
   /** A server with no seed is a mesh of one, joined at once. */
-  public void startAlone() {
-    table.joined = true;
-  }
+  public void startAlone() { table.joined = true; }
 
   /**
    * Started alone (with recovered state) because the seed did not answer: the seed is dialled now and
    * then until some link is up, so the two meshes merge as after a partition.
    */
-  public void dialSeed(String hostname, int port) {
-    detector.dialSeed(hostname, port);
-  }
+  public void dialSeed(String hostname, int port) { detector.dialSeed(hostname, port); }
 
-  public Map<String, Member> members() {
-    return table.members;
-  }
+  public Map<String, Member> members() { return table.members; }
 
-  public Map<String, Long> positions() {
-    return replicator.positions();
-  }
+  public Map<String, Long> positions() { return replicator.positions(); }
 
-  public int retainedCount() {
-    return replicator.retainedCount();
-  }
+  public int retainedCount() { return replicator.retainedCount(); }
 
-  public int pendingCount() {
-    return replicator.pendingCount();
-  }
+  public int pendingCount() { return replicator.pendingCount(); }
 
   /** Retained events dropped by the byte bound since start. */
-  public long retainedDropped() {
-    return antiEntropy.retainedDropped();
-  }
+  public long retainedDropped() { return antiEntropy.retainedDropped(); }
 
   /** True while this server has a link to that member (its events arrive directly, in order). */
-  public boolean linkedTo(String memberId) {
-    return table.isLinked(memberId);
-  }
+  public boolean linkedTo(String memberId) { return table.isLinked(memberId); }
 
   /**
    * True when this server holds every event of {@code origin} that the members it can reach hold, as
@@ -144,18 +116,14 @@ public final class MeshCore {
    * server is unreachable: the session's last activities and detach must be here first (G4, exactly
    * once for resume clients).
    */
-  public boolean caughtUpWith(String origin, long since) {
-    return catchUp.caughtUpWith(origin, since, false);
-  }
+  public boolean caughtUpWith(String origin, long since) { return catchUp.caughtUpWith(origin, since, false); }
 
   /**
    * False while this server may lack events of a live member it cannot hear from (members it reaches
    * hold more of it, or cannot tell yet). A LOGIN waits then: that member may hold a session of the user
    * this server has not even heard of, whose last activities the new session must follow (G4).
    */
-  public boolean caughtUpWithUnreachable(long since) {
-    return catchUp.caughtUpWithUnreachable(since);
-  }
+  public boolean caughtUpWithUnreachable(long since) { return catchUp.caughtUpWithUnreachable(since); }
 
   /** The state emitted an event: record it and send it once to every linked member. */
   public void onLocalEvent(Event e) {
@@ -178,14 +146,10 @@ public final class MeshCore {
     links.onLinkUp(linkId, initiatedBySelf, hello, now);
   }
 
-  public void onLinkDown(String linkId, long now) {
-    detector.onLinkDown(linkId, now);
-  }
+  public void onLinkDown(String linkId, long now) { detector.onLinkDown(linkId, now); }
 
   /** An outbound connection attempt failed (refused, timed out, or authentication refused). */
-  public void onConnectFailed(String hostname, int port, long now) {
-    detector.onConnectFailed(hostname, port, now);
-  }
+  public void onConnectFailed(String hostname, int port, long now) { detector.onConnectFailed(hostname, port, now); }
 
   /** One message from an authenticated link. Unknown or malformed messages close the link. */
   public void onPeerMessage(String linkId, JsonObject msg, long now) {
@@ -245,18 +209,14 @@ public final class MeshCore {
   }
 
   /** This server's own events still kept: what a next incarnation carries over after a partition. */
-  public List<Event> ownRetainedEvents() {
-    return replicator.since(table.self, 0);
-  }
+  public List<Event> ownRetainedEvents() { return replicator.since(table.self, 0); }
 
   /**
    * After rejoining as a new incarnation: the previous incarnation's events that the mesh has not got
    * (accepted on this side of a partition) are applied here and sent to every member, as late events of
    * that (dead) origin, so nothing accepted during the partition is lost.
    */
-  public void adoptCarriedEvents(List<Event> carried) {
-    antiEntropy.adoptCarriedEvents(carried);
-  }
+  public void adoptCarriedEvents(List<Event> carried) { antiEntropy.adoptCarriedEvents(carried); }
 
   /**
    * A redirect of one of our clients to {@code hostname:port} begins (our load already counts it gone):
@@ -276,9 +236,7 @@ public final class MeshCore {
     void installed();
   }
 
-  public void journal(Journal journal) {
-    snapshots.journal(journal);
-  }
+  public void journal(Journal journal) { snapshots.journal(journal); }
 
   /**
    * Rebuilds the state a store holds: its last {@link #snapshot} (may be null), then the events applied
@@ -295,22 +253,14 @@ public final class MeshCore {
    * over a session attached to one waits (at most the login sync) until a new incarnation of its server
    * is linked and has passed on what its disk held (see caughtUpWith).
    */
-  public void recoveredOrigins(Collection<String> origins) {
-    catchUp.recoveredOrigins(origins);
-  }
+  public void recoveredOrigins(Collection<String> origins) { catchUp.recoveredOrigins(origins); }
 
   /** Every retained event (all origins, per origin oldest first): what a recovered server carries into a mesh. */
-  public List<Event> retainedEvents() {
-    return replicator.retainedEvents();
-  }
+  public List<Event> retainedEvents() { return replicator.retainedEvents(); }
 
   /** The join snapshot: state, replication positions and retained events (also what the store writes). */
-  public JsonObject snapshot() {
-    return snapshots.snapshot();
-  }
+  public JsonObject snapshot() { return snapshots.snapshot(); }
 
   /** The mesh view for /api/mesh and the balancer. */
-  public JsonObject view() {
-    return membership.view();
-  }
+  public JsonObject view() { return membership.view(); }
 }
