@@ -52,7 +52,7 @@ public final class Member {
   public int httpPort() { return httpPort; }
 
   JsonObject toJson() {
-    return new JsonObject().put("id", id).put("name", name).put("hostname", hostname).put("port", port)
-        .put("httpPort", httpPort).put(Fields.TLS_PORT, tlsPort).put("status", status.name());
+    return new JsonObject().put(Fields.ID, id).put(Fields.NAME, name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port)
+        .put(Fields.HTTP_PORT, httpPort).put(Fields.TLS_PORT, tlsPort).put(Fields.STATUS, status.name());
   }
 }

@@ -3,6 +3,7 @@ package io.activitystreamer.mesh;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
+import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.LineFramer;
 import io.activitystreamer.tls.TlsFiles;
 import io.activitystreamer.tls.TlsReloader;
@@ -69,9 +70,9 @@ public final class MeshVerticle extends VerticleBase {
   }
 
   private void connect(JsonObject req) {
-    String host = req.getString("hostname");
-    int p = req.getInteger("port");
-    boolean join = req.getBoolean("join", false);
+    String host = req.getString(Fields.HOSTNAME);
+    int p = req.getInteger(Fields.PORT);
+    boolean join = req.getBoolean(Fields.JOIN, false);
     int selfPort = req.getInteger("selfPort");
     client.connect(p, host).onSuccess(socket -> {
       String nonce = MeshAuth.nonce();
@@ -88,7 +89,7 @@ public final class MeshVerticle extends VerticleBase {
       } else {
         LOG.debug("[{}] cannot connect to {}:{}: {}", selfId, host, p, err.getMessage());
       }
-      vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED, new JsonObject().put("hostname", host).put("port", p));
+      vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED, new JsonObject().put(Fields.HOSTNAME, host).put(Fields.PORT, p));
     });
   }
 }

@@ -12,6 +12,7 @@ import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
 import io.activitystreamer.state.Secrets;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
@@ -23,12 +24,9 @@ import org.slf4j.LoggerFactory;
  * One server-to-server socket and its handshake (docs/mesh.md "Authentication"). Decodes lines and,
  * once the peer has proved it knows the mesh secret, hands them to the mesh core
  * ({@link Addresses#MESH_LINK_IN}); writes what the core sends to {@code streamer.mesh.link.<id>}.
- * Runs on the event loop of the verticle that opened or accepted the socket.
- *
- * <p>The handshake is a small state machine: the acceptor goes {@code AWAIT_PROOF -> UP}, the dialler
- * {@code AWAIT_CHALLENGE -> AWAIT_WELCOME -> UP}. Its one invariant: nothing the other side sends is
- * acted on before its proof has checked (the dialler acts only on a refusal as dead in AWAIT_WELCOME,
- * after the acceptor's proof). The mesh secret is never written on the socket nor logged.
+ * Runs on the event loop of the verticle that opened or accepted the socket. Which lines are taken in
+ * which state of the handshake is the {@link PeerHandshake}'s; this class is its socket. The mesh
+ * secret is never written on the socket nor logged.
  */
 public final class PeerLink {
   private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
@@ -47,34 +45,25 @@ public final class PeerLink {
 
   private static final int PEER_WRITE_QUEUE_BYTES = 64 * 1024 * 1024;
 
-  private enum State { AWAIT_CHALLENGE, AWAIT_WELCOME, AWAIT_SNAPSHOT, AWAIT_PROOF, UP }
-
   private final Vertx vertx;
   private final NetSocket socket;
   private final String serverId;
   private final boolean outbound;
   final String linkId = "L" + IDS.incrementAndGet();
+  private final PeerHandshake handshake;
   private MessageConsumer<Line> consumer;
-  private State state;
   private boolean closed;
   private String dialledHost;
   private int dialledPort;
-  // handshake: the proof key, both nonces, the peer's id (as proved), the acceptor's hello to hand on
-  private byte[] key;
-  private String diallerNonce;
-  private String acceptorNonce;
-  private String peerId;
-  private JsonObject hello;
   /** The framer of this socket: its line limit is raised once the other side has proved itself. */
   private LineFramer framer;
-  /** The join snapshot arriving in parts after MESH_WELCOME. */
-  private SnapshotAssembler snapshot;
 
   private PeerLink(Vertx vertx, NetSocket socket, String serverId, boolean outbound) {
     this.vertx = vertx;
     this.socket = socket;
     this.serverId = serverId;
     this.outbound = outbound;
+    this.handshake = new PeerHandshake(LOG, serverId, linkId, outbound, new Effects());
     socket.setWriteQueueMaxSize(PEER_WRITE_QUEUE_BYTES);
   }
 
@@ -110,15 +99,9 @@ public final class PeerLink {
       link.fail("a server link to this same server");
       return null;
     }
-    link.key = MeshAuth.key(config.secret());
-    link.diallerNonce = nonce;
-    link.acceptorNonce = MeshAuth.nonce();
-    link.peerId = id;
-    link.hello = auth.copy();
-    link.state = State.AWAIT_PROOF;
+    link.handshake.accepted(config.secret(), auth);
     link.start();
-    socket.write(PeerMessages.challenge(link.acceptorNonce, serverId, MeshAuth.proof(link.key, MeshAuth.ROLE_SERVER,
-        nonce, link.acceptorNonce, id, serverId)));
+    socket.write(link.handshake.challenge());
     return link;
   }
 
@@ -140,8 +123,7 @@ public final class PeerLink {
     JsonObject h = auth.copy();
     h.remove(Fields.SECRET);
     start();
-    proven();
-    markUp(h);
+    handshake.upClassic(h);
     return true;
   }
 
@@ -174,9 +156,7 @@ public final class PeerLink {
     PeerLink link = new PeerLink(vertx, socket, serverId, true);
     link.dialledHost = host;
     link.dialledPort = port;
-    link.key = MeshAuth.key(secret);
-    link.diallerNonce = nonce;
-    link.state = State.AWAIT_CHALLENGE;
+    link.handshake.dialled(secret, nonce);
     link.start();
     return link;
   }
@@ -208,21 +188,7 @@ public final class PeerLink {
    */
   public void framedBy(LineFramer f) {
     framer = f;
-    boolean awaitingProof = state == State.AWAIT_CHALLENGE || state == State.AWAIT_PROOF;
-    f.maxLineBytes(awaitingProof ? HANDSHAKE_LINE_BYTES : MAX_LINE_BYTES);
-  }
-
-  /** The other side's proof (or classic secret) checked: proven-peer lines from now on. */
-  private void proven() {
-    if (framer != null) {
-      framer.maxLineBytes(MAX_LINE_BYTES);
-    }
-  }
-
-  private void markUp(JsonObject peerHello) {
-    state = State.UP;
-    key = null;
-    vertx.eventBus().send(Addresses.MESH_LINK_UP, new PeerIn(linkId, peerHello, true, outbound));
+    f.maxLineBytes(handshake.awaitingProof() ? HANDSHAKE_LINE_BYTES : MAX_LINE_BYTES);
   }
 
   public void onLine(String line) {
@@ -234,110 +200,7 @@ public final class PeerLink {
       refuse(d.error());
       return;
     }
-    if (d.command() == Command.AUTHENTICATE && !outbound || d.command() == Command.AUTHENTICATE && state == State.UP) {
-      refuse(ProtocolError.invalid("AUTHENTICATE on an already authenticated link"));
-      return;
-    }
-    if (d.command() == Command.AUTHENTICATION_FAIL && state != State.UP) {
-      LOG.error("[{}] the peer on link {} refused our authentication: {}", serverId, linkId, d.string(Fields.INFO));
-      close();
-      return;
-    }
-    switch (state) {
-      case AWAIT_CHALLENGE -> onChallenge(d);
-      case AWAIT_WELCOME -> onWelcome(d);
-      case AWAIT_SNAPSHOT -> onSnapshotPart(d);
-      case AWAIT_PROOF -> onProof(d);
-      case UP -> onUpLine(d);
-    }
-  }
-
-  /** Dialler: the acceptor's nonce and proof; nothing else is accepted before it checks. */
-  private void onChallenge(Decoded d) {
-    if (d.command() != Command.AUTH_CHALLENGE) {
-      fail("expected AUTH_CHALLENGE (the peer's proof), got " + d.command() + ": nothing is accepted before it");
-      return;
-    }
-    String nonce = d.string(Fields.NONCE);
-    String id = d.string(Fields.ID);
-    if (!MeshAuth.validNonce(nonce) || id.equals(serverId)
-        || !MeshAuth.verify(key, d.string(Fields.PROOF), MeshAuth.ROLE_SERVER, diallerNonce, nonce, serverId, id)) {
-      fail("the mesh authentication proof is incorrect");
-      return;
-    }
-    acceptorNonce = nonce;
-    peerId = id;
-    state = State.AWAIT_WELCOME;
-    proven();
-    socket.write(PeerMessages.proof(MeshAuth.proof(key, MeshAuth.ROLE_CLIENT, diallerNonce, nonce, serverId, id)));
-  }
-
-  /** Dialler, the acceptor proved itself: MESH_WELCOME from that same id, or a refusal as dead. */
-  private void onWelcome(Decoded d) {
-    if (d.command() == Command.MESH_WELCOME && peerId.equals(d.string(Fields.ID))) {
-      try {
-        snapshot = SnapshotAssembler.of(d.body());
-      } catch (IllegalArgumentException e) {
-        refuse(ProtocolError.invalid(e.getMessage()));
-        return;
-      }
-      if (snapshot == null) {
-        markUp(d.body());
-      } else {
-        state = State.AWAIT_SNAPSHOT;
-      }
-    } else if (d.command() == Command.MEMBER_DEAD) {
-      vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body().copy()
-          .put("viaHostname", dialledHost).put("viaPort", dialledPort), false, true));
-      close();
-    } else {
-      refuse(ProtocolError.invalid("expected MESH_WELCOME from " + peerId + ", got " + d.command()));
-    }
-  }
-
-  /** Dialler: the parts of the join snapshot, in order; the link is up (with the snapshot) after the last. */
-  private void onSnapshotPart(Decoded d) {
-    JsonObject welcome;
-    try {
-      welcome = snapshot.add(d);
-    } catch (IllegalArgumentException e) {
-      refuse(ProtocolError.invalid(e.getMessage()));
-      return;
-    }
-    if (welcome != null) {
-      snapshot = null;
-      markUp(welcome);
-    }
-  }
-
-  /** Acceptor: the dialler's proof; until it checks, nothing it sent is handed to the core. */
-  private void onProof(Decoded d) {
-    if (d.command() != Command.AUTH_PROOF) {
-      fail("expected AUTH_PROOF, got " + d.command() + ": nothing is accepted before it");
-      return;
-    }
-    if (!MeshAuth.verify(key, d.string(Fields.PROOF), MeshAuth.ROLE_CLIENT, diallerNonce, acceptorNonce, peerId,
-        serverId)) {
-      fail("the mesh authentication proof is incorrect");
-      return;
-    }
-    LOG.info("[{}] link {} from {} authenticated", serverId, linkId, peerId);
-    proven();
-    markUp(hello);
-    hello = null;
-  }
-
-  private void onUpLine(Decoded d) {
-    if (!d.command().fromServer() || d.command() == Command.MESH_WELCOME) {
-      refuse(ProtocolError.invalid("command " + d.command() + " is not accepted on a server link"));
-      return;
-    }
-    if (d.command() == Command.INVALID_MESSAGE || d.command() == Command.AUTHENTICATION_FAIL) {
-      LOG.warn("[{}] peer on link {} refused our message: {}", serverId, linkId, d.string(Fields.INFO));
-      close();
-      return;
-    }
-    vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, d.body(), false, outbound));
+    handshake.onLine(d);
   }
 
   public void onOverflow() {
@@ -370,11 +233,56 @@ public final class PeerLink {
       consumer.unregister();
     }
     LOG.info("[{}] link {} closed", serverId, linkId);
-    if (state == State.UP) {
+    if (handshake.up()) {
       vertx.eventBus().send(Addresses.MESH_LINK_DOWN, linkId);
     } else if (outbound) {
       vertx.eventBus().send(Addresses.MESH_CONNECT_FAILED,
-          new JsonObject().put("hostname", dialledHost).put("port", dialledPort));
+          new JsonObject().put(Fields.HOSTNAME, dialledHost).put(Fields.PORT, dialledPort));
+    }
+  }
+
+  private final class Effects implements PeerHandshake.Effects {
+    @Override
+    public void write(Buffer line) {
+      socket.write(line);
+    }
+
+    @Override
+    public void fail(String info) {
+      PeerLink.this.fail(info);
+    }
+
+    @Override
+    public void refuse(ProtocolError e) {
+      PeerLink.this.refuse(e);
+    }
+
+    @Override
+    public void proven() {
+      if (framer != null) {
+        framer.maxLineBytes(MAX_LINE_BYTES);
+      }
+    }
+
+    @Override
+    public void up(JsonObject hello) {
+      vertx.eventBus().send(Addresses.MESH_LINK_UP, new PeerIn(linkId, hello, true, outbound));
+    }
+
+    @Override
+    public void in(JsonObject body, boolean refusal) {
+      if (!refusal) {
+        vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, body, false, outbound));
+        return;
+      }
+      vertx.eventBus().send(Addresses.MESH_LINK_IN, new PeerIn(linkId, body.copy()
+          .put(Fields.VIA_HOSTNAME, dialledHost).put(Fields.VIA_PORT, dialledPort), false, true));
+      PeerLink.this.close();
+    }
+
+    @Override
+    public void close() {
+      PeerLink.this.close();
     }
   }
 }

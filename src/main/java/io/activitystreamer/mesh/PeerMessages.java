@@ -21,8 +21,8 @@ final class PeerMessages {
                              boolean join) {
     return MessageCodec.encode(Command.AUTHENTICATE, new JsonObject().put(Fields.VERSION, MeshAuth.VERSION)
         .put(Fields.NONCE, nonce).put(Fields.ID, id)
-        .put("name", name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.TLS_PORT, tlsPort)
-        .put("join", join));
+        .put(Fields.NAME, name).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.TLS_PORT, tlsPort)
+        .put(Fields.JOIN, join));
   }
 
   /** The acceptor's answer: its nonce, its id and its proof. */
@@ -38,23 +38,19 @@ final class PeerMessages {
 
   static Buffer welcome(String id, String name, String hostname, int port, int tlsPort, JsonArray members,
                         JsonObject snapshot) {
-    JsonObject body = new JsonObject().put(Fields.ID, id).put("name", name).put(Fields.HOSTNAME, hostname)
+    JsonObject body = new JsonObject().put(Fields.ID, id).put(Fields.NAME, name).put(Fields.HOSTNAME, hostname)
         .put(Fields.PORT, port).put(Fields.TLS_PORT, tlsPort).put(Fields.MEMBERS, members);
     if (snapshot == null) {
       return MessageCodec.encode(Command.MESH_WELCOME, body);
     }
     List<String> parts = split(snapshot.encode(), SNAPSHOT_PART_CHARS);
-    Buffer out = MessageCodec.encode(Command.MESH_WELCOME, body.put(SNAPSHOT_PARTS, parts.size()));
+    Buffer out = MessageCodec.encode(Command.MESH_WELCOME, body.put(Fields.SNAPSHOT_PARTS, parts.size()));
     for (int i = 0; i < parts.size(); i++) {
-      out.appendBuffer(MessageCodec.encode(Command.MESH_SNAPSHOT, new JsonObject().put(PART, i).put(DATA, parts.get(i))));
+      out.appendBuffer(MessageCodec.encode(Command.MESH_SNAPSHOT, new JsonObject().put(Fields.PART, i).put(Fields.DATA, parts.get(i))));
     }
     return out;
   }
 
-  /** MESH_WELCOME: how many MESH_SNAPSHOT lines follow it (the join snapshot's JSON text, in order). */
-  static final String SNAPSHOT_PARTS = "snapshotParts";
-  static final String PART = "part";
-  static final String DATA = "data";
   /** Characters of snapshot text per MESH_SNAPSHOT line (a system property for tests that want many parts). */
   static final int SNAPSHOT_PART_CHARS = Integer.getInteger("streamer.snapshotPartChars", 1 << 20);
 
@@ -79,30 +75,28 @@ final class PeerMessages {
   /** {@code redirecting}: {@code {hostname, port}} of the member a client is being redirected to, or null. */
   static Buffer announce(String id, String name, String hostname, int port, int load, JsonArray members,
       JsonObject redirecting) {
-    JsonObject body = new JsonObject().put(Fields.ID, id).put("name", name)
+    JsonObject body = new JsonObject().put(Fields.ID, id).put(Fields.NAME, name)
         .put(Fields.LOAD, load).put(Fields.HOSTNAME, hostname).put(Fields.PORT, port).put(Fields.MEMBERS, members);
     if (redirecting != null) {
-      body.put(REDIRECTING, redirecting);
+      body.put(Fields.REDIRECTING, redirecting);
     }
     return MessageCodec.encode(Command.SERVER_ANNOUNCE, body);
   }
 
-  static final String REDIRECTING = "redirecting";
-
   static Buffer event(Event e) {
-    return MessageCodec.encode(Command.MESH_EVENT, new JsonObject().put("event", e.toJson()));
+    return MessageCodec.encode(Command.MESH_EVENT, new JsonObject().put(Fields.EVENT, e.toJson()));
   }
 
   static Buffer digest(Map<String, Long> positions, boolean hello, java.util.Collection<String> linked) {
     JsonObject p = new JsonObject();
     positions.forEach(p::put);
-    return MessageCodec.encode(Command.MESH_DIGEST, new JsonObject().put("positions", p).put("hello", hello)
-        .put("linked", new JsonArray(new java.util.ArrayList<>(linked))));
+    return MessageCodec.encode(Command.MESH_DIGEST, new JsonObject().put(Fields.POSITIONS, p).put(Fields.HELLO, hello)
+        .put(Fields.LINKED, new JsonArray(new java.util.ArrayList<>(linked))));
   }
 
   /** The members the digest's sender is linked to, or null if it did not say. */
   static java.util.Set<String> linked(JsonObject digest) {
-    JsonArray a = digest.getJsonArray("linked");
+    JsonArray a = digest.getJsonArray(Fields.LINKED);
     if (a == null) {
       return null;
     }
@@ -117,22 +111,22 @@ final class PeerMessages {
 
   /** MEMBER_DEAD refusing a link from a member held dead: {@code by} (this server) and its live member count. */
   static Buffer refusedAsDead(String id, String by, int live) {
-    return MessageCodec.encode(Command.MEMBER_DEAD, new JsonObject().put(Fields.ID, id).put("by", by).put("live", live));
+    return MessageCodec.encode(Command.MEMBER_DEAD, new JsonObject().put(Fields.ID, id).put(Fields.BY, by).put(Fields.LIVE, live));
   }
 
   static Buffer lock(Command c, Registrar.Req r) {
-    return MessageCodec.encode(c, new JsonObject().put(Fields.USERNAME, r.username()).put("ts", r.ts())
-        .put("requester", r.requester()));
+    return MessageCodec.encode(c, new JsonObject().put(Fields.USERNAME, r.username()).put(Fields.TS, r.ts())
+        .put(Fields.REQUESTER, r.requester()));
   }
 
   /** {@code line} (a LOCK_* line) for {@code to}, sent through a member linked to both. */
   static Buffer relay(String to, String from, Buffer line) {
-    return MessageCodec.encode(Command.MESH_RELAY, new JsonObject().put("to", to).put("from", from)
-        .put("msg", new JsonObject(line.toString().trim())));
+    return MessageCodec.encode(Command.MESH_RELAY, new JsonObject().put(Fields.TO, to).put(Fields.FROM, from)
+        .put(Fields.MSG, new JsonObject(line.toString().trim())));
   }
 
   static Registrar.Req req(JsonObject msg) {
-    return new Registrar.Req(msg.getString(Fields.USERNAME), msg.getLong("ts", 0L), msg.getString("requester"));
+    return new Registrar.Req(msg.getString(Fields.USERNAME), msg.getLong(Fields.TS, 0L), msg.getString(Fields.REQUESTER));
   }
 
   static Map<String, Long> positions(JsonObject json) {

@@ -2,6 +2,7 @@ package io.activitystreamer.mesh;
 
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
+import io.activitystreamer.protocol.Fields;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -27,23 +28,23 @@ public final class SnapshotAssembler {
 
   /** For a MESH_WELCOME: an assembler if parts of a snapshot follow it, else null. */
   public static SnapshotAssembler of(JsonObject welcome) {
-    Object n = welcome.getValue(PeerMessages.SNAPSHOT_PARTS);
+    Object n = welcome.getValue(Fields.SNAPSHOT_PARTS);
     if (n == null) {
       return null;
     }
     if (!(n instanceof Integer parts) || parts <= 0) {
-      throw new IllegalArgumentException("field '" + PeerMessages.SNAPSHOT_PARTS + "' must be a positive number");
+      throw new IllegalArgumentException("field '" + Fields.SNAPSHOT_PARTS + "' must be a positive number");
     }
     JsonObject w = welcome.copy();
-    w.remove(PeerMessages.SNAPSHOT_PARTS);
+    w.remove(Fields.SNAPSHOT_PARTS);
     return new SnapshotAssembler(w, parts);
   }
 
   /** Takes the next part; returns the MESH_WELCOME with its {@code snapshot} after the last one, null before. */
   public JsonObject add(Decoded d) {
-    Object part = d.body().getValue(PeerMessages.PART);
+    Object part = d.body().getValue(Fields.PART);
     if (d.command() != Command.MESH_SNAPSHOT || !Integer.valueOf(received).equals(part)
-        || !(d.body().getValue(PeerMessages.DATA) instanceof String data)) {
+        || !(d.body().getValue(Fields.DATA) instanceof String data)) {
       throw new IllegalArgumentException("expected MESH_SNAPSHOT part " + received + " of " + parts
           + " with its data, got " + d.command());
     }
@@ -61,6 +62,6 @@ public final class SnapshotAssembler {
       throw new IllegalArgumentException("the join snapshot is not a JSON object: " + e.getMessage());
     }
     text.setLength(0);
-    return welcome.put("snapshot", snapshot);
+    return welcome.put(Fields.SNAPSHOT, snapshot);
   }
 }

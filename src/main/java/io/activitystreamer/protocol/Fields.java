@@ -32,5 +32,43 @@ public final class Fields {
   /** A member's TLS port (0 = none); with meshTls, members dial each other there (docs/mesh.md "TLS"). */
   public static final String TLS_PORT = "tlsPort";
 
+
+  // mesh messages (docs/mesh.md): member lists, join, snapshot, replication, verdicts, name agreement
+  public static final String NAME = "name";
+  public static final String STATUS = "status";
+  public static final String HTTP_PORT = "httpPort";
+  public static final String JOIN = "join";
+  /** MESH_WELCOME: the join snapshot (once its MESH_SNAPSHOT parts are put together). */
+  public static final String SNAPSHOT = "snapshot";
+  /** MESH_WELCOME: how many MESH_SNAPSHOT lines follow it (the join snapshot's JSON text, in order). */
+  public static final String SNAPSHOT_PARTS = "snapshotParts";
+  public static final String PART = "part";
+  public static final String DATA = "data";
+  /** SERVER_ANNOUNCE: {hostname, port} of the member a client is being redirected to. */
+  public static final String REDIRECTING = "redirecting";
+  public static final String EVENT = "event";
+  public static final String POSITIONS = "positions";
+  public static final String HELLO = "hello";
+  public static final String LINKED = "linked";
+  /** MEMBER_DEAD refusing a link: the refusing server and its live member count. */
+  public static final String BY = "by";
+  public static final String LIVE = "live";
+  /** Added by PeerLink to a MEMBER_DEAD refusal it hands to the state: the address it had dialled. */
+  public static final String VIA_HOSTNAME = "viaHostname";
+  public static final String VIA_PORT = "viaPort";
+  public static final String TS = "ts";
+  public static final String REQUESTER = "requester";
+  /** MESH_RELAY: the member it is for, the member that sent it, and the relayed LOCK_* message. */
+  public static final String TO = "to";
+  public static final String FROM = "from";
+  public static final String MSG = "msg";
+  // the join snapshot's (and the store's) parts
+  public static final String STATE = "state";
+  public static final String RETAINED = "retained";
+  // the mesh view (/api/mesh)
+  public static final String SELF = "self";
+  public static final String SEES = "sees";
+  public static final String JOINED = "joined";
+
   public static final String ANONYMOUS = "anonymous";
 }
