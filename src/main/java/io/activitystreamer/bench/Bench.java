@@ -1,6 +1,6 @@
 package io.activitystreamer.bench;
 
-import io.activitystreamer.cli.Cli;
+import io.activitystreamer.util.Cli;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

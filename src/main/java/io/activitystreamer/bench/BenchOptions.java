@@ -1,6 +1,6 @@
 package io.activitystreamer.bench;
 
-import io.activitystreamer.cli.Cli;
+import io.activitystreamer.util.Cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

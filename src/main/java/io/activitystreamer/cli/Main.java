@@ -1,5 +1,6 @@
 package io.activitystreamer.cli;
 
+import io.activitystreamer.util.Cli;
 import io.activitystreamer.AppVerticle;
 import io.activitystreamer.bench.Bench;
 import io.activitystreamer.client.TerminalClient;

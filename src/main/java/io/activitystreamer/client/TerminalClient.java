@@ -1,6 +1,6 @@
 package io.activitystreamer.client;
 
-import io.activitystreamer.cli.Cli;
+import io.activitystreamer.util.Cli;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.state.Secrets;
 import io.activitystreamer.util.Backoff;

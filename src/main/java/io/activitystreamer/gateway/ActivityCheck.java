@@ -6,7 +6,7 @@ import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
 import io.activitystreamer.protocol.Usernames;
-import io.activitystreamer.state.Secrets;
+import io.activitystreamer.util.ConstantTime;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -52,7 +52,7 @@ final class ActivityCheck {
     if (!user.equals(Usernames.normalise(d.string(Fields.USERNAME)))) {
       return refuse(ProtocolError.authFail("username does not match the logged-in user"), null);
     }
-    if (!anonymous && !Secrets.constantTimeEquals(secret, d.string(Fields.SECRET))) {
+    if (!anonymous && !ConstantTime.equals(secret, d.string(Fields.SECRET))) {
       return refuse(ProtocolError.authFail("secret does not match the logged-in user"), null);
     }
     Object value = d.body().getValue(Fields.ACTIVITY);

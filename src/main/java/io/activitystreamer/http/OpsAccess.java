@@ -1,7 +1,7 @@
 package io.activitystreamer.http;
 
 import io.activitystreamer.config.ServerConfig;
-import io.activitystreamer.state.Secrets;
+import io.activitystreamer.util.ConstantTime;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
@@ -55,7 +55,7 @@ final class OpsAccess {
     if (!token.isEmpty()) {
       String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
       if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-          && Secrets.constantTimeEquals(auth.substring(7).trim(), token)) {
+          && ConstantTime.equals(auth.substring(7).trim(), token)) {
         return true;
       }
     }

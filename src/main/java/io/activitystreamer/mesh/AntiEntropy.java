@@ -3,7 +3,8 @@ package io.activitystreamer.mesh;
 import static io.activitystreamer.mesh.MeshCore.LOG;
 
 import io.activitystreamer.protocol.Fields;
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
+import io.activitystreamer.replication.Replicator;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package io.activitystreamer.mesh;
 
+import io.activitystreamer.replication.Replicator;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;

@@ -3,6 +3,7 @@ package io.activitystreamer.mesh;
 import static io.activitystreamer.mesh.MeshCore.LOG;
 
 import io.activitystreamer.protocol.Fields;
+import io.activitystreamer.replication.Replicator;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 

@@ -2,8 +2,8 @@ package io.activitystreamer.mesh;
 
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Fields;
-import io.activitystreamer.state.Event;
-import io.activitystreamer.state.StateCore;
+import io.activitystreamer.replication.Event;
+import io.activitystreamer.replication.Replicator;
 import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.List;
@@ -31,7 +31,7 @@ public final class MeshCore {
 
   private final MemberTable table;
   private final MeshOptions opts;
-  private final StateCore state;
+  private final ReplicatedState state;
   private final Replicator replicator;
   private final Acks acks = new Acks();
   private final NameAgreement names;
@@ -42,7 +42,7 @@ public final class MeshCore {
   private final AntiEntropy antiEntropy;
   private final Links links;
 
-  public MeshCore(String self, String name, String hostname, int port, MeshOptions opts, StateCore state,
+  public MeshCore(String self, String name, String hostname, int port, MeshOptions opts, ReplicatedState state,
                   MeshOutbox out) {
     this.table = new MemberTable(self, name, hostname, port, opts, out);
     this.opts = opts;

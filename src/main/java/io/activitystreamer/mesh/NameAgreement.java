@@ -5,7 +5,6 @@ import static io.activitystreamer.mesh.MeshCore.LOG;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
-import io.activitystreamer.state.StateCore;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
@@ -18,11 +17,11 @@ import java.util.function.Consumer;
  */
 final class NameAgreement {
   private final MemberTable table;
-  private final StateCore state;
+  private final ReplicatedState state;
   private final MeshOutbox out;
   final Registrar registrar;
 
-  NameAgreement(MemberTable table, StateCore state, MeshOutbox out) {
+  NameAgreement(MemberTable table, ReplicatedState state, MeshOutbox out) {
     this.table = table;
     this.state = state;
     this.out = out;
@@ -108,7 +107,7 @@ final class NameAgreement {
 
     @Override
     public boolean registered(String username) {
-      return state.user(username) != null;
+      return state.registered(username);
     }
 
     @Override

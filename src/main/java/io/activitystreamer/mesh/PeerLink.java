@@ -10,7 +10,7 @@ import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.LineFramer;
 import io.activitystreamer.protocol.MessageCodec;
 import io.activitystreamer.protocol.ProtocolError;
-import io.activitystreamer.state.Secrets;
+import io.activitystreamer.util.ConstantTime;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -116,7 +116,7 @@ public final class PeerLink {
           + "challenge-response handshake (AUTHENTICATE with version " + MeshAuth.VERSION + " and a nonce)");
       return false;
     }
-    if (!Secrets.constantTimeEquals(config.secret(), auth.getString(Fields.SECRET))) {
+    if (!ConstantTime.equals(config.secret(), auth.getString(Fields.SECRET))) {
       fail("the supplied secret is incorrect");
       return false;
     }

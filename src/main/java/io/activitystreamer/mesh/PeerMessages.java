@@ -3,7 +3,7 @@ package io.activitystreamer.mesh;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -3,8 +3,8 @@ package io.activitystreamer.mesh;
 import static io.activitystreamer.mesh.MeshCore.LOG;
 
 import io.activitystreamer.protocol.Fields;
-import io.activitystreamer.state.Event;
-import io.activitystreamer.state.StateCore;
+import io.activitystreamer.replication.Event;
+import io.activitystreamer.replication.Replicator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -16,11 +16,11 @@ import java.util.List;
  */
 final class Snapshots {
   private final MemberTable table;
-  private final StateCore state;
+  private final ReplicatedState state;
   private final Replicator replicator;
   private MeshCore.Journal journal;
 
-  Snapshots(MemberTable table, StateCore state, Replicator replicator) {
+  Snapshots(MemberTable table, ReplicatedState state, Replicator replicator) {
     this.table = table;
     this.state = state;
     this.replicator = replicator;
@@ -50,7 +50,7 @@ final class Snapshots {
   void install(JsonObject snapshot) {
     installState(snapshot);
     table.joined = true;
-    LOG.info("[{}] joined the mesh: {} users, {} sessions", table.self, state.userCount(), state.sessions().size());
+    LOG.info("[{}] joined the mesh: {} users, {} sessions", table.self, state.userCount(), state.sessionCount());
     if (journal != null) {
       journal.installed();
     }

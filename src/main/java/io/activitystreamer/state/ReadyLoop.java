@@ -5,6 +5,7 @@ import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOutbox;
+import io.activitystreamer.replication.Event;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

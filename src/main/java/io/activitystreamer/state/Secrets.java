@@ -1,6 +1,6 @@
 package io.activitystreamer.state;
 
-import java.security.MessageDigest;
+import io.activitystreamer.util.ConstantTime;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.spec.InvalidKeySpecException;
@@ -44,14 +44,7 @@ public final class Secrets {
   }
 
   public static boolean verify(String secret, UserRecord user) {
-    return constantTimeEquals(hash(secret, user.salt(), user.iterations()), user.hash());
+    return ConstantTime.equals(hash(secret, user.salt(), user.iterations()), user.hash());
   }
 
-  public static boolean constantTimeEquals(String a, String b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    return MessageDigest.isEqual(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-        b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-  }
 }

@@ -2,6 +2,8 @@ package io.activitystreamer.state;
 
 import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.LoginResult;
+import io.activitystreamer.replication.Event;
+import io.activitystreamer.mesh.ReplicatedState;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.protocol.MessageCodec;
 import io.vertx.core.buffer.Buffer;
@@ -34,7 +36,7 @@ import java.util.function.Predicate;
  * logs in again on B, whose log holds A:5 beyond s1's cursor {A:4}: B writes A:5, then LOGIN's later
  * traffic.
  */
-public final class StateCore {
+public final class StateCore implements ReplicatedState {
   private final String self;
   private final StateOptions options;
   private final StateOutbox outbox;
@@ -84,6 +86,17 @@ public final class StateCore {
     return users.get(username);
   }
 
+  @Override
+  public boolean registered(String username) {
+    return users.containsKey(username);
+  }
+
+  @Override
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  @Override
   public int userCount() {
     return users.size();
   }

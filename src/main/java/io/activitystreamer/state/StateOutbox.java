@@ -1,6 +1,7 @@
 package io.activitystreamer.state;
 
 import io.activitystreamer.bus.Delivery;
+import io.activitystreamer.replication.Event;
 
 /**
  * What {@link StateCore} asks for; implemented by {@link ReadyLoop}, which gathers it into Readys. Called

@@ -10,6 +10,7 @@ import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.GatewayMetrics;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
+import io.activitystreamer.replication.Event;
 import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.store.Store;
 import io.activitystreamer.util.Backoff;

@@ -1,6 +1,6 @@
 package io.activitystreamer.store;
 
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

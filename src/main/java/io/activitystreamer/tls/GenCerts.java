@@ -1,6 +1,6 @@
 package io.activitystreamer.tls;
 
-import io.activitystreamer.cli.Cli;
+import io.activitystreamer.util.Cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

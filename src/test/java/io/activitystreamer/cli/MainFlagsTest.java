@@ -1,5 +1,6 @@
 package io.activitystreamer.cli;
 
+import io.activitystreamer.util.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.json.JsonObject;

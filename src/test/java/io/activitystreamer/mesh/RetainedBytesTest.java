@@ -3,7 +3,8 @@ package io.activitystreamer.mesh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
+import io.activitystreamer.replication.Replicator;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.mesh.MeshOutbox;
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
 import io.activitystreamer.state.StateOutbox;

@@ -2,7 +2,7 @@ package io.activitystreamer.store;
 
 import io.activitystreamer.mesh.MeshCore;
 import io.activitystreamer.mesh.MeshOptions;
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
 import io.activitystreamer.state.UserRecord;

@@ -9,7 +9,7 @@ import io.activitystreamer.mesh.SnapshotAssembler;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
-import io.activitystreamer.state.Event;
+import io.activitystreamer.replication.Event;
 import io.activitystreamer.state.LoginSync;
 import io.activitystreamer.state.PendingLogins;
 import io.activitystreamer.state.Ready;

@@ -1,4 +1,4 @@
-package io.activitystreamer.state;
+package io.activitystreamer.replication;
 
 import io.vertx.core.json.JsonObject;
 

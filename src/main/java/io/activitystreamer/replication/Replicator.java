@@ -1,6 +1,5 @@
-package io.activitystreamer.mesh;
+package io.activitystreamer.replication;
 
-import io.activitystreamer.state.Event;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +19,8 @@ import java.util.TreeMap;
  * arrived) holds back its origin until it is. Applied events are {@code retained} until every live
  * member's digest shows it has them.
  */
-final class Replicator {
-  interface Applier {
+public final class Replicator {
+  public interface Applier {
     boolean ready(Event e);
 
     void apply(Event e);
@@ -32,19 +31,19 @@ final class Replicator {
   private final Map<String, ArrayDeque<Event>> retained = new HashMap<>();
   private final Applier applier;
 
-  Replicator(Applier applier) {
+  public Replicator(Applier applier) {
     this.applier = applier;
   }
 
-  long position(String origin) {
+  public long position(String origin) {
     return positions.getOrDefault(origin, 0L);
   }
 
-  Map<String, Long> positions() {
+  public Map<String, Long> positions() {
     return positions;
   }
 
-  void install(Map<String, Long> snapshotPositions) {
+  public void install(Map<String, Long> snapshotPositions) {
     positions.clear();
     positions.putAll(snapshotPositions);
   }
@@ -53,7 +52,7 @@ final class Replicator {
    * The retained events of the member that gave the snapshot, so that this server, whose positions now
    * cover them, can also serve them to a member that lacks them (their holders may all die).
    */
-  void installRetained(List<Event> events) {
+  public void installRetained(List<Event> events) {
     retained.clear();
     for (Event e : events) {
       retained.computeIfAbsent(e.origin(), k -> new ArrayDeque<>()).addLast(e);
@@ -61,20 +60,20 @@ final class Replicator {
   }
 
   /** Every retained event, per origin oldest first. */
-  List<Event> retainedEvents() {
+  public List<Event> retainedEvents() {
     List<Event> out = new ArrayList<>();
     retained.values().forEach(out::addAll);
     return out;
   }
 
   /** A locally originated event, already applied by the state. */
-  void recordLocal(Event e) {
+  public void recordLocal(Event e) {
     positions.put(e.origin(), e.seq());
     retained.computeIfAbsent(e.origin(), k -> new ArrayDeque<>()).addLast(e);
   }
 
   /** An event from a peer: applied now (with whatever it unblocks) or kept until its turn. */
-  void receive(Event e) {
+  public void receive(Event e) {
     long pos = position(e.origin());
     if (e.seq() <= pos) {
       return;
@@ -131,7 +130,7 @@ final class Replicator {
   }
 
   /** Retained events of {@code origin} above {@code after}, oldest first. */
-  List<Event> since(String origin, long after) {
+  public List<Event> since(String origin, long after) {
     List<Event> out = new ArrayList<>();
     ArrayDeque<Event> q = retained.get(origin);
     if (q != null) {
@@ -145,7 +144,7 @@ final class Replicator {
   }
 
   /** Drops retained events that every member in {@code acks} has (per origin minimum). */
-  void prune(Iterable<Map<String, Long>> acks) {
+  public void prune(Iterable<Map<String, Long>> acks) {
     for (Map.Entry<String, ArrayDeque<Event>> entry : retained.entrySet()) {
       String origin = entry.getKey();
       long min = Long.MAX_VALUE;
@@ -160,7 +159,7 @@ final class Replicator {
   }
 
   /** Below this many retained events their size is not estimated (kept for acks that are a moment away). */
-  static final int SIZE_CHECK_FROM_EVENTS = 10_000;
+  public static final int SIZE_CHECK_FROM_EVENTS = 10_000;
   private static final int SIZE_SAMPLES = 64;
 
   /**
@@ -170,7 +169,7 @@ final class Replicator {
    * encoded events of each origin, and only past {@link #SIZE_CHECK_FROM_EVENTS} events, so the usual
    * few cost nothing.
    */
-  int boundBytes(long maxBytes) {
+  public int boundBytes(long maxBytes) {
     int count = retainedCount();
     if (count <= SIZE_CHECK_FROM_EVENTS) {
       return 0;
@@ -206,7 +205,7 @@ final class Replicator {
     return dropped;
   }
 
-  int retainedCount() {
+  public int retainedCount() {
     int n = 0;
     for (ArrayDeque<Event> q : retained.values()) {
       n += q.size();
@@ -214,7 +213,7 @@ final class Replicator {
     return n;
   }
 
-  int pendingCount() {
+  public int pendingCount() {
     int n = 0;
     for (TreeMap<Long, Event> q : pending.values()) {
       n += q.size();

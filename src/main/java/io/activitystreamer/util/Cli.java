@@ -1,4 +1,4 @@
-package io.activitystreamer.cli;
+package io.activitystreamer.util;
 
 import java.io.IOException;
 import java.io.InputStream;
