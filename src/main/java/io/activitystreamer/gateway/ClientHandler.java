@@ -395,6 +395,9 @@ public final class ClientHandler {
         .onComplete(ar -> {
           leaving = true;
           gw.onClosed(this); // no longer logged in here: no more deliveries
+          if (ar.succeeded() && ar.result().body() instanceof JsonObject a && a.containsKey(Fields.RESUME)) {
+            reply.put(Fields.RESUME, a.getJsonObject(Fields.RESUME)); // an anonymous resume client's token
+          }
           if (!closed) {
             transport.write(MessageCodec.encode(Command.REDIRECT, reply));
             redirectWritten = true;

@@ -33,6 +33,26 @@ public final class Secrets {
     return sb.toString();
   }
 
+  /**
+   * A resume token (docs/PROTOCOL.md "Extension: resume"): 128 random bits, URL-safe base64 (22
+   * characters), not derived from anything the client or the server knows.
+   */
+  public static String newToken() {
+    byte[] t = new byte[16];
+    RANDOM.nextBytes(t);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+  }
+
+  /** SHA-256 of a token (URL-safe base64): what the mesh replicates and stores instead of the token. */
+  public static String tokenHash(String token) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
+  }
+
   public static String hash(String secret, String salt, int iterations) {
     try {
       PBEKeySpec spec = new PBEKeySpec(secret.toCharArray(), Base64.getDecoder().decode(salt), iterations, 256);

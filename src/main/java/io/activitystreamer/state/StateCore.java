@@ -66,6 +66,13 @@ public final class StateCore {
 
   /** A session redirected less than this ago logs in where it was sent: it is not redirected again. */
   static final long PLACED_MILLIS = 10_000;
+  /**
+   * How long after its token expired the issuer closes a moving anonymous session (a LOGIN that presented
+   * the token just in time, on another server, has closed it by then).
+   */
+  static final long TOKEN_CLOSE_GRACE_MILLIS = 5000;
+  /** Token hash to the id of the moving anonymous session it resumes (see {@link #park}). */
+  private final Map<String, String> tokens = new HashMap<>();
 
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
@@ -180,6 +187,13 @@ public final class StateCore {
    */
   public Set<String> loginWaitsFor(String username, JsonObject resume) {
     Set<String> hosts = new HashSet<>();
+    if (Fields.ANONYMOUS.equals(username)) {
+      SessionRecord s = parked(resume);
+      if (s != null && s.host != null && !s.host.equals(self)) {
+        hosts.add(s.host); // the move's detach (and the client's last activities there) are on their way
+      }
+      return hosts;
+    }
     if (resume != null && resume.getString(Fields.SESSION) != null) {
       SessionRecord s = sessions.get(resume.getString(Fields.SESSION));
       if (s != null && s.username.equals(username) && s.host != null && !s.host.equals(self)) {
@@ -211,6 +225,64 @@ public final class StateCore {
       }
     }
     return null;
+  }
+
+  /**
+   * A server-initiated REDIRECT of an anonymous resume client begins: its position becomes a session of
+   * the mesh (username {@code anonymous}), attached here, owed every activity {@code start} (the applied
+   * vector at its LOGIN) does not cover, frozen now as {@link #freeze} does, which the next anonymous
+   * LOGIN presenting {@code token} resumes until {@code expires} ({@link #resumeAnonymous}). The mesh
+   * keeps only the token's SHA-256. {@code lastSeq}: the highest client seq its connection had accepted.
+   * Returns the session's id; the connection's activities from now on belong to it, and its detach is
+   * {@link #detach}'s.
+   */
+  public String park(String token, Vector start, long lastSeq, long expires, long now) {
+    String id = self + "/" + (++sessionCounter);
+    emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", Fields.ANONYMOUS)
+        .put("start", start.toJson()).put("at", now).put("lastSeq", lastSeq)
+        .put("token", Secrets.tokenHash(token)).put("expires", expires));
+    freeze(id, now);
+    return id;
+  }
+
+  /** The moving anonymous session {@code resume.token} names (expired or not), or null. */
+  private SessionRecord parked(JsonObject resume) {
+    String token = resume == null ? null : resume.getString(Fields.TOKEN);
+    String id = token == null ? null : tokens.get(Secrets.tokenHash(token));
+    return id == null ? null : sessions.get(id);
+  }
+
+  /** True if {@code resume} carries a token that resumes a moving anonymous session now. */
+  public boolean resumesMove(JsonObject resume, long now) {
+    SessionRecord s = parked(resume);
+    return s != null && now < s.tokenExpires;
+  }
+
+  /**
+   * An anonymous LOGIN presenting {@code resume.token}: the moving session it names continues on
+   * {@code sessionId} (the new connection's anonymous session): its backlog (after {@code
+   * resume.received}, if given), what the bounds dropped, its last client seq. The moving session closes
+   * here, so the token is used once. Null when the token resumes nothing (unknown, expired, used): a
+   * fresh anonymous session, never an error.
+   */
+  public LoginResult resumeAnonymous(String sessionId, JsonObject resume, long now) {
+    if (!resumesMove(resume, now)) {
+      return null;
+    }
+    SessionRecord s = parked(resume);
+    Vector cursor = cursorOf(s).copy();
+    if (resume.getJsonObject(Fields.RECEIVED) != null) {
+      cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
+    }
+    List<Buffer> backlog = new ArrayList<>();
+    for (ActivityLog.Entry e : log.after(cursor)) {
+      backlog.add(e.resumeLine());
+    }
+    long dropped = log.droppedFor(cursor);
+    boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
+    long lastSeq = s.lastSeq();
+    logout(s.id);
+    return new LoginResult(sessionId, true, backlog, dropped, lastSeq, List.of(), placed);
   }
 
   /**
@@ -292,6 +364,24 @@ public final class StateCore {
     int dropped = log.prune(minCursor(), options.backlogMaxCount(), options.maxBacklogBytes(),
         now - options.backlogMaxAgeMillis());
     droppedTotal += dropped;
+    closeExpiredMoves(now);
+  }
+
+  /**
+   * Moving anonymous sessions whose token expired a while ago are closed by their issuer (or, if it is
+   * gone, by every server that notices: a second SESSION_CLOSED changes nothing).
+   */
+  private void closeExpiredMoves(long now) {
+    if (tokens.isEmpty()) {
+      return;
+    }
+    for (String id : new ArrayList<>(tokens.values())) {
+      SessionRecord s = sessions.get(id);
+      if (s != null && now > s.tokenExpires + TOKEN_CLOSE_GRACE_MILLIS
+          && (self.equals(s.tokenBy) || !hostLive.test(s.tokenBy))) {
+        logout(id);
+      }
+    }
   }
 
   private boolean hasAttachedHere() {
@@ -393,7 +483,14 @@ public final class StateCore {
           return;
         }
         SessionRecord s = new SessionRecord(b.getString("id"), b.getString("username"),
-            Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L));
+            Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L),
+            SeqRanges.fromJson(null, b.getLong("lastSeq", 0L)));
+        if (b.getString("token") != null) {
+          s.token = b.getString("token");
+          s.tokenExpires = b.getLong("expires", 0L);
+          s.tokenBy = e.origin();
+          tokens.put(s.token, s.id);
+        }
         sessions.put(s.id, s);
       }
       case SESSION_ATTACHED -> onAttached(e.origin(), b);
@@ -412,6 +509,9 @@ public final class StateCore {
       case SESSION_CLOSED -> {
         closedSessions.add(b.getString("id"));
         SessionRecord s = sessions.remove(b.getString("id"));
+        if (s != null && s.token != null) {
+          tokens.remove(s.token);
+        }
         if (s != null && self.equals(s.host) && !self.equals(e.origin())) {
           outbox.kick(s.id);
         }
@@ -511,10 +611,14 @@ public final class StateCore {
     }
     closedSessions.clear();
     snap.getJsonArray("closed", new JsonArray()).forEach(id -> closedSessions.add((String) id));
+    tokens.clear();
     JsonArray s = snap.getJsonArray("sessions");
     for (int i = 0; i < s.size(); i++) {
       SessionRecord r = SessionRecord.fromJson(s.getJsonObject(i));
       sessions.put(r.id, r);
+      if (r.token != null) {
+        tokens.put(r.token, r.id);
+      }
     }
     applied.mergeMax(Vector.fromJson(snap.getJsonObject("applied")));
     JsonObject progress = snap.getJsonObject("hostProgress");
