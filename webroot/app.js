@@ -138,7 +138,10 @@
       msg.secret = want.secret;
       if (sess.session && sess.username === want.username) resume.session = sess.session;
     }
-    if (redirectToken) resume.token = redirectToken;
+    if (redirectToken) {
+      resume.token = redirectToken;  // the server moved this anonymous session: continue where the move began
+      log('LOGIN with the REDIRECT\'s resume token (what arrived during the move follows)');
+    }
     msg.resume = resume;
     send(msg);
   }
