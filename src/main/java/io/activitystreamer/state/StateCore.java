@@ -73,6 +73,11 @@ public final class StateCore {
   static final long TOKEN_CLOSE_GRACE_MILLIS = 5000;
   /** Token hash to the id of the moving anonymous session it resumes (see {@link #park}). */
   private final Map<String, String> tokens = new HashMap<>();
+  /**
+   * Anonymous sessions here that continue a move, until their first activity: the moving session's last
+   * activity (or its issuer's activity number at the move), which that first activity depends on (G4).
+   */
+  private final Map<String, Object[]> anonymousDeps = new HashMap<>();
 
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
@@ -238,9 +243,12 @@ public final class StateCore {
    */
   public String park(String token, Vector start, long lastSeq, long expires, long now) {
     String id = self + "/" + (++sessionCounter);
+    // its activities so far were accepted here (not on a replicated session): at most this server's last
+    // activity number, which its next activity, wherever it is accepted, then follows (G4)
     emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", Fields.ANONYMOUS)
         .put("start", start.toJson()).put("at", now).put("lastSeq", lastSeq)
-        .put("token", Secrets.tokenHash(token)).put("expires", expires));
+        .put("token", Secrets.tokenHash(token)).put("expires", expires)
+        .put("lastOrigin", self).put("lastAseq", aseq));
     freeze(id, now);
     return id;
   }
@@ -281,6 +289,9 @@ public final class StateCore {
     long dropped = log.droppedFor(cursor);
     boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
     long lastSeq = s.lastSeq();
+    if (s.lastOrigin != null) {
+      anonymousDeps.put(sessionId, new Object[] {s.lastOrigin, s.lastAseq});
+    }
     logout(s.id);
     return new LoginResult(sessionId, true, backlog, dropped, lastSeq, List.of(), placed);
   }
@@ -300,6 +311,10 @@ public final class StateCore {
         .put("aseq", aseq + 1).put("at", now).put("activity", activity);
     if (s != null && s.lastOrigin != null && !s.lastOrigin.equals(self)) {
       body.put("dep", new JsonObject().put("origin", s.lastOrigin).put("aseq", s.lastAseq));
+    }
+    Object[] moved = s == null && !anonymousDeps.isEmpty() ? anonymousDeps.remove(sessionId) : null;
+    if (moved != null && !self.equals(moved[0])) {
+      body.put("dep", new JsonObject().put("origin", (String) moved[0]).put("aseq", (long) moved[1]));
     }
     emit(Event.Type.ACTIVITY, body, connection);
     return true;
@@ -342,6 +357,11 @@ public final class StateCore {
 
   /** See {@link #freeze}. */
   static final long REDIRECT_GRACE_MILLIS = 100;
+
+  /** An anonymous session here ended (see {@link #resumeAnonymous}: what its first activity would follow). */
+  public void anonymousEnded(String sessionId) {
+    anonymousDeps.remove(sessionId);
+  }
 
   public void logout(String sessionId) {
     if (sessions.containsKey(sessionId)) {
@@ -490,6 +510,8 @@ public final class StateCore {
           s.tokenExpires = b.getLong("expires", 0L);
           s.tokenBy = e.origin();
           tokens.put(s.token, s.id);
+          s.lastOrigin = b.getString("lastOrigin");
+          s.lastAseq = b.getLong("lastAseq", 0L);
         }
         sessions.put(s.id, s);
       }

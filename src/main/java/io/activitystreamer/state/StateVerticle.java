@@ -474,6 +474,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false));
     } else {
       AnonymousResumes.Client a = anonymousResumes.remove(b.getString("session"));
+      state.anonymousEnded(b.getString("session"));
       if (a != null && a.moving != null) {
         state.detach(a.moving, b.getLong("since", now()), b.getBoolean("exact", false));
       }

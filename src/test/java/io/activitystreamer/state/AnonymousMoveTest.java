@@ -144,4 +144,48 @@ class AnonymousMoveTest {
     net.deliverAll();
     assertEquals(Set.of(), b.state.loginWaitsFor("anonymous", token("tok-5")));
   }
+
+  /**
+   * G4 across the move: the client sends 1 on a while its REDIRECT is on its way, then 2 on b. a's
+   * activities to c are held up: c must not deliver 2 before 1.
+   */
+  @Test
+  void whatItSendsAfterTheMoveFollowsWhatItSentBeforeEverywhere() {
+    net = new InMemoryMesh(new MeshOptions(100, 1000, 100, 250), new StateOptions(1000, 3_600_000, 200, 100), 1);
+    a = net.start("a");
+    b = net.join("b", a);
+    net.runUntil(net::converged, 3000, "b joined");
+    Node c = net.join("c", a);
+    net.runUntil(net::converged, 3000, "c joined");
+    Vector atLogin = a.state.applied().copy();
+    // a's activities to c are held up (its session events pass)
+    net.drop(m -> m.from().equals("a") && m.to().equals("c")
+        && m.command() == io.activitystreamer.protocol.Command.MESH_EVENT
+        && "ACTIVITY".equals(m.body().getJsonObject("event").getString("type")));
+    net.tick(150);
+    String moving = a.state.park("tok-7", atLogin, 0, net.now() + TTL, net.now());
+    a.afterInput();
+    // sent while its REDIRECT was on its way: the moving session's own (StateVerticle maps it)
+    a.state.accept(moving, "anonymous", act(1), 1, "mover", net.now());
+    a.state.detach(moving, net.now(), true);
+    a.afterInput();
+    net.deliverAll();
+    LoginResult r = b.state.resumeAnonymous("anonymous:b/mover", token("tok-7"), net.now());
+    b.afterInput();
+    assertEquals(1, r.lastSeq());
+    b.state.accept("anonymous:b/mover", "anonymous", act(2), 2, "mover", net.now());
+    b.afterInput();
+    net.deliverAll();
+    assertEquals(List.of(), ns(deliveredLines(c)), "2 waits at c until 1 arrives");
+    net.dropNothing();
+    net.flap(a, c);
+    net.runUntil(net::converged, 2000, "c caught up");
+    assertEquals(List.of(1, 2), ns(deliveredLines(c)));
+  }
+
+  private static List<Buffer> deliveredLines(Node n) {
+    List<Buffer> out = new ArrayList<>();
+    n.deliveries.forEach(d -> out.add(d.classicLine()));
+    return out;
+  }
 }
