@@ -77,7 +77,10 @@ public final class StateCore {
    * Anonymous sessions here that continue a move, until their first activity: the moving session's last
    * activity (or its issuer's activity number at the move), which that first activity depends on (G4).
    */
-  private final Map<String, Object[]> anonymousDeps = new HashMap<>();
+  private final Map<String, Dep> anonymousDeps = new HashMap<>();
+
+  /** An activity another depends on: {@code aseq} of {@code origin}. */
+  private record Dep(String origin, long aseq) {}
 
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
@@ -290,7 +293,7 @@ public final class StateCore {
     boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
     long lastSeq = s.lastSeq();
     if (s.lastOrigin != null) {
-      anonymousDeps.put(sessionId, new Object[] {s.lastOrigin, s.lastAseq});
+      anonymousDeps.put(sessionId, new Dep(s.lastOrigin, s.lastAseq));
     }
     logout(s.id);
     return new LoginResult(sessionId, true, backlog, dropped, lastSeq, List.of(), placed);
@@ -312,9 +315,9 @@ public final class StateCore {
     if (s != null && s.lastOrigin != null && !s.lastOrigin.equals(self)) {
       body.put("dep", new JsonObject().put("origin", s.lastOrigin).put("aseq", s.lastAseq));
     }
-    Object[] moved = s == null && !anonymousDeps.isEmpty() ? anonymousDeps.remove(sessionId) : null;
-    if (moved != null && !self.equals(moved[0])) {
-      body.put("dep", new JsonObject().put("origin", (String) moved[0]).put("aseq", (long) moved[1]));
+    Dep moved = s == null && !anonymousDeps.isEmpty() ? anonymousDeps.remove(sessionId) : null;
+    if (moved != null && !self.equals(moved.origin())) {
+      body.put("dep", new JsonObject().put("origin", moved.origin()).put("aseq", moved.aseq()));
     }
     emit(Event.Type.ACTIVITY, body, connection);
     return true;
