@@ -17,6 +17,7 @@
   let onOpenAction = null;        // what to send once the socket opens (REGISTER or LOGIN)
   let loggedIn = false;
   let redirectTo = null;
+  let redirectToken = null;       // REDIRECT's resume.token: an anonymous position, for the next LOGIN only
   let attempt = 0;
   let reconnectTimer = null;
   let meshView = null;
@@ -137,6 +138,10 @@
       msg.secret = want.secret;
       if (sess.session && sess.username === want.username) resume.session = sess.session;
     }
+    if (redirectToken) {
+      resume.token = redirectToken;  // the server moved this anonymous session: continue where the move began
+      log('LOGIN with the REDIRECT\'s resume token (what arrived during the move follows)');
+    }
     msg.resume = resume;
     send(msg);
   }
@@ -187,6 +192,7 @@
     if (!want) return;
     loggedIn = true;
     attempt = 0;
+    redirectToken = null;  // used: a token resumes once
     accountMsg('');
     if (!want.anonymous) {
       if (msg.session && msg.session !== sess.session) {
@@ -216,6 +222,7 @@
     const target = httpBaseOf(msg.hostname, msg.port);
     log('REDIRECT to ' + msg.hostname + ':' + msg.port + (target ? '' : ' (HTTP port unknown: staying)'));
     if (target) redirectTo = target;
+    redirectToken = msg.resume && typeof msg.resume.token === 'string' ? msg.resume.token : null;
   }
 
   function onBroadcast(msg) {
@@ -458,6 +465,7 @@
 
   function startLogin(username, secret, anonymous) {
     want = { username, secret, anonymous };
+    redirectToken = null;
     if (anonymous || sess.username !== username) resetSession(anonymous ? null : username);
     accountMsg('');
     updateAccount();

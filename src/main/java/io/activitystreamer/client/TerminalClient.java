@@ -61,6 +61,8 @@ public final class TerminalClient {
   private String host;
   private int port;
   private String session;
+  /** The token of the last REDIRECT (anonymous: carries the position to the next LOGIN), or null. */
+  private volatile String redirectToken;
   private final Map<String, Long> received = new HashMap<>();
   private final ArrayDeque<JsonObject> unacked = new ArrayDeque<>();
   private long seq;
@@ -278,6 +280,10 @@ public final class TerminalClient {
       if (session != null) {
         resume.put(Fields.SESSION, session);
       }
+      String token = redirectToken;
+      if (token != null) {
+        resume.put(Fields.TOKEN, token);
+      }
       login.put(Fields.RESUME, resume);
       s.getOutputStream().write((login.encode() + "\n").getBytes(StandardCharsets.UTF_8));
       String first = in.readLine();
@@ -297,6 +303,7 @@ public final class TerminalClient {
       }
       host = h;
       port = p;
+      redirectToken = null; // used (a token resumes once)
       session = reply.getString(Fields.SESSION, session);
       JsonArray m = reply.getJsonArray(Fields.MEMBERS);
       if (m != null) {
@@ -361,6 +368,8 @@ public final class TerminalClient {
       case "REDIRECT" -> {
         host = msg.getString(Fields.HOSTNAME);
         port = msg.getInteger(Fields.PORT);
+        JsonObject resume = msg.getValue(Fields.RESUME) instanceof JsonObject r ? r : null;
+        redirectToken = resume != null && resume.getValue(Fields.TOKEN) instanceof String t ? t : null;
         out.println(json ? line : "redirected to " + host + ":" + port);
       }
       default -> out.println(json ? line : command + ": " + msg.getString(Fields.INFO, ""));

@@ -38,6 +38,7 @@ public final class ServerConfig {
     DEFAULTS.put("backlogMaxCount", 10000);
     DEFAULTS.put("backlogMaxAgeMillis", 3_600_000);
     DEFAULTS.put("redeliverWindowMillis", 2000);
+    DEFAULTS.put("redirectTokenMillis", 30000);
     DEFAULTS.put("checkpointIntervalMillis", 250);
     DEFAULTS.put("sockjsAllowedOrigins", "");
     DEFAULTS.put("maxHttpBodyBytes", 65536);
@@ -163,6 +164,7 @@ public final class ServerConfig {
     range(p, "backlogMaxCount", 1, Integer.MAX_VALUE);
     range(p, "backlogMaxAgeMillis", 1, Integer.MAX_VALUE);
     range(p, "redeliverWindowMillis", 0, 3_600_000);
+    range(p, "redirectTokenMillis", 100, 3_600_000);
     range(p, "checkpointIntervalMillis", 10, 3_600_000);
     range(p, "maxHttpBodyBytes", 1024, 64 * 1024 * 1024);
     range(p, "maxConnections", 1, 10_000_000);
@@ -242,6 +244,8 @@ public final class ServerConfig {
   public int backlogMaxCount() { return json.getInteger("backlogMaxCount"); }
   public long backlogMaxAgeMillis() { return json.getInteger("backlogMaxAgeMillis"); }
   public long redeliverWindowMillis() { return json.getInteger("redeliverWindowMillis"); }
+  /** How long the token of a REDIRECT to an anonymous resume client resumes its session. */
+  public long redirectTokenMillis() { return json.getInteger("redirectTokenMillis"); }
   public long checkpointIntervalMillis() { return json.getInteger("checkpointIntervalMillis"); }
   public String sockjsAllowedOrigins() { return json.getString("sockjsAllowedOrigins"); }
   public int maxHttpBodyBytes() { return json.getInteger("maxHttpBodyBytes"); }

@@ -7,6 +7,7 @@ import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.http.GatewayMetrics.Limit;
 import io.activitystreamer.http.GatewayMetrics.Outcome;
 import io.activitystreamer.http.GatewayMetrics.ProtocolErrorKind;
+import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.state.Secrets;
 import io.activitystreamer.state.UserRecord;
 import io.vertx.core.Future;
@@ -227,7 +228,8 @@ public final class ClientHandler implements SessionEffects {
   @Override
   public void freeze(String session, JsonObject target) {
     gw.vertx().eventBus().request(Addresses.STATE_FREEZE, new JsonObject().put("session", session).put("target", target))
-        .onComplete(ar -> this.session.onFrozen());
+        .onComplete(ar -> this.session.onFrozen(ar.succeeded() && ar.result().body() instanceof JsonObject a
+            ? a.getJsonObject(Fields.RESUME) : null)); // (an anonymous resume client's token)
   }
 
   @Override

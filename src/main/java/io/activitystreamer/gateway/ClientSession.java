@@ -538,10 +538,16 @@ final class ClientSession {
     return true;
   }
 
-  /** The state froze the session (or failed to): no more deliveries here; REDIRECT unless already closing. */
-  void onFrozen() {
+  /**
+   * The state froze the session (or failed to): no more deliveries here; REDIRECT unless already closing.
+   * {@code resume} (or null): an anonymous resume client's token for its next LOGIN, sent in the REDIRECT.
+   */
+  void onFrozen(JsonObject resume) {
     out.unsubscribe();
     if (state == State.REDIRECTING || state == State.LOGGING_OUT) {
+      if (resume != null) {
+        redirectTo.put(Fields.RESUME, resume);
+      }
       out.write(MessageCodec.encode(Command.REDIRECT, redirectTo));
       out.redirected();
       close("redirected to " + redirectTo.encode(), State.REDIRECTED);

@@ -24,6 +24,9 @@ public final class Fields {
   public static final String LAST_SEQ = "lastSeq";
   public static final String DROPPED = "dropped";
   public static final String MEMBERS = "members";
+  /** REDIRECT {resume: {token, expiresInMillis}} and the next LOGIN's resume.token (anonymous moves). */
+  public static final String TOKEN = "token";
+  public static final String EXPIRES_IN_MILLIS = "expiresInMillis";
 
   // mesh handshake (docs/mesh.md "Authentication")
   public static final String VERSION = "version";

@@ -72,8 +72,8 @@ public final class MessageCodec {
   }
 
   /**
-   * The resume extension's request of a LOGIN, keeping only well-typed fields ({@code session} a
-   * string, {@code received} an object of numbers), or null when {@code resume} is absent or not an
+   * The resume extension's request of a LOGIN, keeping only well-typed fields ({@code session} and
+   * {@code token} strings, {@code received} an object of numbers), or null when {@code resume} is absent or not an
    * object: an extension field of another type is not a resume request, never an error (PROTOCOL.md 1).
    */
   public static JsonObject resumeRequest(JsonObject login) {
@@ -83,6 +83,9 @@ public final class MessageCodec {
     JsonObject clean = new JsonObject();
     if (resume.getValue(Fields.SESSION) instanceof String session) {
       clean.put(Fields.SESSION, session);
+    }
+    if (resume.getValue(Fields.TOKEN) instanceof String token) {
+      clean.put(Fields.TOKEN, token);
     }
     if (resume.getValue(Fields.RECEIVED) instanceof JsonObject r) {
       JsonObject received = new JsonObject();

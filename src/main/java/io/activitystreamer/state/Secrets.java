@@ -1,6 +1,7 @@
 package io.activitystreamer.state;
 
 import io.activitystreamer.util.ConstantTime;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.spec.InvalidKeySpecException;
@@ -31,6 +32,26 @@ public final class Secrets {
       sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
     }
     return sb.toString();
+  }
+
+  /**
+   * A resume token (docs/PROTOCOL.md "Extension: resume"): 128 random bits, URL-safe base64 (22
+   * characters), not derived from anything the client or the server knows.
+   */
+  public static String newToken() {
+    byte[] t = new byte[16];
+    RANDOM.nextBytes(t);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+  }
+
+  /** SHA-256 of a token (URL-safe base64): what the mesh replicates and stores instead of the token. */
+  public static String tokenHash(String token) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
   }
 
   public static String hash(String secret, String salt, int iterations) {

@@ -7,6 +7,10 @@ import io.vertx.core.json.JsonObject;
  * in between it is attached to one server ({@code host}) or detached ({@code host == null}) when its
  * connection broke, it was redirected, or its server died. It is owed every activity not covered by
  * {@code start}; {@code delivered} is what it is known to have been written. Owned by {@link StateCore}.
+ *
+ * <p>Also an anonymous resume client's position while a server-initiated REDIRECT moves it (username
+ * {@code anonymous}, {@code token} set): opened at the freeze, detached at the REDIRECT, closed by the
+ * LOGIN that presents the token, or when the token expires.
  */
 public final class SessionRecord {
   final String id;
@@ -38,12 +42,18 @@ public final class SessionRecord {
   Vector frozen;
   int versionRank;
   String versionOrigin = "";
+  /** A moving anonymous session: SHA-256 of the token that resumes it (null: not one). */
+  String token;
+  /** Until when (its issuer's clock) the token resumes it. */
+  long tokenExpires;
+  /** The server that issued the token, which closes the session once it expired. */
+  String tokenBy;
 
   SessionRecord(String id, String username, Vector start, String host, long openedAt) {
     this(id, username, start, host, openedAt, new SeqRanges());
   }
 
-  private SessionRecord(String id, String username, Vector start, String host, long openedAt, SeqRanges accepted) {
+  SessionRecord(String id, String username, Vector start, String host, long openedAt, SeqRanges accepted) {
     this.id = id;
     this.username = username;
     this.start = start;
@@ -77,10 +87,14 @@ public final class SessionRecord {
   }
 
   JsonObject toJson() {
-    return new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
+    JsonObject j = new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
         .put("delivered", delivered.toJson()).put("host", host).put("accepted", accepted.toJson()).put("lastSeq", accepted.max()).put("openedAt", openedAt)
         .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq).put("version", version)
         .put("versionRank", versionRank).put("versionOrigin", versionOrigin).put("attachedAt", attachedAt);
+    if (token != null) {
+      j.put("token", token).put("tokenExpires", tokenExpires).put("tokenBy", tokenBy);
+    }
+    return j;
   }
 
   static SessionRecord fromJson(JsonObject j) {
@@ -92,6 +106,9 @@ public final class SessionRecord {
     s.lastAseq = j.getLong("lastAseq", 0L);
     s.attachedAt = j.getLong("attachedAt", 0L);
     s.setVersion(j.getLong("version", 0L), j.getInteger("versionRank", 0), j.getString("versionOrigin", ""));
+    s.token = j.getString("token");
+    s.tokenExpires = j.getLong("tokenExpires", 0L);
+    s.tokenBy = j.getString("tokenBy");
     return s;
   }
 }

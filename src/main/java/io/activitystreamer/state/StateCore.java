@@ -68,6 +68,21 @@ public final class StateCore implements ReplicatedState {
 
   /** A session redirected less than this ago logs in where it was sent: it is not redirected again. */
   static final long PLACED_MILLIS = 10_000;
+  /**
+   * How long after its token expired the issuer closes a moving anonymous session (a LOGIN that presented
+   * the token just in time, on another server, has closed it by then).
+   */
+  static final long TOKEN_CLOSE_GRACE_MILLIS = 5000;
+  /** Token hash to the id of the moving anonymous session it resumes (see {@link #park}). */
+  private final Map<String, String> tokens = new HashMap<>();
+  /**
+   * Anonymous sessions here that continue a move, until their first activity: the moving session's last
+   * activity (or its issuer's activity number at the move), which that first activity depends on (G4).
+   */
+  private final Map<String, Dep> anonymousDeps = new HashMap<>();
+
+  /** An activity another depends on: {@code aseq} of {@code origin}. */
+  private record Dep(String origin, long aseq) {}
 
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
@@ -193,6 +208,13 @@ public final class StateCore implements ReplicatedState {
    */
   public Set<String> loginWaitsFor(String username, JsonObject resume) {
     Set<String> hosts = new HashSet<>();
+    if (Fields.ANONYMOUS.equals(username)) {
+      SessionRecord s = parked(resume);
+      if (s != null && s.host != null && !s.host.equals(self)) {
+        hosts.add(s.host); // the move's detach (and the client's last activities there) are on their way
+      }
+      return hosts;
+    }
     if (resume != null && resume.getString(Fields.SESSION) != null) {
       SessionRecord s = sessions.get(resume.getString(Fields.SESSION));
       if (s != null && s.username.equals(username) && s.host != null && !s.host.equals(self)) {
@@ -227,6 +249,70 @@ public final class StateCore implements ReplicatedState {
   }
 
   /**
+   * A server-initiated REDIRECT of an anonymous resume client begins: its position becomes a session of
+   * the mesh (username {@code anonymous}), attached here, owed every activity {@code start} (the applied
+   * vector at its LOGIN) does not cover, frozen now as {@link #freeze} does, which the next anonymous
+   * LOGIN presenting {@code token} resumes until {@code expires} ({@link #resumeAnonymous}). The mesh
+   * keeps only the token's SHA-256. {@code lastSeq}: the highest client seq its connection had accepted.
+   * Returns the session's id; the connection's activities from now on belong to it, and its detach is
+   * {@link #detach}'s.
+   */
+  public String park(String token, Vector start, long lastSeq, long expires, long now) {
+    String id = self + "/" + (++sessionCounter);
+    // its activities so far were accepted here (not on a replicated session): at most this server's last
+    // activity number, which its next activity, wherever it is accepted, then follows (G4)
+    emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", Fields.ANONYMOUS)
+        .put("start", start.toJson()).put("at", now).put("lastSeq", lastSeq)
+        .put("token", Secrets.tokenHash(token)).put("expires", expires)
+        .put("lastOrigin", self).put("lastAseq", aseq));
+    freeze(id, now);
+    return id;
+  }
+
+  /** The moving anonymous session {@code resume.token} names (expired or not), or null. */
+  private SessionRecord parked(JsonObject resume) {
+    String token = resume == null ? null : resume.getString(Fields.TOKEN);
+    String id = token == null ? null : tokens.get(Secrets.tokenHash(token));
+    return id == null ? null : sessions.get(id);
+  }
+
+  /** True if {@code resume} carries a token that resumes a moving anonymous session now. */
+  public boolean resumesMove(JsonObject resume, long now) {
+    SessionRecord s = parked(resume);
+    return s != null && now < s.tokenExpires;
+  }
+
+  /**
+   * An anonymous LOGIN presenting {@code resume.token}: the moving session it names continues on
+   * {@code sessionId} (the new connection's anonymous session): its backlog (after {@code
+   * resume.received}, if given), what the bounds dropped, its last client seq. The moving session closes
+   * here, so the token is used once. Null when the token resumes nothing (unknown, expired, used): a
+   * fresh anonymous session, never an error.
+   */
+  public LoginResult resumeAnonymous(String sessionId, JsonObject resume, long now) {
+    if (!resumesMove(resume, now)) {
+      return null;
+    }
+    SessionRecord s = parked(resume);
+    Vector cursor = cursorOf(s).copy();
+    if (resume.getJsonObject(Fields.RECEIVED) != null) {
+      cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
+    }
+    List<Buffer> backlog = new ArrayList<>();
+    for (ActivityLog.Entry e : log.after(cursor)) {
+      backlog.add(e.resumeLine());
+    }
+    long dropped = log.droppedFor(cursor);
+    boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
+    long lastSeq = s.lastSeq();
+    if (s.lastOrigin != null) {
+      anonymousDeps.put(sessionId, new Dep(s.lastOrigin, s.lastAseq));
+    }
+    logout(s.id);
+    return new LoginResult(sessionId, true, backlog, dropped, lastSeq, List.of(), placed);
+  }
+
+  /**
    * Accepts an activity from a logged-in connection: numbers it, applies it (delivering it here) and
    * replicates it. A resume client's resend of an activity already accepted ({@code clientSeq} not above
    * the session's last) is dropped and false returned.
@@ -241,6 +327,10 @@ public final class StateCore implements ReplicatedState {
         .put("aseq", aseq + 1).put("at", now).put("activity", activity);
     if (s != null && s.lastOrigin != null && !s.lastOrigin.equals(self)) {
       body.put("dep", new JsonObject().put("origin", s.lastOrigin).put("aseq", s.lastAseq));
+    }
+    Dep moved = s == null && !anonymousDeps.isEmpty() ? anonymousDeps.remove(sessionId) : null;
+    if (moved != null && !self.equals(moved.origin())) {
+      body.put("dep", new JsonObject().put("origin", moved.origin()).put("aseq", moved.aseq()));
     }
     emit(Event.Type.ACTIVITY, body, connection);
     return true;
@@ -287,6 +377,11 @@ public final class StateCore implements ReplicatedState {
   /** See {@link #freeze}. */
   static final long REDIRECT_GRACE_MILLIS = 100;
 
+  /** An anonymous session here ended (see {@link #resumeAnonymous}: what its first activity would follow). */
+  public void anonymousEnded(String sessionId) {
+    anonymousDeps.remove(sessionId);
+  }
+
   public void logout(String sessionId) {
     if (sessions.containsKey(sessionId)) {
       emit(Event.Type.SESSION_CLOSED, new JsonObject().put("id", sessionId));
@@ -308,6 +403,24 @@ public final class StateCore implements ReplicatedState {
     int dropped = log.prune(minCursor(), options.backlogMaxCount(), options.maxBacklogBytes(),
         now - options.backlogMaxAgeMillis());
     droppedTotal += dropped;
+    closeExpiredMoves(now);
+  }
+
+  /**
+   * Moving anonymous sessions whose token expired a while ago are closed by their issuer (or, if it is
+   * gone, by every server that notices: a second SESSION_CLOSED changes nothing).
+   */
+  private void closeExpiredMoves(long now) {
+    if (tokens.isEmpty()) {
+      return;
+    }
+    for (String id : new ArrayList<>(tokens.values())) {
+      SessionRecord s = sessions.get(id);
+      if (s != null && now > s.tokenExpires + TOKEN_CLOSE_GRACE_MILLIS
+          && (self.equals(s.tokenBy) || !hostLive.test(s.tokenBy))) {
+        logout(id);
+      }
+    }
   }
 
   private boolean hasAttachedHere() {
@@ -414,7 +527,16 @@ public final class StateCore implements ReplicatedState {
           return;
         }
         SessionRecord s = new SessionRecord(b.getString("id"), b.getString("username"),
-            Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L));
+            Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L),
+            SeqRanges.fromJson(null, b.getLong("lastSeq", 0L)));
+        if (b.getString("token") != null) {
+          s.token = b.getString("token");
+          s.tokenExpires = b.getLong("expires", 0L);
+          s.tokenBy = e.origin();
+          tokens.put(s.token, s.id);
+          s.lastOrigin = b.getString("lastOrigin");
+          s.lastAseq = b.getLong("lastAseq", 0L);
+        }
         sessions.put(s.id, s);
       }
       case SESSION_ATTACHED -> onAttached(e.origin(), b);
@@ -433,6 +555,9 @@ public final class StateCore implements ReplicatedState {
       case SESSION_CLOSED -> {
         closedSessions.add(b.getString("id"));
         SessionRecord s = sessions.remove(b.getString("id"));
+        if (s != null && s.token != null) {
+          tokens.remove(s.token);
+        }
         if (s != null && self.equals(s.host) && !self.equals(e.origin())) {
           outbox.kick(s.id);
         }
@@ -532,10 +657,14 @@ public final class StateCore implements ReplicatedState {
     }
     closedSessions.clear();
     snap.getJsonArray("closed", new JsonArray()).forEach(id -> closedSessions.add((String) id));
+    tokens.clear();
     JsonArray s = snap.getJsonArray("sessions");
     for (int i = 0; i < s.size(); i++) {
       SessionRecord r = SessionRecord.fromJson(s.getJsonObject(i));
       sessions.put(r.id, r);
+      if (r.token != null) {
+        tokens.put(r.token, r.id);
+      }
     }
     applied.mergeMax(Vector.fromJson(snap.getJsonObject("applied")));
     JsonObject progress = snap.getJsonObject("hostProgress");

@@ -122,7 +122,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN_CANCEL, m -> cancelLogin(m.body().getString("connection")));
     bus.<JsonObject>localConsumer(Addresses.STATE_FREEZE, m -> {
       // a redirect begins: fix what the session has been written, answer once that is published
-      state.freeze(m.body().getString("session"), now());
+      JsonObject answer = freeze(m.body().getString("session"));
       load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
       redirectsBegun++;
       membersChanged();
@@ -130,7 +130,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       if (target != null) {
         mesh.announceRedirect(target.getString("hostname"), target.getInteger("port"), now());
       }
-      loop.reply(m, new JsonObject()); // after the batches before it
+      loop.reply(m, answer); // after the batches before it (and the moving session's SESSION_OPENED)
     });
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> handleDetach(m.body()));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
@@ -149,6 +149,26 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   private static long now() {
     return System.currentTimeMillis();
   }
+
+  /**
+   * Fixes what a redirected session has been written. An anonymous resume client's position becomes a
+   * moving session of the mesh, and the answer carries the token its next LOGIN presents
+   * ({@code {resume: {token, expiresInMillis}}}, added to its REDIRECT); otherwise the answer is empty.
+   */
+  private JsonObject freeze(String session) {
+    AnonymousResumes.Client a = anonymousResumes.get(session);
+    if (a == null || a.moving != null) {
+      state.freeze(session, now());
+      return new JsonObject();
+    }
+    String token = Secrets.newToken();
+    long ttl = config.redirectTokenMillis();
+    a.moving = state.park(token, a.start, a.lastSeq, now() + ttl, now());
+    return new JsonObject().put(Fields.RESUME, new JsonObject().put(Fields.TOKEN, token)
+        .put(Fields.EXPIRES_IN_MILLIS, ttl));
+  }
+
+  private final AnonymousResumes anonymousResumes = new AnonymousResumes();
 
   // ---- mesh start and join ----
 
@@ -366,7 +386,9 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       return; // the connection closes with this incarnation; the client logs in again elsewhere
     }
     JsonObject b = m.body();
-    if (!b.getBoolean("anonymous") && !pendingLogins.readyOrWait(state, mesh, m, b.getString("username"),
+    // an anonymous LOGIN waits only when it presents a token of a moving session (for its detach)
+    boolean sync = !b.getBoolean("anonymous") || state.resumesMove(b.getJsonObject("resume"), now());
+    if (sync && !pendingLogins.readyOrWait(state, mesh, m, b.getString("username"),
         b.getJsonObject("resume"), b.getString("connection"), now())) {
       return;
     }
@@ -385,8 +407,14 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     load++;
     LoginResult result;
     if (b.getBoolean("anonymous")) {
-      result = new LoginResult("anonymous:" + selfId + "/" + b.getString("connection"), false, List.of(), 0, 0,
-          memberAddresses(false), false, memberAddresses(true));
+      String id = "anonymous:" + selfId + "/" + b.getString("connection");
+      JsonObject resume = b.getJsonObject("resume");
+      LoginResult moved = resume == null ? null : state.resumeAnonymous(id, resume, now());
+      result = (moved != null ? moved : new LoginResult(id, false, List.of(), 0, 0, List.of(), false))
+          .withMembers(memberAddresses(false), memberAddresses(true));
+      if (resume != null) {
+        anonymousResumes.loggedIn(id, state.applied().copy(), result.lastSeq());
+      }
     } else {
       result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses(false),
           memberAddresses(true));
@@ -421,10 +449,18 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     if (leaving) {
       return; // declared dead: what would be accepted now could not be carried over (see rejoin)
     }
+    String session = in.sessionId();
+    AnonymousResumes.Client a = anonymousResumes.get(session);
+    if (a != null) {
+      a.lastSeq = Math.max(a.lastSeq, in.clientSeq());
+      if (a.moving != null) {
+        session = a.moving; // sent while its REDIRECT was on its way: the moving session's own
+      }
+    }
     // accepting applies it here at once: its delivery is timed from when the gateway accepted it
     loop.accepting(in.acceptedNanos());
     try {
-      state.accept(in.sessionId(), in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(),
+      state.accept(session, in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(),
           in.clientSeq(), in.connection(), now());
     } finally {
       loop.accepting(0);
@@ -440,6 +476,12 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       JsonObject read = b.getJsonObject("read");
       state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false),
           read == null ? null : Vector.fromJson(read));
+    } else {
+      AnonymousResumes.Client a = anonymousResumes.remove(b.getString("session"));
+      state.anonymousEnded(b.getString("session"));
+      if (a != null && a.moving != null) {
+        state.detach(a.moving, b.getLong("since", now()), b.getBoolean("exact", false), null);
+      }
     }
     membersChanged();
   }

@@ -121,6 +121,8 @@ class BrowserMeshTest {
     carol.activity("carol", "carol-secret", new JsonObject().put("text", "welcome, anonymous"));
     awaitShown(anon, "welcome, anonymous", 1);
     assertTrue(anon.evalString("document.getElementById('log').textContent").contains("REDIRECT"));
+    assertTrue(anon.evalString("document.getElementById('log').textContent").contains("REDIRECT's resume token"),
+        "the page presents the REDIRECT's token in its next LOGIN (issue 14.6)");
     anon.screenshot(shots.resolve("03-redirected-anonymous-on-b.png"));
     tcpTexts(carol, 1);
     anon.close();

@@ -547,12 +547,22 @@ class ClientSessionTest {
     session.onLine(activity(2), 0);
     assertEquals(List.of("write {\"n\":1}", "activity s1 {\"n\":2,\"authenticated_user\":\"alice\"}"), out.take(),
         "until the freeze is answered: written and accepted");
-    session.onFrozen();
+    session.onFrozen(null);
     assertEquals(State.REDIRECTED, session.state());
     assertEquals(closing("unsubscribe", "write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4000}",
         "redirected"), out.take());
     session.onTransportGone();
     assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "detach s1 exact frozen"), out.take());
+  }
+
+  @Test
+  void theFreezesResumeTokenGoesIntoTheRedirect() {
+    loggedIn();
+    session.onRedirect(TARGET);
+    out.take();
+    session.onFrozen(new JsonObject().put("token", "t0k").put("expiresInMillis", 30000));
+    assertTrue(out.take().contains("write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4000,"
+        + "\"resume\":{\"token\":\"t0k\",\"expiresInMillis\":30000}}"));
   }
 
   @Test
@@ -562,7 +572,7 @@ class ClientSessionTest {
     out.take();
     session.onTransportGone();
     assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "detach s1 frozen"), out.take());
-    session.onFrozen();
+    session.onFrozen(null);
     assertEquals(List.of("unsubscribe"), out.take(), "nothing written to a gone transport");
   }
 
@@ -573,7 +583,7 @@ class ClientSessionTest {
     assertFalse(session.onRedirect(new JsonObject().put("hostname", "other").put("port", 4000)));
     assertEquals(State.LOGGED_IN, session.state());
     assertTrue(session.onRedirect(TARGET));
-    session.onFrozen();
+    session.onFrozen(null);
     assertTrue(out.take().contains("write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4443}"));
   }
 
@@ -606,7 +616,7 @@ class ClientSessionTest {
     out.take();
     session.onLine(LOGOUT, 0);
     assertEquals(closing("logout s1"), out.take());
-    session.onFrozen();
+    session.onFrozen(null);
     assertEquals(List.of("unsubscribe"), out.take(), "no REDIRECT after the logout");
   }
 
@@ -618,7 +628,7 @@ class ClientSessionTest {
     session.onLine(LOGOUT, 0);
     assertEquals(State.LOGGING_OUT, session.state());
     out.take();
-    session.onFrozen();
+    session.onFrozen(null);
     assertEquals(closing("unsubscribe", "write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4000}",
         "redirected"), out.take(), "the freeze first: the move is done, the client goes");
     session.onTransportGone();
@@ -632,7 +642,7 @@ class ClientSessionTest {
     out.take();
     session.onCredit(1);
     assertEquals(closing("logout s1"), out.take(), "the echo first: the session ends");
-    session.onFrozen();
+    session.onFrozen(null);
     assertEquals(List.of("unsubscribe"), out.take());
   }
 

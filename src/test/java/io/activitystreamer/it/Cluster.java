@@ -35,10 +35,18 @@ final class Cluster implements AutoCloseable {
   private final List<TcpProxy> proxies = new ArrayList<>();
   /** Each server's data directory is {@code dataRoot/NAME}; null: memory only. */
   private java.nio.file.Path dataRoot;
+  /** More environment variables (config keys as {@code STREAMER_*}) for the servers started from now on. */
+  private final Map<String, String> extraEnv = new HashMap<>();
 
   Cluster(long announceMillis, long suspicionMillis) {
     this.announceMillis = announceMillis;
     this.suspicionMillis = suspicionMillis;
+  }
+
+  /** Servers started from now on get this environment variable (a config key: {@code STREAMER_...}). */
+  Cluster env(String name, String value) {
+    extraEnv.put(name, value);
+    return this;
   }
 
   /** Servers started from now on keep their state in {@code root/NAME} (kept across restarts). */
@@ -87,6 +95,7 @@ final class Cluster implements AutoCloseable {
     env.put("STREAMER_SUSPICION_MILLIS", String.valueOf(suspicionMillis));
     env.put("STREAMER_SECRET_HASH_ITERATIONS", "500");
     env.put("STREAMER_GATEWAY_INSTANCES", "1");
+    env.putAll(extraEnv);
     List<String> jvm = new ArrayList<>();
     if (advertised.containsKey(name)) {
       jvm.add("-Dactivitystreamer.advertisedPort=" + advertised.get(name));
