@@ -19,9 +19,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
@@ -91,8 +91,6 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // Event loops are handed out round robin at deployment: enough of them that the state verticle
-    // (the one serial stage of the activity path) shares its loop with no gateway instance.
     // The config is read on a Vert.x of its own (NIO, closed again): it says which transport the
     // server's Vert.x runs on, which cannot change once that one exists.
     ServerConfig config;
@@ -105,6 +103,8 @@ public final class Main implements Callable<Integer> {
     } finally {
       boot.close();
     }
+    // Event loops are handed out round robin at deployment: enough of them that the state verticle
+    // (the one serial stage of the activity path) shares its loop with no gateway instance.
     int cores = Runtime.getRuntime().availableProcessors();
     Vertx vertx = MeteredVertx.create(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4))
         .setPreferNativeTransport(config.nativeTransport()));
