@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the standard workloads of issue 7 and prints a markdown table of medians.
-#   bench/workloads.sh [A B C D E F ...]      (default: all)
+#   bench/workloads.sh [A B C D E E7 F ...]      (default: A B C D E F)
 # Build first: mvn -q -B package -DskipTests (or -DbuildDir=... and JAR=.../activitystreamer.jar).
 # Environment: JAR, DURATION (s, default 20), WARMUP (s, 3), REPEAT (3), PAYLOAD (200), LOOPS (generator
 # event loops, 2), WINDOW (max-rate in-flight window per publisher, 256), F_CONNS (10000), SERVER_OPTS,
@@ -24,10 +24,29 @@ workload_A() { single A; }
 workload_B() { single B; }
 workload_C() { single C; }
 workload_D() { single D; }
-# E: the balancer redirects clients while the announced loads catch up; wait for 3 announce intervals
-# without a login before publishing. E_OPTS=--registered makes sessions survive a redirect (G3).
+# E (issue 16): 3 publishers and 60 subscribers, against one server (E-1) and spread over a mesh of
+# three (E-3: the generator deals clients round-robin over --servers, publishers first, so each server
+# gets 1 publisher and 20 subscribers). The two take turns per repeat, each on fresh servers, so both
+# see the same machine. The balancer may redirect clients while the announced loads catch up: wait for
+# E_SETTLE ms (5 announce intervals) without a login before publishing; an anonymous client redirected
+# inside the measured window loses what is sent meanwhile (by contract: redirectsMeasured in the JSON
+# line). E_OPTS=--registered makes sessions survive a redirect (G3). serversCpuPct in the JSON lines is
+# the servers' CPU together (from /proc/PID/stat over the measured window).
 E_OPTS=${E_OPTS:-}
+E_SETTLE=${E_SETTLE:-5000}
+E_PUBS=${E_PUBS:-3}
+E_SUBS=${E_SUBS:-60}
 workload_E() {
+  for _ in $(seq 1 "$REPEAT"); do
+    start_server s1 && bench E-1 --pubs "$E_PUBS" --subs "$E_SUBS" "${COMMON[@]}"
+    stop_servers
+    # shellcheck disable=SC2086
+    start_mesh 3 -a 1000 && bench E-3 --pubs "$E_PUBS" --subs "$E_SUBS" --settle "$E_SETTLE" $E_OPTS "${COMMON[@]}"
+    stop_servers
+  done
+}
+# E7 (issue 7's E): workloads A (1 -> 50) and B (20 -> 20) over a mesh of three.
+workload_E7() {
   # shellcheck disable=SC2086
   start_mesh 3 -a 1000 && repeat E-A --pubs 1 --subs 50 --settle 3000 $E_OPTS "${COMMON[@]}" \
     && repeat E-B --pubs 20 --subs 20 --settle 3000 $E_OPTS "${COMMON[@]}"
@@ -72,7 +91,11 @@ done
   echo "server: $SERVER_OPTS; generator: $GEN_OPTS, $LOOPS event loops; payload $PAYLOAD B; ${DURATION}s + ${WARMUP}s warm-up; median of $REPEAT"
   echo
   table_header
-  for w in A B C D E-A E-B; do [ -s "$OUT/$w.jsonl" ] && summarize "$w"; done
+  for w in A B C D E-1 E-3 E-A E-B; do [ -s "$OUT/$w.jsonl" ] && summarize "$w"; done
+  for w in E-1 E-3; do
+    [ -s "$OUT/$w.jsonl" ] && echo "$w: servers' CPU together (median) $(median "$OUT/$w.jsonl" serversCpuPct) %;" \
+      "redirects (all runs) $(total "$OUT/$w.jsonl" redirects), inside the measured window $(total "$OUT/$w.jsonl" redirectsMeasured)"
+  done
   if [ -s "$OUT/F-heap.jsonl" ]; then
     echo
     echo "F: heap bytes per idle connection (median): $(median "$OUT/F-heap.jsonl" heapBytesPerConnection);" \

@@ -76,6 +76,9 @@ public record BenchResult(JsonObject json, Histogram latency) {
     for (Object s : j.getJsonArray("serverStats")) {
       b.append("  server ").append(((JsonObject) s).encode()).append('\n');
     }
+    if (j.getJsonArray("serverStats").size() > 1) {
+      b.append(String.format(Locale.ROOT, "  servers cpu %.0f%% together%n", j.getDouble("serversCpuPct")));
+    }
     if (j.containsKey("generatorCpuPct")) {
       b.append(String.format(Locale.ROOT, "  generator cpu %.0f%%", j.getDouble("generatorCpuPct")));
       if (j.containsKey("otherCpuPct")) {
@@ -165,11 +168,15 @@ public record BenchResult(JsonObject json, Histogram latency) {
       if (generatorCpuPct >= 0) {
         j.put("generatorCpuPct", Bench.round(generatorCpuPct, 1));
       }
+      double servers = 0;
+      for (JsonObject sv : this.servers) {
+        servers += Math.max(0, sv.getDouble("cpuPct", 0.0));
+      }
+      if (!this.servers.isEmpty()) {
+        // all the --pids together (a mesh's cost is the sum of its processes)
+        j.put("serversCpuPct", Bench.round(servers, 1));
+      }
       if (machineCpuPct >= 0) {
-        double servers = 0;
-        for (JsonObject sv : this.servers) {
-          servers += Math.max(0, sv.getDouble("cpuPct", 0.0));
-        }
         j.put("machineCpuPct", Bench.round(machineCpuPct, 1))
             .put("otherCpuPct", Bench.round(Math.max(0, machineCpuPct - servers - Math.max(0, generatorCpuPct)), 1))
             .put("loadAverage", loadAverage);

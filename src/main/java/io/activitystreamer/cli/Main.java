@@ -20,6 +20,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,6 +40,8 @@ import picocli.CommandLine.Option;
           + " STREAMER_<KEY_IN_UPPER_SNAKE_CASE>, e.g. STREAMER_MAX_MESSAGE_BYTES=131072; flags win over the"
           + " environment, which wins over the file (docs/configuration.md)."})
 public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
   @Option(names = "-lp", paramLabel = "PORT", order = 1,
       description = "port for clients and servers (config localPort, default 3780; 0 = any)")
   Integer localPort;
@@ -88,17 +92,32 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The config is read on a Vert.x of its own (NIO, closed again): it says which transport the
+    // server's Vert.x runs on, which cannot change once that one exists.
+    ServerConfig config;
+    Vertx boot = Vertx.vertx();
+    try {
+      config = ConfigLoader.load(boot, confFile, flags()).await();
+    } catch (Exception e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    } finally {
+      boot.close();
+    }
     // Event loops are handed out round robin at deployment: enough of them that the state verticle
     // (the one serial stage of the activity path) shares its loop with no gateway instance.
     int cores = Runtime.getRuntime().availableProcessors();
-    Vertx vertx = MeteredVertx.create(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4)));
-    ServerConfig config;
-    try {
-      config = ConfigLoader.load(vertx, confFile, flags()).await();
-    } catch (Exception e) {
-      System.err.println("error: " + e.getMessage());
-      vertx.close();
-      return 2;
+    Vertx vertx = MeteredVertx.create(new VertxOptions().setEventLoopPoolSize(Math.max(8, 2 * cores + 4))
+        .setPreferNativeTransport(config.nativeTransport()));
+    String transport = MeteredVertx.transport(vertx);
+    if (!config.nativeTransport()) {
+      LOG.info("network transport: {} (nativeTransport false)", transport);
+    } else if (vertx.isNativeTransportEnabled()) {
+      LOG.info("network transport: {} (native)", transport);
+    } else {
+      Throwable why = vertx.unavailableNativeTransportCause();
+      LOG.warn("network transport: nio; the native transport is not available here ({}), running on Java NIO",
+          why == null ? "none for this OS" : ConfigLoader.rootMessage(why));
     }
     if (config.secret().isEmpty()) {
       try {
@@ -121,7 +140,7 @@ public final class Main implements Callable<Integer> {
         + (config.httpPort() > 0 ? (config.httpTls() ? ", HTTPS on port " : ", HTTP on port ") + config.httpPort() : "")
         + (config.tlsPort() > 0 ? ", TLS on port " + config.tlsPort() : "")
         + (app.dataDir() != null ? ", data in " + app.dataDir() + " (durability " + config.durability() + ")"
-        : ", memory only (no data directory)"));
+        : ", memory only (no data directory)") + ", transport " + transport);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(10, TimeUnit.SECONDS);

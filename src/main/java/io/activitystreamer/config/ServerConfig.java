@@ -65,6 +65,7 @@ public final class ServerConfig {
     DEFAULTS.put("opsToken", "");
     DEFAULTS.put("dataDir", "data/{name}");
     DEFAULTS.put("durability", "batch");
+    DEFAULTS.put("nativeTransport", true);
   }
 
   private final JsonObject json;
@@ -294,6 +295,9 @@ public final class ServerConfig {
   public String dataDir() { return json.getString("dataDir"); }
   /** When a change is on disk before anything depending on it is sent: off, batch or always. */
   public String durability() { return json.getString("durability"); }
+
+  /** Netty's native epoll transport where it loads (Linux x86-64), else NIO; false = always NIO. */
+  public boolean nativeTransport() { return json.getBoolean("nativeTransport"); }
 
   /** Suspicion time before a silent or unreachable peer is declared dead; 0 in config means 3 announces, at most 5 s. */
   public long suspicionMillis() {

@@ -78,7 +78,7 @@ final class OpsHandlers {
         return;
       }
       JsonObject view = ar.result().copy().put("server", serverId).put("port", tcpPort.getAsInt())
-          .put("httpPort", config.httpPort()).put("gateway", gatewayJson());
+          .put("httpPort", config.httpPort()).put("transport", MeteredVertx.transport(vertx)).put("gateway", gatewayJson());
       JsonArray members = view.getJsonArray("members", new JsonArray());
       for (int i = 0; i < members.size(); i++) {
         JsonObject m = members.getJsonObject(i);
