@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayDeque;
 import java.util.Map;
 
 /** A client over TCP (plaintext on -lp, or TLS on tlsPort), one JSON line per message. */
@@ -21,8 +22,20 @@ final class TcpTransport implements ClientTransport {
   /** Completes once the last line written so far has gone to the kernel. */
   private Future<Void> lastWrite = Future.succeededFuture();
 
-  /** The positions of the last batch written, until the client's end of the stream arrives. */
-  private Map<String, Long> wroteThrough;
+  /**
+   * Only batches written at least this long before the client's end of the stream count as read: one
+   * written just before may still be in the kernel, not yet sent (TCP acknowledgement counts only what
+   * was sent), or cross the client's close. The same grace as a REDIRECT's freeze.
+   */
+  static final long READ_GRACE_NANOS = 100_000_000L;
+  /** Batches written within this of each other share one entry of {@link #written}. */
+  private static final long BUCKET_NANOS = 10_000_000L;
+  /**
+   * The positions of the batches written recently, oldest first: the newest one written at least
+   * {@link #READ_GRACE_NANOS} ago and every one since (one entry per bucket), until the client's end of
+   * the stream arrives.
+   */
+  private final ArrayDeque<Written> written = new ArrayDeque<>();
   private boolean ended;
   /** See {@link #readThrough}. */
   private Map<String, Long> readThrough;
@@ -53,7 +66,7 @@ final class TcpTransport implements ClientTransport {
           public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof ChannelInputShutdownEvent) {
               ended = true;
-              readThrough = acknowledgedAll(epoll) ? wroteThrough : null;
+              readThrough = acknowledgedAll(epoll) ? writtenBefore(System.nanoTime() - READ_GRACE_NANOS) : null;
               epoll.unsafe().close(epoll.voidPromise()); // what Netty does without half-closure
             } else if (evt != ChannelInputShutdownReadComplete.INSTANCE) {
               super.userEventTriggered(ctx, evt);
@@ -74,11 +87,51 @@ final class TcpTransport implements ClientTransport {
     }
   }
 
+  /** Positions of the batches written in one bucket: the last one's, and when it was written. */
+  private static final class Written {
+    final long startNanos;
+    long atNanos;
+    Map<String, Long> positions;
+
+    Written(long now, Map<String, Long> positions) {
+      this.startNanos = now;
+      this.atNanos = now;
+      this.positions = positions;
+    }
+  }
+
   @Override
   public void wroteThrough(Map<String, Long> positions) {
-    if (!ended) { // (a batch written after the end goes to a closed channel: not read)
-      wroteThrough = positions;
+    if (ended) {
+      return; // (a batch written after the end goes to a closed channel: not read)
     }
+    long now = System.nanoTime();
+    Written last = written.peekLast();
+    if (last != null && now - last.startNanos < BUCKET_NANOS) {
+      last.atNanos = now;
+      last.positions = positions;
+    } else {
+      written.addLast(new Written(now, positions));
+    }
+    // keep the newest entry written before the grace, drop what is older
+    while (written.size() > 1) {
+      Written oldest = written.pollFirst();
+      if (now - written.peekFirst().atNanos < READ_GRACE_NANOS) {
+        written.addFirst(oldest);
+        break;
+      }
+    }
+  }
+
+  /** The positions of the newest batch written at or before {@code t} (nanoTime); null if none. */
+  private Map<String, Long> writtenBefore(long t) {
+    Map<String, Long> out = null;
+    for (Written w : written) {
+      if (w.atNanos <= t) {
+        out = w.positions;
+      }
+    }
+    return out;
   }
 
   @Override
