@@ -67,21 +67,18 @@ public final class ActivityLog {
   }
 
   /**
-   * Drops from the head: entries every cursor covers ({@code minCursor}), then entries past the count,
-   * byte or age bound. Returns how many entries past a bound were dropped while still owed.
+   * Drops from the head: entries every cursor covers ({@code minCursor}) that were accepted before
+   * {@code coveredBefore}, then entries past the count, byte or age bound. Returns how many entries past
+   * a bound were dropped while still owed.
    */
-  public int prune(Vector minCursor, int maxCount, long oldestAllowed) {
-    return prune(minCursor, maxCount, Long.MAX_VALUE, oldestAllowed);
-  }
-
-  public int prune(Vector minCursor, int maxCount, long maxBytes, long oldestAllowed) {
+  public int prune(Vector minCursor, long coveredBefore, int maxCount, long maxBytes, long oldestAllowed) {
     int droppedOwed = 0;
     Iterator<Entry> it = entries.iterator();
     while (it.hasNext()) {
       Entry e = it.next();
       boolean covered = minCursor != null && minCursor.covers(e.origin(), e.aseq());
       boolean overBound = entries.size() > maxCount || bytes > maxBytes || e.acceptedAt() < oldestAllowed;
-      if (!covered && !overBound) {
+      if (!(covered && e.acceptedAt() < coveredBefore) && !overBound) {
         break;
       }
       if (!covered) {

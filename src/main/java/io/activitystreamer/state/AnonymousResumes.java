@@ -31,10 +31,10 @@ final class AnonymousResumes {
   }
 
   Client get(String session) {
-    return bySession.isEmpty() ? null : bySession.get(session);
+    return bySession.get(session);
   }
 
   Client remove(String session) {
-    return bySession.isEmpty() ? null : bySession.remove(session);
+    return bySession.remove(session);
   }
 }

@@ -212,6 +212,13 @@ public final class StateCore implements ReplicatedState {
       SessionRecord s = parked(resume);
       if (s != null && s.host != null && !s.host.equals(self)) {
         hosts.add(s.host); // the move's detach (and the client's last activities there) are on their way
+      } else if (s == null && presentsToken(resume)) {
+        // a token not known here yet: its issuer's SESSION_OPENED went out just before the REDIRECT and
+        // may still be on its way (a forged or used token of a live issuer waits, then is no resume)
+        String issuer = issuerOf(resume.getString(Fields.TOKEN));
+        if (issuer != null && !issuer.equals(self)) {
+          hosts.add(issuer);
+        }
       }
       return hosts;
     }
@@ -224,7 +231,7 @@ public final class StateCore implements ReplicatedState {
     }
     for (SessionRecord s : sessions.values()) {
       if (s.username.equals(username)) {
-        if (s.host == null) {
+        if (s.host == null || s.token != null) {
           return Set.of();
         }
         if (!s.host.equals(self)) {
@@ -259,27 +266,54 @@ public final class StateCore implements ReplicatedState {
    */
   public String park(String token, Vector start, long lastSeq, long expires, long now) {
     String id = self + "/" + (++sessionCounter);
+    // owed what comes after its position now (what it was written, as freeze fixes it), which every
+    // server knows from here on: a LOGIN elsewhere that stops waiting for the detach still resumes there
+    Vector position = appliedAt(now - REDIRECT_GRACE_MILLIS).mergeMax(start);
     // its activities so far were accepted here (not on a replicated session): at most this server's last
     // activity number, which its next activity, wherever it is accepted, then follows (G4)
     emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", Fields.ANONYMOUS)
-        .put("start", start.toJson()).put("at", now).put("lastSeq", lastSeq)
+        .put("start", position.toJson()).put("at", now).put("lastSeq", lastSeq)
         .put("token", Secrets.tokenHash(token)).put("expires", expires)
         .put("lastOrigin", self).put("lastAseq", aseq));
     freeze(id, now);
     return id;
   }
 
-  /** The moving anonymous session {@code resume.token} names (expired or not), or null. */
-  private SessionRecord parked(JsonObject resume) {
-    String token = resume == null ? null : resume.getString(Fields.TOKEN);
-    String id = token == null ? null : tokens.get(Secrets.tokenHash(token));
-    return id == null ? null : sessions.get(id);
+  /**
+   * A new REDIRECT token of this server: its id, {@link #TOKEN_ISSUER_END}, then 128 random bits. The
+   * issuer part tells a LOGIN on another server whose events to wait for (the random part is the secret).
+   */
+  public String newToken() {
+    return self + TOKEN_ISSUER_END + Secrets.newToken();
+  }
+
+  /** Ends the issuer part of a token (the random part is URL-safe base64, without it). */
+  static final char TOKEN_ISSUER_END = '~';
+
+  /** The issuing server's id of a token from {@link #newToken}, or null. */
+  static String issuerOf(String token) {
+    int end = token.lastIndexOf(TOKEN_ISSUER_END);
+    return end <= 0 ? null : token.substring(0, end);
+  }
+
+  /** True if {@code resume} carries a REDIRECT token (known here or not). */
+  public static boolean presentsToken(JsonObject resume) {
+    return resume != null && resume.getValue(Fields.TOKEN) instanceof String;
   }
 
   /** True if {@code resume} carries a token that resumes a moving anonymous session now. */
   public boolean resumesMove(JsonObject resume, long now) {
-    SessionRecord s = parked(resume);
-    return s != null && now < s.tokenExpires;
+    return resumes(parked(resume), now);
+  }
+
+  private static boolean resumes(SessionRecord moving, long now) {
+    return moving != null && now < moving.tokenExpires;
+  }
+
+  /** The moving anonymous session {@code resume.token} names (expired or not), or null. */
+  private SessionRecord parked(JsonObject resume) {
+    String id = presentsToken(resume) ? tokens.get(Secrets.tokenHash(resume.getString(Fields.TOKEN))) : null;
+    return id == null ? null : sessions.get(id);
   }
 
   /**
@@ -290,10 +324,10 @@ public final class StateCore implements ReplicatedState {
    * fresh anonymous session, never an error.
    */
   public LoginResult resumeAnonymous(String sessionId, JsonObject resume, long now) {
-    if (!resumesMove(resume, now)) {
+    SessionRecord s = parked(resume);
+    if (!resumes(s, now)) {
       return null;
     }
-    SessionRecord s = parked(resume);
     Vector cursor = cursorOf(s).copy();
     if (resume.getJsonObject(Fields.RECEIVED) != null) {
       cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
@@ -377,6 +411,14 @@ public final class StateCore implements ReplicatedState {
   /** See {@link #freeze}. */
   static final long REDIRECT_GRACE_MILLIS = 100;
 
+  /**
+   * How long an activity stays in the backlog although every session known here has it: a session
+   * opened on another server a moment ago (its SESSION_OPENED still on its way) may be owed it, and a
+   * LOGIN here may resume that session (docs/mesh.md, "backlog"). As long as a LOGIN waits for events
+   * on their way ({@link LoginSync#MAX_MILLIS}); the count and byte bounds still apply.
+   */
+  static final long COVERED_HOLD_MILLIS = LoginSync.MAX_MILLIS;
+
   /** An anonymous session here ended (see {@link #resumeAnonymous}: what its first activity would follow). */
   public void anonymousEnded(String sessionId) {
     anonymousDeps.remove(sessionId);
@@ -400,7 +442,7 @@ public final class StateCore implements ReplicatedState {
       emit(Event.Type.HOST_PROGRESS, new JsonObject().put("vector", progress.toJson())
           .put("at", now - options.redeliverWindowMillis()));
     }
-    int dropped = log.prune(minCursor(), options.backlogMaxCount(), options.maxBacklogBytes(),
+    int dropped = log.prune(minCursor(), now - COVERED_HOLD_MILLIS, options.backlogMaxCount(), options.maxBacklogBytes(),
         now - options.backlogMaxAgeMillis());
     droppedTotal += dropped;
     closeExpiredMoves(now);
@@ -474,8 +516,8 @@ public final class StateCore implements ReplicatedState {
   }
 
   private Vector cursorOf(SessionRecord s) {
-    if (s.host == null) {
-      return s.delivered;
+    if (s.host == null || s.token != null) {
+      return s.delivered; // a moving session is written nothing more: its host's progress does not cover it
     }
     Vector p = hostProgress.get(s.host);
     Vector c = s.delivered.copy();

@@ -161,7 +161,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       state.freeze(session, now());
       return new JsonObject();
     }
-    String token = Secrets.newToken();
+    String token = state.newToken();
     long ttl = config.redirectTokenMillis();
     a.moving = state.park(token, a.start, a.lastSeq, now() + ttl, now());
     return new JsonObject().put(Fields.RESUME, new JsonObject().put(Fields.TOKEN, token)
@@ -386,8 +386,8 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       return; // the connection closes with this incarnation; the client logs in again elsewhere
     }
     JsonObject b = m.body();
-    // an anonymous LOGIN waits only when it presents a token of a moving session (for its detach)
-    boolean sync = !b.getBoolean("anonymous") || state.resumesMove(b.getJsonObject("resume"), now());
+    // an anonymous LOGIN waits only when it presents a REDIRECT token (for the move's detach)
+    boolean sync = !b.getBoolean("anonymous") || StateCore.presentsToken(b.getJsonObject("resume"));
     if (sync && !pendingLogins.readyOrWait(state, mesh, m, b.getString("username"),
         b.getJsonObject("resume"), b.getString("connection"), now())) {
       return;

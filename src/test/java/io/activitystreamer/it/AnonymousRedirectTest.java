@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -123,6 +122,7 @@ class AnonymousRedirectTest {
             continue;
           }
           redirects.add(m);
+          c.close(); // as the bundled clients do at the end that follows REDIRECT
           int at = echoed.get();
           await("100 published while it moves").atMost(WAIT).until(() -> stopping || echoed.get() >= at + 100);
           try {
@@ -218,7 +218,7 @@ class AnonymousRedirectTest {
       assertEquals(x.got.lines.get(), x.got.ns.size(), who + ": one eid per activity");
       for (JsonObject r : x.redirects) {
         JsonObject token = r.getJsonObject("resume", new JsonObject());
-        assertTrue(token.getString("token", "").matches("[A-Za-z0-9_-]{22}"), "REDIRECT: " + r.encode());
+        assertTrue(token.getString("token", "").matches(".+~[A-Za-z0-9_-]{22}"), "REDIRECT: " + r.encode());
         assertEquals(30_000, token.getLong("expiresInMillis"), r.encode());
       }
       for (JsonObject ok : x.logins) {
@@ -236,9 +236,6 @@ class AnonymousRedirectTest {
    * get only what is published after them; so is B's token once it expired (redirectTokenMillis 8000).
    */
   @Test
-  @Disabled("fails in the whole suite (twice in a row, 'A's backlog' not complete in 20 s) and passes alone: "
-      + "the valid token's backlog after a login redirect does not always arrive; to be found next stop "
-      + "(closing note of stop 19, issue 14)")
   void aForgedUsedOrExpiredTokenIsAFreshAnonymousSession() throws Exception {
     cluster.env("STREAMER_REDIRECT_TOKEN_MILLIS", String.valueOf(TOKEN_MILLIS));
     cluster.start("s1", null);
@@ -312,7 +309,7 @@ class AnonymousRedirectTest {
     if (resume != null) {
       JsonObject t = r.getJsonObject("resume");
       assertNotNull(t, "a resume client's REDIRECT carries resume: " + r.encode());
-      assertTrue(t.getString("token").matches("[A-Za-z0-9_-]{22}"), t.encode());
+      assertTrue(t.getString("token").matches(".+~[A-Za-z0-9_-]{22}"), t.encode());
       assertEquals(TOKEN_MILLIS, t.getLong("expiresInMillis"));
     }
     return r;

@@ -100,6 +100,44 @@ class AnonymousMoveTest {
     assertNull(a.state.resumeAnonymous("anonymous:a/c3", token("tok-1"), net.now()), "a used token, elsewhere");
   }
 
+  /**
+   * The moved client's old connection stays open (it has not closed after the REDIRECT) while its server
+   * goes on announcing the progress of its attached sessions: a LOGIN elsewhere that stops waiting for
+   * the detach (after LoginSync.MAX_MILLIS) still gets what was published since the move.
+   */
+  @Test
+  void aMoveWhoseOldConnectionStaysOpenStillResumesFromTheMove() {
+    twoServers();
+    Vector atLogin = a.state.applied().copy();
+    publish(a, 1);
+    publish(b, 2);
+    net.deliverAll();
+    net.tick(150);
+    String token = a.state.newToken();
+    a.state.park(token, atLogin, 0, net.now() + 10 * TTL, net.now());
+    a.afterInput();
+    for (int i = 3; i <= 5; i++) {
+      publish(i % 2 == 0 ? a : b, i);
+    }
+    net.run(LoginSync.MAX_MILLIS + 1500); // a's HOST_PROGRESS now covers 3-5; no detach
+    assertEquals(Set.of(a.id), b.state.loginWaitsFor("anonymous", token(token)), "still attached on a");
+    LoginResult r = b.state.resumeAnonymous("anonymous:b/c1", token(token), net.now());
+    assertEquals(List.of(3, 4, 5), sorted(ns(r.backlog())), "what was published since the move, not its host's progress");
+  }
+
+  @Test
+  void aLoginThatPresentsATokenNotKnownYetWaitsForItsIssuer() {
+    twoServers();
+    String token = a.state.newToken();
+    a.state.park(token, a.state.applied().copy(), 0, net.now() + TTL, net.now());
+    a.afterInput(); // the moved position goes out to b, which has not applied it yet
+    assertNull(b.state.resumeAnonymous("anonymous:b/c0", token(token), net.now()), "not known on b yet");
+    assertEquals(Set.of(a.id), b.state.loginWaitsFor("anonymous", token(token)),
+        "the issuer's SESSION_OPENED may be on its way: wait for a, as a takeover does");
+    assertTrue(b.state.loginWaitsFor("anonymous", token("forged-without-issuer")).isEmpty());
+    assertTrue(a.state.loginWaitsFor("anonymous", token(a.id + "~unknown")).isEmpty(), "its own: known or none");
+  }
+
   @Test
   void receivedTrimsTheBacklogToWhatTheClientLacks() {
     twoServers();
