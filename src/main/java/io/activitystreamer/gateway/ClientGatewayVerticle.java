@@ -268,8 +268,9 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   }
 
   private void onDelivery(DeliveryBatch batch) {
+    long writing = System.nanoTime(); // once per batch, for every connection it is written to
     for (ClientHandler h : new java.util.ArrayList<>(loggedIn.values())) {
-      h.deliver(batch.classicLines(), batch.resumeLines(), batch.through());
+      h.deliver(batch.classicLines(), batch.resumeLines(), batch.through(), writing);
     }
     long written = System.nanoTime();
     metrics.activitiesOut((long) loggedIn.size() * batch.count());

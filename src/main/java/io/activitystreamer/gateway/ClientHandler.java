@@ -82,8 +82,8 @@ public final class ClientHandler implements SessionEffects {
   }
 
   /** Writes a batch of delivered activities (one write for the whole batch). */
-  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through) {
-    session.deliver(classicLines, resumeLines, through);
+  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through, long nowNanos) {
+    session.deliver(classicLines, resumeLines, through, nowNanos);
   }
 
   /** {@code count} of this connection's own activities were broadcast (after the batch was written). */
@@ -249,8 +249,8 @@ public final class ClientHandler implements SessionEffects {
   }
 
   @Override
-  public void wroteThrough(Map<String, Long> positions) {
-    transport.wroteThrough(positions);
+  public void wroteThrough(Map<String, Long> positions, long nowNanos) {
+    transport.wroteThrough(positions, nowNanos);
   }
 
   @Override

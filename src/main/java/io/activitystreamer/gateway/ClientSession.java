@@ -457,13 +457,16 @@ final class ClientSession {
     }
   }
 
-  /** A batch of delivered activities (one write for the whole batch, the same buffer for every client). */
-  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through) {
+  /**
+   * A batch of delivered activities (one write for the whole batch, the same buffer for every client), cut
+   * at {@code through}, written at {@code nowNanos}.
+   */
+  void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through, long nowNanos) {
     if (!state.loggedIn()) {
       return;
     }
     out.write(resumeClient ? resumeLines : classicLines);
-    out.wroteThrough(through);
+    out.wroteThrough(through, nowNanos);
     if (out.writeQueueFull()) {
       LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", serverId, id,
           config.clientWriteQueueMaxBytes());

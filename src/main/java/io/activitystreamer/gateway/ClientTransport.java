@@ -25,8 +25,8 @@ public interface ClientTransport {
 
   /** The remote IP address (a literal), for the per-address limits. */
   String remoteIp();
-  /** A delivery batch cut at these positions was just written (see {@link #readThrough}). */
-  default void wroteThrough(Map<String, Long> positions) {}
+  /** A delivery batch cut at these positions was written at {@code nowNanos} (see {@link #readThrough}). */
+  default void wroteThrough(Map<String, Long> positions, long nowNanos) {}
 
   /**
    * After the transport closed: the positions of the last batch written before the client ended the

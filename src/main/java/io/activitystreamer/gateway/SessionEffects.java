@@ -19,8 +19,8 @@ interface SessionEffects {
 
   void write(Buffer line);
 
-  /** A delivery batch cut at these positions was just written ({@link ClientTransport#readThrough}). */
-  void wroteThrough(Map<String, Long> positions);
+  /** A delivery batch cut at these positions was written at {@code nowNanos} ({@link ClientTransport#readThrough}). */
+  void wroteThrough(Map<String, Long> positions, long nowNanos);
 
   void pauseReading();
 

@@ -101,11 +101,10 @@ final class TcpTransport implements ClientTransport {
   }
 
   @Override
-  public void wroteThrough(Map<String, Long> positions) {
+  public void wroteThrough(Map<String, Long> positions, long now) {
     if (ended) {
       return; // (a batch written after the end goes to a closed channel: not read)
     }
-    long now = System.nanoTime();
     Written last = written.peekLast();
     if (last != null && now - last.startNanos < BUCKET_NANOS) {
       last.atNanos = now;

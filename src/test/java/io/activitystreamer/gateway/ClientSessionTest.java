@@ -46,7 +46,7 @@ class ClientSessionTest {
       log.add(j.containsKey("info") && j.size() == 2 ? "write " + j.getString("command") + ": " + j.getString("info")
           : "write " + text);
     }
-    @Override public void wroteThrough(Map<String, Long> positions) { }
+    @Override public void wroteThrough(Map<String, Long> positions, long nowNanos) { }
     @Override public void pauseReading() { log.add("pause"); }
     @Override public void resumeReading() { log.add("resume"); }
     @Override public void close() { log.add("close"); }
@@ -194,7 +194,7 @@ class ClientSessionTest {
     JsonObject success = new JsonObject().put("command", "LOGIN_SUCCESS").put("info", "logged in as user alice")
         .put("session", "s1").put("lastSeq", 5L).put("dropped", 3L).put("members", List.of("h:2"));
     assertTrue(out.take().contains("write " + success.encode()), "TLS client: the TLS members");
-    session.deliver(Buffer.buffer("classic\n"), Buffer.buffer("{\"resume\":1}\n"), Map.of());
+    session.deliver(Buffer.buffer("classic\n"), Buffer.buffer("{\"resume\":1}\n"), Map.of(), 0);
     assertEquals(List.of("write {\"resume\":1}"), out.take(), "a resume client gets the resume lines");
     session.onLine(new JsonObject(activity(1)).put("seq", 5).encode(), 0);
     assertEquals(List.of(), out.take(), "a resend at or below lastSeq is dropped and takes no credit");
@@ -436,14 +436,14 @@ class ClientSessionTest {
   @Test
   void slowConsumerIsClosedAndAbortedAndItsSessionDetached() {
     loggedIn();
-    session.deliver(Buffer.buffer("{\"a\":1}\n"), Buffer.buffer("{\"r\":1}\n"), Map.of());
+    session.deliver(Buffer.buffer("{\"a\":1}\n"), Buffer.buffer("{\"r\":1}\n"), Map.of(), 0);
     assertEquals(List.of("write {\"a\":1}"), out.take());
     out.queueFull = true;
-    session.deliver(Buffer.buffer("{\"a\":2}\n"), Buffer.buffer("{\"r\":2}\n"), Map.of());
+    session.deliver(Buffer.buffer("{\"a\":2}\n"), Buffer.buffer("{\"r\":2}\n"), Map.of(), 0);
     List<String> l = closing("write {\"a\":2}");
     l.add("abort");
     assertEquals(l, out.take());
-    session.deliver(Buffer.buffer("{\"a\":3}\n"), Buffer.buffer("{\"r\":3}\n"), Map.of());
+    session.deliver(Buffer.buffer("{\"a\":3}\n"), Buffer.buffer("{\"r\":3}\n"), Map.of(), 0);
     assertEquals(List.of(), out.take(), "nothing written after the close");
     session.onTransportGone();
     assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "detach s1"), out.take());
@@ -511,10 +511,10 @@ class ClientSessionTest {
     assertEquals(List.of("pause", "timer LOGOUT_GRACE 5000"), out.take());
     session.onLine(activity(3), 0);
     assertEquals(List.of(), out.take(), "lines after LOGOUT wait (and are dropped with the close)");
-    session.deliver(Buffer.buffer("{\"n\":1}\n"), Buffer.buffer("{}\n"), Map.of());
+    session.deliver(Buffer.buffer("{\"n\":1}\n"), Buffer.buffer("{}\n"), Map.of(), 0);
     session.onCredit(1);
     assertEquals(List.of("write {\"n\":1}"), out.take(), "its own activity is still written to it");
-    session.deliver(Buffer.buffer("{\"n\":2}\n"), Buffer.buffer("{}\n"), Map.of());
+    session.deliver(Buffer.buffer("{\"n\":2}\n"), Buffer.buffer("{}\n"), Map.of(), 0);
     session.onCredit(1);
     assertEquals(closing("write {\"n\":2}", "logout s1"), out.take(), "the last one written: the session ends");
     session.onTimer(Timer.LOGOUT_GRACE);
@@ -543,7 +543,7 @@ class ClientSessionTest {
     assertEquals(State.REDIRECTING, session.state());
     assertEquals(List.of("freeze s1 other"), out.take());
     assertFalse(session.onRedirect(TARGET), "already leaving");
-    session.deliver(Buffer.buffer("{\"n\":1}\n"), Buffer.buffer("{}\n"), Map.of());
+    session.deliver(Buffer.buffer("{\"n\":1}\n"), Buffer.buffer("{}\n"), Map.of(), 0);
     session.onLine(activity(2), 0);
     assertEquals(List.of("write {\"n\":1}", "activity s1 {\"n\":2,\"authenticated_user\":\"alice\"}"), out.take(),
         "until the freeze is answered: written and accepted");
@@ -679,7 +679,7 @@ class ClientSessionTest {
     session.onTransportGone();
     assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "detach s1"), out.take());
     session.onLine(activity(1), 0);
-    session.deliver(Buffer.buffer("{}\n"), Buffer.buffer("{}\n"), Map.of());
+    session.deliver(Buffer.buffer("{}\n"), Buffer.buffer("{}\n"), Map.of(), 0);
     session.onCredit(1);
     session.onKick();
     assertEquals(List.of(), out.take());
