@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Membership, failure detection, replication and name agreement of one server. Pure and
- * single-threaded: StateVerticle feeds it link events, peer messages and ticks with the time; it acts
+ * single-threaded: its ServerCore (fed by StateVerticle) hands it link events, peer messages and ticks with the time; it acts
  * through a {@link MeshOutbox}. See docs/mesh.md for the protocol.
  *
  * <p>A facade: it owns the collaborators and hands each input to the one it concerns. The

@@ -8,7 +8,7 @@ import java.util.Map;
  * anonymous session ends with its connection); this keeps what a server-initiated REDIRECT needs to
  * turn one into a moving session of the mesh ({@link StateCore#park}): the applied vector at its LOGIN
  * and the highest client seq accepted, and, once a move began, the moving session's id. Pure; owned by
- * StateVerticle on the state loop.
+ * ServerCore on the state loop.
  */
 final class AnonymousResumes {
   /** One connection's anonymous session. */

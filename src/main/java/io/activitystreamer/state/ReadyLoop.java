@@ -20,8 +20,8 @@ import java.util.function.Supplier;
 /**
  * The outbox of a server's cores ({@link StateCore}, {@link MeshCore}): gathers what they decide into
  * {@link Ready} values and holds each Ready's deliveries and replies until its acknowledgements come
- * back. Pure and single-threaded: the adapter (StateVerticle, or the tests' InMemoryMesh) owns it and
- * calls it on the state event loop. The order of effects is {@link Ready}'s:
+ * back. Pure and single-threaded: the ServerCore owns it, its adapter (StateVerticle, or the tests' InMemoryMesh)
+ * carries out its Readys on the state event loop. The order of effects is {@link Ready}'s:
  *
  * <ol>
  *   <li>persisted: the events behind the Ready are durable (the journal gets each event as it is

@@ -21,7 +21,7 @@ import java.util.function.Predicate;
 
 /**
  * Users, sessions and backlogs of the whole mesh, as seen by one server. Pure and single-threaded: the
- * StateVerticle calls it on its event loop with the time; it answers with return values and calls on a
+ * ServerCore calls it on the state event loop with the time; it answers with return values and calls on a
  * {@link StateOutbox}.
  *
  * <p>Every change is an {@link Event} numbered by its origin. Local operations ({@link #register},
@@ -167,7 +167,7 @@ public final class StateCore implements ReplicatedState {
     SessionRecord s = pickSession(username, resume);
     if (s == null) {
       // No session to resume: a new one. (A classic LOGIN whose user still has a session attached to a
-      // live server reaches this only after StateVerticle waited for that server's detach in vain: it is
+      // live server reaches this only after ServerCore waited for that server's detach in vain: it is
       // a second device, which gets a session of its own.)
       String id = self + "/" + (++sessionCounter);
       emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", username)

@@ -4,21 +4,16 @@ import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
 import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.Line;
-import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.bus.PeerIn;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.GatewayMetrics;
 import io.activitystreamer.mesh.MeshCore;
-import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.replication.Event;
-import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.store.Store;
-import io.activitystreamer.util.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,41 +21,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hosts the replicated state ({@link StateCore}) and the mesh logic ({@link MeshCore}) on one event
- * loop, so a snapshot is always consistent. Turns bus requests from the gateway and link events from
- * the mesh into calls on the cores, and their effects back into bus messages: the cores' outbox is a
- * {@link ReadyLoop}, whose {@link Ready}s this verticle carries out in their order (persisted, lines to
- * the links, markers, then deliveries and replies; see {@link #carry}). Requests that arrive before
- * this server has joined the mesh wait until it has.
+ * The adapter of this server's {@link ServerCore} on the state's event loop: turns bus requests from
+ * the gateway and link events from the mesh into the core's inputs (with {@code now}), carries out the
+ * Readys of its {@link ReadyLoop} in their order (persisted, lines to the links, markers, then
+ * deliveries and replies; see {@link #carry}) and its {@link ServerCore.Effects} as bus messages. It
+ * owns what is I/O: the data directory (the journal, snapshots, recovered state and its join), the
+ * ticks' timer, requests that arrive before the mesh is joined (they wait until it is).
  */
-public final class StateVerticle extends VerticleBase implements ReadyLoop.Direct {
+public final class StateVerticle extends VerticleBase implements ServerCore.Effects<Message<?>> {
   private static final Logger LOG = LoggerFactory.getLogger(StateVerticle.class);
   private static final long TICK_MILLIS = 50;
 
   private final ServerConfig config;
   private final String selfId;
   private final String name;
-  private StateCore state;
-  private MeshCore mesh;
-  /** The cores' outbox: what they decide comes out as Readys, carried out by {@link #carry}. */
-  private final ReadyLoop<Message<?>> loop = new ReadyLoop<>(this);
-  private int load;
-  /** Redirects begun here (freezes), published with the members so the balancer knows its picks took effect. */
-  private long redirectsBegun;
-  private int selfPort;
-  private long lastStateTick;
+  private ServerCore<Message<?>> core;
   private final List<Runnable> waitingForJoin = new ArrayList<>();
   private Promise<Void> joinedPromise;
-  private final Backoff joinBackoff = new Backoff(200, 5000);
-  private int joinAttempts;
 
   private final JsonObject carryOver;
   /** The data directory's store, or null (memory only). */
   private final Store store;
   private Store.Recovered recovered;
-  /** While joining through -rh with recovered state: the recovered cores, used if no member answers. */
-  private StateCore recoveredState;
-  private MeshCore recoveredMesh;
+  /** While joining through -rh with recovered state: the recovered core, used if no member answers. */
+  private ServerCore<Message<?>> recoveredCore;
   /** The recovered users and retained events, carried into the mesh once its snapshot is installed. */
   private JsonObject recoveredCarry;
   private long joinStartedAt;
@@ -86,25 +70,20 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     this.recovered = recovered;
   }
 
-  private void buildCores() {
-    state = new StateCore(selfId, StateOptions.of(config), loop);
-    mesh = new MeshCore(selfId, name, config.localHostname(), config.localPort(), MeshOptions.of(config), state, loop);
-    loop.replicateTo(mesh);
-    loop.appliedPositions(() -> state.appliedPositions());
-    mesh.loadSupplier(() -> load);
-    mesh.httpPort(config.httpPort());
-    mesh.tlsPort(config.tlsPort());
+  private ServerCore<Message<?>> newCore() {
+    return new ServerCore<>(selfId, name, ServerCore.Options.of(config), carryOver, this, now());
   }
 
   @Override
   public Future<?> start() {
     metrics = GatewayMetrics.of(vertx);
-    buildCores();
+    core = newCore();
     if (recovered != null && !recovered.empty()) {
       long t0 = System.nanoTime();
-      loop.mute(true); // replaying the store: nothing goes out
-      mesh.recover(recovered.snapshot(), recovered.journal());
-      loop.mute(false);
+      core.loop().mute(true); // replaying the store: nothing goes out
+      core.mesh().recover(recovered.snapshot(), recovered.journal());
+      core.loop().mute(false);
+      StateCore state = core.state();
       LOG.info("[{}] recovered from {} in {} ms: {} users, {} sessions, {} log entries ({} journal events replayed)",
           selfId, store.dir(), (System.nanoTime() - t0) / 1_000_000, state.userCount(), state.sessions().size(),
           state.logSize(), recovered.journal().size());
@@ -117,30 +96,26 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(Addresses.STATE_REGISTER, m -> whenJoined(() -> handleRegister(m)));
     bus.<JsonObject>localConsumer(Addresses.STATE_LOOKUP_USER, m -> whenJoined(() -> handleLookup(m)));
-    bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> handleLogin(m)));
-    bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> handleActivity(m.body()));
-    bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN_CANCEL, m -> cancelLogin(m.body().getString("connection")));
-    bus.<JsonObject>localConsumer(Addresses.STATE_FREEZE, m -> {
-      // a redirect begins: fix what the session has been written, answer once that is published
-      JsonObject answer = freeze(m.body().getString("session"));
-      load = Math.max(0, load - 1); // it is leaving: the balancer counts it at its target from now on
-      redirectsBegun++;
-      membersChanged();
-      JsonObject target = m.body().getJsonObject("target");
-      if (target != null) {
-        mesh.announceRedirect(target.getString("hostname"), target.getInteger("port"), now());
-      }
-      loop.reply(m, answer); // after the batches before it (and the moving session's SESSION_OPENED)
-    });
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN, m -> whenJoined(() -> {
+      JsonObject b = m.body();
+      core.login(m, b.getString("username"), b.getBoolean("anonymous"), b.getJsonObject("resume"),
+          b.getString("connection"), now());
+    }));
+    bus.<ActivityIn>localConsumer(Addresses.STATE_ACTIVITY, m -> core.activity(m.body(), now()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOGIN_CANCEL, m -> core.cancelLogin(m.body().getString("connection")));
+    // a redirect begins: fix what the session has been written, answer once that is published
+    bus.<JsonObject>localConsumer(Addresses.STATE_FREEZE, m -> core.freeze(m, m.body().getString("session"),
+        m.body().getJsonObject("target"), now()));
     bus.<JsonObject>localConsumer(Addresses.STATE_DETACH, m -> handleDetach(m.body()));
-    bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> handleLogout(m.body()));
-    bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(info()));
+    bus.<JsonObject>localConsumer(Addresses.STATE_LOGOUT, m -> core.logout(m.body().getString("session")));
+    bus.<JsonObject>localConsumer(Addresses.STATE_MESH_INFO, m -> m.reply(core.info()
+        .put("store", store == null ? null : store.info())));
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
-    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> mesh.onLinkUp(m.body().linkId(), m.body().outbound(),
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> core.mesh().onLinkUp(m.body().linkId(),
+        m.body().outbound(), m.body().msg(), now()));
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> core.mesh().onPeerMessage(m.body().linkId(),
         m.body().msg(), now()));
-    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> mesh.onPeerMessage(m.body().linkId(), m.body().msg(),
-        now()));
-    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> mesh.onLinkDown(m.body(), now()));
+    bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> core.mesh().onLinkDown(m.body(), now()));
     bus.<JsonObject>localConsumer(Addresses.MESH_CONNECT_FAILED, m -> onConnectFailed(m.body()));
     vertx.setPeriodic(TICK_MILLIS, id -> tick());
     return Future.succeededFuture();
@@ -150,124 +125,66 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
     return System.currentTimeMillis();
   }
 
-  /**
-   * Fixes what a redirected session has been written. An anonymous resume client's position becomes a
-   * moving session of the mesh, and the answer carries the token its next LOGIN presents
-   * ({@code {resume: {token, expiresInMillis}}}, added to its REDIRECT); otherwise the answer is empty.
-   */
-  private JsonObject freeze(String session) {
-    AnonymousResumes.Client a = anonymousResumes.get(session);
-    if (a == null || a.moving != null) {
-      state.freeze(session, now());
-      return new JsonObject();
-    }
-    String token = state.newToken();
-    long ttl = config.redirectTokenMillis();
-    a.moving = state.park(token, a.start, a.lastSeq, now() + ttl, now());
-    return new JsonObject().put(Fields.RESUME, new JsonObject().put(Fields.TOKEN, token)
-        .put(Fields.EXPIRES_IN_MILLIS, ttl));
-  }
-
-  private final AnonymousResumes anonymousResumes = new AnonymousResumes();
-
   // ---- mesh start and join ----
 
   private void startMesh(Message<JsonObject> m) {
     // Test hook: -Dactivitystreamer.advertisedPort=N makes peers dial N (a test TCP proxy in front of
     // this server) instead of the port listened on; clients redirected here also use N.
-    selfPort = Integer.getInteger("activitystreamer.advertisedPort", m.body().getInteger("port"));
-    mesh.listeningOn(selfPort);
+    int selfPort = Integer.getInteger("activitystreamer.advertisedPort", m.body().getInteger("port"));
+    core.listeningOn(selfPort);
     joinedPromise = Promise.promise();
     joinedPromise.future().onComplete(ar -> m.reply(new JsonObject().put("joined", true)));
     if (recovered != null && !config.remoteHostname().isEmpty()) {
       // join with an empty state as any server; the recovered one is carried in once the mesh's snapshot
       // is installed (or used as it is if no member answers)
-      recoveredState = state;
-      recoveredMesh = mesh;
-      recoveredCarry = carryOf(state.users(), mesh.retainedEvents());
-      java.util.Set<String> origins = new java.util.HashSet<>(recoveredMesh.positions().keySet());
-      buildCores();
-      mesh.recoveredOrigins(origins);
-      mesh.listeningOn(selfPort);
+      recoveredCore = core;
+      recoveredCarry = core.carryOver(false);
+      java.util.Set<String> origins = new java.util.HashSet<>(core.mesh().positions().keySet());
+      core = newCore();
+      core.mesh().recoveredOrigins(origins);
+      core.listeningOn(selfPort);
       joinStartedAt = now();
     }
     recovered = null;
-    journalTo(mesh);
+    journalTo(core.mesh());
     if (config.remoteHostname().isEmpty()) {
-      mesh.startAlone();
       LOG.info("[{}] started a new mesh (no -rh given){}", selfId, store == null ? "" : " with the state of "
           + store.dir());
-      onJoined();
+      core.startAlone();
     } else {
       LOG.info("[{}] joining the mesh through {}:{}", selfId, config.remoteHostname(), config.remotePort());
-      connect(config.remoteHostname(), config.remotePort(), true);
+      core.joinVia(config.remoteHostname(), config.remotePort());
     }
   }
 
   private void onConnectFailed(JsonObject body) {
     String host = body.getString("hostname");
     int port = body.getInteger("port");
-    if (!mesh.joined() && recoveredMesh != null && now() - joinStartedAt >= RECOVERED_JOIN_WAIT_MILLIS) {
+    if (!core.mesh().joined() && recoveredCore != null && now() - joinStartedAt >= RECOVERED_JOIN_WAIT_MILLIS) {
       // nobody answers: this server starts the mesh with its recovered state and keeps dialling the seed
-      state = recoveredState;
-      mesh = recoveredMesh;
-      loop.replicateTo(mesh);
-      mesh.listeningOn(selfPort);
-      recoveredState = null;
-      recoveredMesh = null;
+      flush(); // what the joining core still had goes out before it is dropped
+      recoveredCore.listeningOn(core.selfPort());
+      core = recoveredCore;
+      recoveredCore = null;
       recoveredCarry = null;
-      journalTo(mesh);
-      mesh.startAlone();
-      mesh.dialSeed(host, port);
+      journalTo(core.mesh());
       LOG.info("[{}] {}:{} did not answer for {} ms: started the mesh with the state of {}", selfId, host, port,
           now() - joinStartedAt, store.dir());
-      onJoined();
+      core.startAlone();
+      core.mesh().dialSeed(host, port);
       return;
     }
-    if (!mesh.joined()) {
-      joinAttempts++;
-      long delay = joinBackoff.next();
-      LOG.warn("[{}] join attempt {} through {}:{} failed; retrying in {} ms", selfId, joinAttempts, host, port,
-          delay);
-      vertx.setTimer(delay, id -> {
-        if (!mesh.joined()) {
-          connect(host, port, true);
-        }
-      });
-      return;
-    }
-    mesh.onConnectFailed(host, port, now());
+    core.connectFailed(host, port, now());
   }
 
-  private void onJoined() {
+  @Override
+  public void joined() {
     if (joinedPromise != null && !joinedPromise.future().isComplete()) {
       joinedPromise.complete();
-      if (carryOver != null) {
-        adopt(carryOver);
-      }
     }
     List<Runnable> run = new ArrayList<>(waitingForJoin);
     waitingForJoin.clear();
     run.forEach(Runnable::run);
-    membersChanged();
-  }
-
-  /** Applies and passes on what a previous incarnation or the data directory knew that the mesh lacks. */
-  private void adopt(JsonObject carry) {
-    List<Event> carried = new ArrayList<>();
-    carry.getJsonArray("events", new JsonArray()).forEach(e -> carried.add(Event.fromJson((JsonObject) e)));
-    mesh.adoptCarriedEvents(carried);
-    List<UserRecord> known = new ArrayList<>();
-    carry.getJsonArray("users", new JsonArray()).forEach(u -> known.add(UserRecord.fromJson((JsonObject) u)));
-    state.reassert(known);
-  }
-
-  private static JsonObject carryOf(List<UserRecord> users, List<Event> events) {
-    JsonArray u = new JsonArray();
-    users.forEach(r -> u.add(r.toJson()));
-    JsonArray e = new JsonArray();
-    events.forEach(ev -> e.add(ev.toJson()));
-    return new JsonObject().put("users", u).put("events", e);
   }
 
   // ---- the data directory ----
@@ -276,11 +193,11 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
    * Every event this mesh core applies goes to the store; a join snapshot replaces what it holds (in
    * the same turn, the recovered state the mesh lacks is carried in after it, so none is lost between).
    */
-  private void journalTo(MeshCore core) {
+  private void journalTo(MeshCore mesh) {
     if (store == null) {
       return;
     }
-    core.journal(new MeshCore.Journal() {
+    mesh.journal(new MeshCore.Journal() {
       @Override
       public void applied(Event e) {
         store.append(e);
@@ -288,13 +205,12 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
 
       @Override
       public void installed() {
-        store.snapshot(core.snapshot());
+        store.snapshot(mesh.snapshot());
         if (recoveredCarry != null) {
           JsonObject carry = recoveredCarry;
           recoveredCarry = null;
-          recoveredState = null;
-          recoveredMesh = null;
-          adopt(carry);
+          recoveredCore = null;
+          core.adopt(carry);
         }
       }
     });
@@ -302,9 +218,9 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
 
   /** Periodic: a snapshot once the journal holds more events than the state has items (amortised O(1)). */
   private void maybeSnapshot() {
-    if (store != null && mesh.joined() && !store.snapshotting()
+    if (store != null && core.mesh().joined() && !store.snapshotting()
         && store.journalRows() >= Math.max(SNAPSHOT_MIN_EVENTS, snapshotItems)) {
-      JsonObject snap = mesh.snapshot();
+      JsonObject snap = core.mesh().snapshot();
       JsonObject st = snap.getJsonObject("state");
       snapshotItems = st.getJsonArray("users").size() + st.getJsonArray("sessions").size()
           + st.getJsonObject("log").getJsonArray("entries").size() + snap.getJsonArray("retained").size();
@@ -316,7 +232,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   private long snapshotItems;
 
   private void whenJoined(Runnable r) {
-    if (mesh.joined()) {
+    if (core.mesh().joined()) {
       r.run();
     } else {
       waitingForJoin.add(r);
@@ -324,18 +240,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   }
 
   private void tick() {
-    long now = now();
-    if (!mesh.joined()) {
-      return;
-    }
-    if (joinedPromise != null && !joinedPromise.future().isComplete()) {
-      onJoined();
-    }
-    mesh.tick(now);
-    pendingLogins.retry(state, mesh, now, this::completeLogin);
-    if (now - lastStateTick >= config.checkpointIntervalMillis()) {
-      lastStateTick = now;
-      state.tick(now);
+    if (core.tick(now())) {
       maybeSnapshot();
     }
   }
@@ -343,9 +248,6 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   // ---- client requests ----
 
   private void handleRegister(Message<JsonObject> m) {
-    if (leaving) {
-      return; // as handleLogin
-    }
     if (store != null && store.lastFailure() != null) {
       // a registration could not be kept: refused with the reason rather than left waiting
       m.fail(BusError.UNAVAILABLE.code, "the data directory cannot be written (" + store.lastFailure().getMessage()
@@ -353,166 +255,26 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
       return;
     }
     JsonObject b = m.body();
-    mesh.register(b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
-        now(), ok -> {
-          if (ok) {
-            loop.reply(m, new JsonObject()); // once the peers have USER_REGISTERED
-          } else {
-            m.fail(BusError.ALREADY_REGISTERED.code, "already registered");
-          }
-        });
+    core.register(m, b.getString("username"), b.getString("salt"), b.getString("hash"), b.getInteger("iterations"),
+        now());
   }
 
   private void handleLookup(Message<JsonObject> m) {
     String username = m.body().getString("username");
-    UserRecord u = state.user(username);
+    UserRecord u = core.state().user(username);
     if (u == null) {
       m.fail(BusError.NOT_REGISTERED.code, "not registered");
     } else {
-      UserRecord lost = state.lostRegistration(username);
+      UserRecord lost = core.state().lostRegistration(username);
       m.reply(lost == null ? u.toJson() : u.toJson().put("lost", lost.toJson()));
-    }
-  }
-
-  /**
-   * A named LOGIN that would take over a session attached to another server waits until this server
-   * has that server's events up to the session's detach (the other server is linked: the detach is on
-   * its way), or has every event of it that reachable members have (it is unreachable: their digests
-   * show it), at most {@link LoginSync#MAX_MILLIS}. Then the session continues exactly where it
-   * stopped. Waiting logins are retried on every tick.
-   */
-  private void handleLogin(Message<JsonObject> m) {
-    if (leaving) {
-      return; // the connection closes with this incarnation; the client logs in again elsewhere
-    }
-    JsonObject b = m.body();
-    // an anonymous LOGIN waits only when it presents a REDIRECT token (for the move's detach)
-    boolean sync = !b.getBoolean("anonymous") || StateCore.presentsToken(b.getJsonObject("resume"));
-    if (sync && !pendingLogins.readyOrWait(state, mesh, m, b.getString("username"),
-        b.getJsonObject("resume"), b.getString("connection"), now())) {
-      return;
-    }
-    completeLogin(m);
-  }
-
-  private final PendingLogins<Message<JsonObject>> pendingLogins = new PendingLogins<>();
-
-  /** The connection of a waiting LOGIN closed: drop it (see {@link PendingLogins#cancel}). */
-  private void cancelLogin(String connection) {
-    pendingLogins.cancel(connection).forEach(m -> m.fail(BusError.UNAVAILABLE.code, "connection closed"));
-  }
-
-  private void completeLogin(Message<JsonObject> m) {
-    JsonObject b = m.body();
-    load++;
-    LoginResult result;
-    if (b.getBoolean("anonymous")) {
-      String id = "anonymous:" + selfId + "/" + b.getString("connection");
-      JsonObject resume = b.getJsonObject("resume");
-      LoginResult moved = resume == null ? null : state.resumeAnonymous(id, resume, now());
-      result = (moved != null ? moved : new LoginResult(id, false, List.of(), 0, 0, List.of(), false))
-          .withMembers(memberAddresses(false), memberAddresses(true));
-      if (resume != null) {
-        anonymousResumes.loggedIn(id, state.applied().copy(), result.lastSeq());
-      }
-    } else {
-      result = state.login(b.getString("username"), b.getJsonObject("resume"), now()).withMembers(memberAddresses(false),
-          memberAddresses(true));
-      if (LOG.isDebugEnabled()) {
-        SessionRecord s = state.sessions().get(result.sessionId());
-        LOG.debug("[{}] LOGIN {}: session {} {}, backlog {}, delivered {}, applied {}", selfId, b.getString("username"),
-            result.sessionId(), result.resumed() ? "resumed" : "new", result.backlog().size(),
-            s == null ? null : s.delivered(), state.applied());
-      }
-    }
-    membersChanged();
-    // once the peers have SESSION_OPENED / ATTACHED; after the batches of activities in its backlog, before
-    // later ones (the gateway knows the connection is logged in before it sees them)
-    loop.reply(m, result);
-  }
-
-  /** host:port of this server and every linked member; {@code tls}: host:tlsPort of those that have one. */
-  private List<String> memberAddresses(boolean tls) {
-    List<String> out = new ArrayList<>();
-    if (!tls || config.tlsPort() > 0) {
-      out.add(config.localHostname() + ":" + (tls ? config.tlsPort() : selfPort));
-    }
-    mesh.members().values().forEach(mm -> {
-      if (mm.linked() && (!tls || mm.tlsPort() > 0)) {
-        out.add(mm.hostname() + ":" + (tls ? mm.tlsPort() : mm.port()));
-      }
-    });
-    return out;
-  }
-
-  private void handleActivity(ActivityIn in) {
-    if (leaving) {
-      return; // declared dead: what would be accepted now could not be carried over (see rejoin)
-    }
-    String session = in.sessionId();
-    AnonymousResumes.Client a = anonymousResumes.get(session);
-    if (a != null) {
-      a.lastSeq = Math.max(a.lastSeq, in.clientSeq());
-      if (a.moving != null) {
-        session = a.moving; // sent while its REDIRECT was on its way: the moving session's own
-      }
-    }
-    // accepting applies it here at once: its delivery is timed from when the gateway accepted it
-    loop.accepting(in.acceptedNanos());
-    try {
-      state.accept(session, in.activity().getString(Fields.AUTHENTICATED_USER), in.activity(),
-          in.clientSeq(), in.connection(), now());
-    } finally {
-      loop.accepting(0);
     }
   }
 
   private void handleDetach(JsonObject b) {
     LOG.debug("[{}] detach {}", selfId, b);
-    if (!b.getBoolean("frozen", false)) {
-      load = Math.max(0, load - 1); // (a redirected connection left the load at the freeze)
-    }
-    if (!b.getBoolean("anonymous", false)) {
-      JsonObject read = b.getJsonObject("read");
-      state.detach(b.getString("session"), b.getLong("since", now()), b.getBoolean("exact", false),
-          read == null ? null : Vector.fromJson(read));
-    } else {
-      AnonymousResumes.Client a = anonymousResumes.remove(b.getString("session"));
-      state.anonymousEnded(b.getString("session"));
-      if (a != null && a.moving != null) {
-        state.detach(a.moving, b.getLong("since", now()), b.getBoolean("exact", false), null);
-      }
-    }
-    membersChanged();
-  }
-
-  private void handleLogout(JsonObject b) {
-    load = Math.max(0, load - 1);
-    state.logout(b.getString("session"));
-    membersChanged();
-  }
-
-  private JsonObject info() {
-    JsonObject view = mesh.view();
-    int attachedHere = 0;
-    int detached = 0;
-    for (SessionRecord s : state.sessions().values()) {
-      if (selfId.equals(s.host())) {
-        attachedHere++;
-      } else if (s.host() == null) {
-        detached++;
-      }
-    }
-    return view.put("users", state.userCount()).put("sessions", state.sessions().size())
-        .put("sessionsHere", attachedHere).put("sessionsDetached", detached).put("load", load)
-        .put("backlogEntries", state.logSize()).put("backlogBytes", state.logBytes())
-        .put("backlogDropped", state.droppedTotal())
-        .put("retainedEvents", mesh.retainedCount()).put("retainedDropped", mesh.retainedDropped())
-        .put("pendingEvents", mesh.pendingCount())
-        .put("pendingLogins", pendingLogins.size())
-        .put("positions", new JsonObject(new java.util.HashMap<>(mesh.positions())))
-        .put("applied", state.applied().toJson())
-        .put("store", store == null ? null : store.info());
+    JsonObject read = b.getJsonObject("read");
+    core.detach(b.getString("session"), b.getBoolean("anonymous", false), b.getBoolean("frozen", false),
+        b.getLong("since", now()), b.getBoolean("exact", false), read == null ? null : Vector.fromJson(read));
   }
 
   // ---- carrying out Readys (the order is Ready's) ----
@@ -535,7 +297,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
    * so under load one Ready carries a backlog and an idle loop sends at once (BENCHMARKS.md, issue 16).
    */
   private void flush() {
-    Ready<Message<?>> r = loop.ready();
+    Ready<Message<?>> r = core.loop().ready();
     if (!r.isEmpty()) {
       carry(r);
     }
@@ -596,7 +358,7 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   @Override
   public void connect(String hostname, int port, boolean join) {
     vertx.eventBus().send(Addresses.MESH_CONNECT, new JsonObject().put("hostname", hostname).put("port", port)
-        .put("join", join).put("selfPort", selfPort));
+        .put("join", join).put("selfPort", core.selfPort()));
   }
 
   @Override
@@ -605,40 +367,19 @@ public final class StateVerticle extends VerticleBase implements ReadyLoop.Direc
   }
 
   @Override
-  public void membersChanged() {
-    JsonArray live = new JsonArray().add(new JsonObject().put("id", selfId)
-        .put("hostname", config.localHostname()).put("port", selfPort).put("tlsPort", config.tlsPort())
-        .put("load", load).put("httpPort", config.httpPort()));
-    mesh.members().values().forEach(mm -> {
-      if (mm.linked()) {
-        live.add(new JsonObject().put("id", mm.id()).put("hostname", mm.hostname()).put("port", mm.port())
-            .put("tlsPort", mm.tlsPort()).put("load", mm.load()).put("httpPort", mm.httpPort()));
-      }
-    });
-    vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, new JsonObject().put("self", selfId).put("members", live)
-        .put("redirectsBegun", redirectsBegun));
+  public void members(JsonObject members) {
+    vertx.eventBus().publish(Addresses.MEMBERS_CHANGED, members);
   }
 
-  /** Set once this incarnation was declared dead: it accepts nothing more (its state is handed on). */
-  private boolean leaving;
-
-  /**
-   * Declared dead: the next incarnation gets every user this one knew and its own events still kept
-   * (accepted on this side of a partition, say), taken now, in the same event-loop turn in which the
-   * server stops accepting: an activity accepted and echoed after this point would be lost with the
-   * old state, so none is.
-   */
   @Override
-  public void rejoin(String hostname, int port) {
-    if (leaving) {
-      return;
-    }
-    leaving = true;
-    JsonArray users = new JsonArray();
-    state.users().forEach(u -> users.add(u.toJson()));
-    JsonArray events = new JsonArray();
-    mesh.ownRetainedEvents().forEach(e -> events.add(e.toJson()));
+  public void fail(Message<?> request, BusError error, String message) {
+    request.fail(error.code, message);
+  }
+
+  /** Declared dead: the application redeploys a next incarnation, which gets {@code carry} (see ServerCore). */
+  @Override
+  public void rejoin(String hostname, int port, JsonObject carry) {
     vertx.eventBus().send(Addresses.APP_REJOIN, new JsonObject().put("hostname", hostname).put("port", port)
-        .put("carryOver", new JsonObject().put("users", users).put("events", events)));
+        .put("carryOver", carry));
   }
 }

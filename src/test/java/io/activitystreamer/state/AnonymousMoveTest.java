@@ -70,7 +70,7 @@ class AnonymousMoveTest {
     publish(a, 1);
     publish(b, 2);
     net.deliverAll();
-    net.tick(150); // the freeze fixes what was written at least 100 ms ago
+    net.run(200); // the freeze fixes what was written at least 100 ms ago (a sample that old holds 1-2)
     String moving = a.state.park(token, atLogin, 7, net.now() + TTL, net.now());
     a.afterInput();
     for (int i = 3; i <= 5; i++) {
@@ -112,7 +112,7 @@ class AnonymousMoveTest {
     publish(a, 1);
     publish(b, 2);
     net.deliverAll();
-    net.tick(150);
+    net.run(200);
     String token = a.state.newToken();
     a.state.park(token, atLogin, 0, net.now() + 10 * TTL, net.now());
     a.afterInput();
@@ -170,7 +170,7 @@ class AnonymousMoveTest {
   void aLoginWithTheTokenWaitsForTheMovesDetach() {
     twoServers();
     Vector atLogin = a.state.applied().copy();
-    net.tick(150);
+    net.run(200);
     String moving = a.state.park("tok-5", atLogin, 0, net.now() + TTL, net.now());
     a.afterInput();
     net.deliverAll();
@@ -200,7 +200,7 @@ class AnonymousMoveTest {
     net.drop(m -> m.from().equals("a") && m.to().equals("c")
         && m.command() == io.activitystreamer.protocol.Command.MESH_EVENT
         && "ACTIVITY".equals(m.body().getJsonObject("event").getString("type")));
-    net.tick(150);
+    net.run(200);
     String moving = a.state.park("tok-7", atLogin, 0, net.now() + TTL, net.now());
     a.afterInput();
     // sent while its REDIRECT was on its way: the moving session's own (StateVerticle maps it)

@@ -1,5 +1,7 @@
 package io.activitystreamer.testing;
 
+import io.activitystreamer.bus.ActivityIn;
+import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.mesh.Member;
@@ -9,14 +11,11 @@ import io.activitystreamer.mesh.SnapshotAssembler;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
-import io.activitystreamer.replication.Event;
-import io.activitystreamer.state.LoginSync;
-import io.activitystreamer.state.PendingLogins;
 import io.activitystreamer.state.Ready;
 import io.activitystreamer.state.ReadyLoop;
+import io.activitystreamer.state.ServerCore;
 import io.activitystreamer.state.StateCore;
 import io.activitystreamer.state.StateOptions;
-import io.activitystreamer.state.UserRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -49,6 +48,8 @@ import java.util.function.Predicate;
  */
 public final class InMemoryMesh {
   public static final String SECRET = "mesh-secret";
+  /** The REDIRECT tokens' lifetime (the servers' default). */
+  private static final long REDIRECT_TOKEN_MILLIS = 30_000;
 
   /** One message on its way, as seen by a drop rule. */
   public record Msg(String from, String to, Command command, JsonObject body) {}
@@ -105,20 +106,20 @@ public final class InMemoryMesh {
 
   /** A first server, a mesh of one. */
   public Node start(String name) {
-    Node n = create(name, ++portCounter, 1);
-    n.mesh.startAlone();
+    Node n = create(name, ++portCounter, 1, null);
+    n.core.startAlone();
     return n;
   }
 
   /** A new server that joins through {@code seed} (the join happens as the network is stepped). */
   public Node join(String name, Node seed) {
-    Node n = create(name, ++portCounter, 1);
-    n.joinVia(seed.host, seed.port);
+    Node n = create(name, ++portCounter, 1, null);
+    n.core.joinVia(seed.host, seed.port);
     return n;
   }
 
-  private Node create(String name, int port, int incarnation) {
-    Node n = new Node(name, name + "#" + incarnation, "host-" + name, port, incarnation);
+  private Node create(String name, int port, int incarnation, JsonObject carryOver) {
+    Node n = new Node(name, name + "#" + incarnation, "host-" + name, port, incarnation, carryOver);
     nodes.put(name, n);
     incarnations.add(n);
     return n;
@@ -156,8 +157,8 @@ public final class InMemoryMesh {
 
   /** Restarts a killed server as a new incarnation of the same name and address, joining through {@code via}. */
   public Node restart(Node old, Node via) {
-    Node n = create(old.name, old.port, old.incarnation + 1);
-    n.joinVia(via.host, via.port);
+    Node n = create(old.name, old.port, old.incarnation + 1, null);
+    n.core.joinVia(via.host, via.port);
     return n;
   }
 
@@ -319,7 +320,7 @@ public final class InMemoryMesh {
     Set<String> ids = new TreeSet<>();
     live.forEach(n -> ids.add(n.id));
     for (Node n : live) {
-      if (!n.mesh.joined() || n.carryOver != null || !view(n).equals(ids) || n.mesh.pendingCount() != 0) {
+      if (!n.core.joined() || !view(n).equals(ids) || n.mesh.pendingCount() != 0) {
         return false;
       }
       if (!new TreeMap<>(n.mesh.positions()).equals(new TreeMap<>(live.get(0).mesh.positions()))) {
@@ -466,17 +467,18 @@ public final class InMemoryMesh {
   // ---- one server ----
 
   /**
-   * One server incarnation: its cores, their production {@link ReadyLoop}, and what they asked for. Each
-   * Ready is carried out at once in the loop's order (a line queued on an in-memory link counts as
-   * written), or, with {@link #holdWrites}, its lines wait until {@link #ackWrites}: deliveries and
-   * replies come out only then, as the loop releases them.
+   * One server incarnation: the production {@link ServerCore} (its cores and their {@link ReadyLoop}), and
+   * what it asked for. Each Ready is carried out at once in the loop's order (a line queued on an
+   * in-memory link counts as written), or, with {@link #holdWrites}, its lines wait until
+   * {@link #ackWrites}: deliveries and replies come out only then, as the loop releases them.
    */
-  public final class Node implements ReadyLoop.Direct {
+  public final class Node implements ServerCore.Effects<Consumer<Object>> {
     public final String name;
     public final String id;
     public final String host;
     public final int port;
     final int incarnation;
+    public final ServerCore<Consumer<Object>> core;
     public final StateCore state;
     public final MeshCore mesh;
     public final ReadyLoop<Consumer<Object>> loop;
@@ -496,59 +498,26 @@ public final class InMemoryMesh {
     public final List<String> kicks = new ArrayList<>();
     public final List<String> rejoinCalls = new ArrayList<>();
     public int membersChangedCalls;
-    private String joinHost;
-    private int joinPort;
-    private boolean joinDialling;
-    private long lastStateTick;
-    /** Run once joined: what the previous incarnation handed on (see {@link #rejoin}). */
-    private Runnable carryOver;
 
-    Node(String name, String id, String host, int port, int incarnation) {
+    Node(String name, String id, String host, int port, int incarnation, JsonObject carryOver) {
       this.name = name;
       this.id = id;
       this.host = host;
       this.port = port;
       this.incarnation = incarnation;
-      this.loop = new ReadyLoop<>(this);
-      this.state = new StateCore(id, stateOptions, loop);
-      this.mesh = new MeshCore(id, name, host, port, meshOptions, state, loop);
-      loop.replicateTo(mesh);
-      this.lastStateTick = now();
-    }
-
-    void joinVia(String h, int p) {
-      joinHost = h;
-      joinPort = p;
-      joinDialling = true;
-      connect(h, p, true);
+      this.core = new ServerCore<>(id, name, new ServerCore.Options(host, port, 0, 0, REDIRECT_TOKEN_MILLIS,
+          meshOptions, stateOptions), carryOver, this, now());
+      this.state = core.state();
+      this.mesh = core.mesh();
+      this.loop = core.loop();
     }
 
     void tick() {
-      pendingLogins.retry(state, mesh, now(), Runnable::run);
-      if (!mesh.joined()) {
-        if (joinHost != null && !joinDialling) {
-          joinDialling = true;
-          connect(joinHost, joinPort, true);
-        }
-        return;
-      }
-      if (carryOver != null) {
-        carryOver.run();
-        carryOver = null;
-      }
-      mesh.tick(now());
-      if (now() - lastStateTick >= stateOptions.checkpointIntervalMillis()) {
-        lastStateTick = now();
-        state.tick(now());
-      }
+      core.tick(now());
     }
 
     void connectFailed(String h, int p) {
-      if (!mesh.joined()) {
-        joinDialling = false;
-        return;
-      }
-      mesh.onConnectFailed(h, p, now());
+      core.connectFailed(h, p, now());
     }
 
     // -- client-side helpers --
@@ -556,13 +525,8 @@ public final class InMemoryMesh {
     /** REGISTER through the mesh; the holder gets true/false when agreed (null while undecided). */
     public AtomicReference<Boolean> register(String username) {
       AtomicReference<Boolean> result = new AtomicReference<>();
-      mesh.register(username, "salt", "hash-" + username, 1, now(), ok -> {
-        if (ok) {
-          loop.reply(b -> result.set((Boolean) b), Boolean.TRUE); // REGISTER_SUCCESS: once the peers have it
-        } else {
-          result.set(false);
-        }
-      });
+      // REGISTER_SUCCESS: released once the peers have it; a refusal comes at once (see fail)
+      core.register(b -> result.set(!(b instanceof BusError)), username, "salt", "hash-" + username, 1, now());
       afterInput();
       return result;
     }
@@ -579,34 +543,30 @@ public final class InMemoryMesh {
     }
 
     /**
-     * A LOGIN as StateVerticle does it (the production {@link PendingLogins}, {@link LoginSync}): one that
-     * would take over a session of another server waits until that server's events up to the detach are
-     * here (or reachable members' digests show nothing more of it), at most 2 s; retried on every tick.
-     * The holder gets the result when the loop releases the reply.
+     * A LOGIN as the gateway hands it to the core ({@link ServerCore#login}): one that would take over a
+     * session of another server waits until that server's events up to the detach are here (or reachable
+     * members' digests show nothing more of it), at most 2 s; retried on every tick. The holder gets the
+     * result when the loop releases the reply.
      */
     public AtomicReference<LoginResult> loginWhenReady(String username, JsonObject resume) {
       AtomicReference<LoginResult> result = new AtomicReference<>();
       // LOGIN_SUCCESS: released by the loop once the peers have the session's event
-      Runnable attempt = () -> loop.reply(r -> result.set((LoginResult) r), state.login(username, resume, now()));
-      if (pendingLogins.readyOrWait(state, mesh, attempt, username, resume, null, now())) {
-        attempt.run();
-      }
+      core.login(r -> result.set((LoginResult) r), username, false, resume, null, now());
       afterInput();
       return result;
     }
 
-    private final PendingLogins<Runnable> pendingLogins = new PendingLogins<>();
-
     public boolean send(LoginResult session, String username, JsonObject activity) {
-      boolean accepted = state.accept(session.sessionId(), username, activity, 0, "conn-" + session.sessionId(),
-          now());
+      JsonObject a = activity.copy().put("authenticated_user", username);
+      boolean accepted = core.activity(new ActivityIn(session.sessionId(), "conn-" + session.sessionId(), a, 0,
+          0), now());
       afterInput();
       return accepted;
     }
 
     /** The connection broke (classic redelivery window applies). */
     public void detach(String sessionId) {
-      state.detach(sessionId, now(), false, null);
+      core.detach(sessionId, false, false, now(), false, null);
       afterInput();
     }
 
@@ -764,8 +724,18 @@ public final class InMemoryMesh {
     }
 
     @Override
-    public void membersChanged() {
+    public void members(JsonObject members) {
       membersChangedCalls++;
+    }
+
+    @Override
+    public void fail(Consumer<Object> request, BusError error, String message) {
+      request.accept(error);
+    }
+
+    @Override
+    public void joined() {
+      // nothing waits for the join in the in-memory mesh: its helpers are called once it converged
     }
 
     @Override
@@ -774,7 +744,7 @@ public final class InMemoryMesh {
     }
 
     @Override
-    public void rejoin(String hostname, int p) {
+    public void rejoin(String hostname, int p, JsonObject carryOver) {
       rejoinCalls.add(hostname + ":" + p);
       if (!autoRejoin) {
         return;
@@ -784,16 +754,10 @@ public final class InMemoryMesh {
           return;
         }
         // as AppVerticle does: the next incarnation hands on the users and own events this one knew
-        List<Event> ownEvents = mesh.ownRetainedEvents();
-        List<UserRecord> users = state.users();
         kill(this, false);
-        Node n = create(name, port, incarnation + 1);
-        n.carryOver = () -> {
-          n.mesh.adoptCarriedEvents(ownEvents);
-          n.state.reassert(users);
-        };
+        Node n = create(name, port, incarnation + 1, carryOver);
         if (hostname != null) {
-          n.joinVia(hostname, p);
+          n.core.joinVia(hostname, p);
         }
       });
     }
