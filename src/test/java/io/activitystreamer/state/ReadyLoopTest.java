@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.LoginResult;
-import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.testing.InMemoryMesh;
 import io.activitystreamer.testing.InMemoryMesh.Node;
 import io.vertx.core.buffer.Buffer;
@@ -163,7 +162,7 @@ class ReadyLoopTest {
   private InMemoryMesh net;
 
   private Node[] twoServers() {
-    net = new InMemoryMesh(new MeshOptions(100, 1000, 100, 250), new StateOptions(1000, 3_600_000, 200, 100), 1);
+    net = InMemoryMesh.standard(1);
     Node a = net.start("a");
     Node b = net.join("b", a);
     net.runUntil(net::converged, 3000, "b joined");

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.LoginResult;
-import io.activitystreamer.mesh.MeshOptions;
 import io.activitystreamer.testing.InMemoryMesh;
 import io.activitystreamer.testing.InMemoryMesh.Node;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +28,7 @@ class ServerCoreTest {
   private Node b;
 
   private void twoServers() {
-    net = new InMemoryMesh(new MeshOptions(100, 1000, 100, 250), new StateOptions(1000, 3_600_000, 200, 100), 1);
+    net = InMemoryMesh.standard(1);
     a = net.start("a");
     b = net.join("b", a);
     net.runUntil(net::converged, 3000, "b joined");
