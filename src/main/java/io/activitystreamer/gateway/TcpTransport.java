@@ -15,6 +15,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** A client over TCP (plaintext on -lp, or TLS on tlsPort), one JSON line per message. */
 final class TcpTransport implements ClientTransport {
@@ -66,13 +67,34 @@ final class TcpTransport implements ClientTransport {
           public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof ChannelInputShutdownEvent) {
               ended = true;
-              readThrough = acknowledgedAll(epoll) ? writtenBefore(System.nanoTime() - READ_GRACE_NANOS) : null;
-              epoll.unsafe().close(epoll.voidPromise()); // what Netty does without half-closure
+              settle(epoll, System.nanoTime(), 0);
             } else if (evt != ChannelInputShutdownReadComplete.INSTANCE) {
               super.userEventTriggered(ctx, evt);
             }
           }
         });
+  }
+
+  /** How often, and how many times, {@link #settle} looks again at what the client acknowledged. */
+  private static final long SETTLE_STEP_MILLIS = 10;
+  private static final int SETTLE_TRIES = 50;
+
+  /**
+   * After the client's FIN (what is written from then on does not count as read, see
+   * {@link #wroteThrough}): once every byte written is acknowledged, the batches written
+   * {@link #READ_GRACE_NANOS} before the FIN count as read. A client that is slow to acknowledge (a busy machine, a full receive window) is given up to
+   * {@code SETTLE_TRIES x SETTLE_STEP_MILLIS}; one that reset meanwhile, or never acknowledged, gets the
+   * redelivery window. Then the channel is closed, as Netty does at once without half-closure.
+   */
+  private void settle(EpollSocketChannel channel, long finNanos, int tries) {
+    if (acknowledgedAll(channel)) {
+      readThrough = writtenBefore(finNanos - READ_GRACE_NANOS);
+    } else if (tries < SETTLE_TRIES && channel.isOpen()) {
+      channel.eventLoop().schedule(() -> settle(channel, finNanos, tries + 1), SETTLE_STEP_MILLIS,
+          TimeUnit.MILLISECONDS);
+      return;
+    }
+    channel.unsafe().close(channel.voidPromise());
   }
 
   /** The client's FIN arrived, every byte written went to the kernel and the client acknowledged all. */
