@@ -9,33 +9,17 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -48,11 +32,10 @@ import picocli.CommandLine.Option;
  * resending what the server had not accepted (exactly once). Reads lines from {@link ClientConsole}
  * (JLine line editing and history on a terminal, plain stdin when piped): a JSON object is sent as the
  * activity, any other line as {@code {"text": line}}. Blocking sockets: one reader thread, main thread
- * for the console.
+ * for the console. {@link ClientConnector} dials (and registers), {@link ClientMessages} builds and reads
+ * the lines; this class keeps the session, the resume state and the threads.
  */
 public final class TerminalClient {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
-
   private final ClientConsole out;
   private final boolean json;
   private final String username;
@@ -71,8 +54,7 @@ public final class TerminalClient {
   private volatile boolean quitting;
   /** Set when run from the command line: exit once no server can be reached any more. */
   private boolean exitWhenLost;
-  /** TLS sockets from here; null = plaintext. */
-  private SSLSocketFactory tls;
+  private final ClientConnector connector;
 
   TerminalClient(String host, int port, String username, String secret, boolean json, ClientConsole out) {
     this.host = host;
@@ -81,6 +63,7 @@ public final class TerminalClient {
     this.secret = secret;
     this.json = json;
     this.out = out;
+    this.connector = new ClientConnector(out);
   }
 
   /** {@code client ...}: the command line of the terminal client. */
@@ -114,7 +97,7 @@ public final class TerminalClient {
         TerminalClient client = new TerminalClient(host, port, user, secret, json, console);
         client.exitWhenLost = true;
         if (useTls || ca != null) {
-          client.tls = tlsFactory(ca);
+          client.connector.useTls(ca);
         }
         return client.session();
       } catch (IOException | GeneralSecurityException e) {
@@ -124,57 +107,11 @@ public final class TerminalClient {
     }
   }
 
-  /** TLS sockets trusting the certificates in {@code caFile} (PEM), or the JVM's defaults when null. */
-  static SSLSocketFactory tlsFactory(String caFile) throws IOException, GeneralSecurityException {
-    if (caFile == null) {
-      return (SSLSocketFactory) SSLSocketFactory.getDefault();
-    }
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    try (InputStream in = Files.newInputStream(Path.of(caFile))) {
-      int n = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        ks.setCertificateEntry("ca" + n++, c);
-      }
-      if (n == 0) {
-        throw new IOException("no certificate in " + caFile);
-      }
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx.getSocketFactory();
-  }
-
-  /** A connected socket to {@code h:p}: plaintext, or TLS with the handshake done and the host name checked. */
-  private Socket open(String h, int p, int timeoutMillis) throws IOException {
-    Socket plain = new Socket();
-    plain.connect(new InetSocketAddress(h, p), timeoutMillis);
-    if (tls == null) {
-      return plain;
-    }
-    SSLSocket s = (SSLSocket) tls.createSocket(plain, h, p, true);
-    SSLParameters params = s.getSSLParameters();
-    params.setEndpointIdentificationAlgorithm("HTTPS");
-    s.setSSLParameters(params);
-    s.setSoTimeout(timeoutMillis);
-    try {
-      s.startHandshake();
-    } catch (IOException e) {
-      s.close();
-      out.println("TLS handshake with " + h + ":" + p + " failed: " + e.getMessage());
-      throw e;
-    }
-    s.setSoTimeout(0);
-    return s;
-  }
-
   int session() throws IOException {
     members.add(host + ":" + port);
     if (!username.equals(Fields.ANONYMOUS) && secret == null) {
       secret = Secrets.generate();
-      if (!register()) {
+      if (!connector.register(host, port, username, secret)) {
         return 1;
       }
       out.println("registered " + username + " with secret " + secret);
@@ -185,30 +122,17 @@ public final class TerminalClient {
     String line;
     while ((line = out.readLine()) != null) {
       if (!line.isBlank()) {
-        send(toActivity(line));
+        send(ClientMessages.toActivity(line));
       }
     }
     quitting = true;
-    writeLine(new JsonObject().put(Fields.COMMAND, "LOGOUT"));
+    writeLine(ClientMessages.logout());
     socket.close();
     return 0;
   }
 
-  private static JsonObject toActivity(String line) {
-    String t = line.trim();
-    if (t.startsWith("{")) {
-      try {
-        return new JsonObject(t);
-      } catch (DecodeException e) {
-        // not JSON after all: send as text
-      }
-    }
-    return new JsonObject().put("text", line);
-  }
-
   private synchronized void send(JsonObject activity) {
-    JsonObject msg = new JsonObject().put(Fields.COMMAND, "ACTIVITY_MESSAGE").put(Fields.USERNAME, username)
-        .put(Fields.SECRET, secret).put(Fields.ACTIVITY, activity).put(Fields.SEQ, ++seq);
+    JsonObject msg = ClientMessages.activity(username, secret, activity, ++seq);
     unacked.addLast(msg);
     writeLine(msg);
   }
@@ -216,30 +140,11 @@ public final class TerminalClient {
   private synchronized void writeLine(JsonObject msg) {
     try {
       if (sink != null) {
-        sink.write((msg.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+        sink.write(ClientConnector.line(msg));
         sink.flush();
       }
     } catch (IOException e) {
       // the reader thread sees the broken connection and reconnects; unacked messages are resent
-    }
-  }
-
-  private boolean register() throws IOException {
-    try (Socket s = open(host, port, 5000)) {
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-      s.getOutputStream().write((new JsonObject().put(Fields.COMMAND, "REGISTER").put(Fields.USERNAME, username)
-          .put(Fields.SECRET, secret).encode() + "\n").getBytes(StandardCharsets.UTF_8));
-      String line = in.readLine();
-      if (line == null) {
-        out.println("register failed: the server closed the connection");
-        return false;
-      }
-      JsonObject reply = new JsonObject(line);
-      if (!"REGISTER_SUCCESS".equals(reply.getString(Fields.COMMAND))) {
-        out.println("register failed: " + reply.getString(Fields.INFO));
-        return false;
-      }
-      return true;
     }
   }
 
@@ -272,20 +177,10 @@ public final class TerminalClient {
 
   private boolean tryLogin(String h, int p) {
     try {
-      Socket s = open(h, p, 3000);
+      Socket s = connector.open(h, p, 3000);
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-      JsonObject login = new JsonObject().put(Fields.COMMAND, "LOGIN").put(Fields.USERNAME, username)
-          .put(Fields.SECRET, secret);
-      JsonObject resume = new JsonObject().put(Fields.RECEIVED, receivedJson());
-      if (session != null) {
-        resume.put(Fields.SESSION, session);
-      }
-      String token = redirectToken;
-      if (token != null) {
-        resume.put(Fields.TOKEN, token);
-      }
-      login.put(Fields.RESUME, resume);
-      s.getOutputStream().write((login.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+      JsonObject login = ClientMessages.login(username, secret, receivedJson(), session, redirectToken);
+      s.getOutputStream().write(ClientConnector.line(login));
       String first = in.readLine();
       if (first == null) {
         s.close();
@@ -295,8 +190,8 @@ public final class TerminalClient {
       if (json) {
         out.println(first);
       }
-      if (!"LOGIN_SUCCESS".equals(reply.getString(Fields.COMMAND))) {
-        out.println("login failed: " + reply.getString(Fields.INFO));
+      if (!ClientMessages.isLoginSuccess(reply)) {
+        out.println("login failed: " + ClientMessages.info(reply));
         s.close();
         quitting = true;
         return false;
@@ -379,8 +274,8 @@ public final class TerminalClient {
   private void onBroadcast(String line, JsonObject msg) {
     JsonObject eid = msg.getJsonObject(Fields.EID);
     if (eid != null) {
-      String origin = eid.getString("origin");
-      long n = eid.getLong("n");
+      String origin = ClientMessages.origin(eid);
+      long n = ClientMessages.number(eid);
       if (received.getOrDefault(origin, 0L) >= n) {
         return;
       }
@@ -398,9 +293,6 @@ public final class TerminalClient {
       out.println(line);
       return;
     }
-    JsonObject body = activity.copy();
-    String who = String.valueOf(body.remove(Fields.AUTHENTICATED_USER));
-    Object text = body.size() == 1 && body.containsKey("text") ? body.getValue("text") : body.encode();
-    out.println("[" + LocalTime.now().format(TIME) + "] " + who + ": " + text);
+    out.println(ClientMessages.shown(activity));
   }
 }

@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * The server's whole configuration. Keys are flat JSON names ({@code localPort}, {@code maxMessageBytes});
  * each key is overridable by the environment variable {@code STREAMER_} + its name in upper snake case
- * ({@code STREAMER_LOCAL_PORT}). {@link #fromJson} checks types, {@link #validate} checks ranges; both name
- * the key in their messages. Immutable once built.
+ * ({@code STREAMER_LOCAL_PORT}). {@link #fromJson} checks types, then ranges; both name
+ * the key in their messages ({@link ConfigChecks}). Immutable once built.
  */
 public final class ServerConfig {
 
@@ -84,133 +84,17 @@ public final class ServerConfig {
    */
   public static ServerConfig fromJson(JsonObject overrides) {
     List<String> problems = new ArrayList<>();
-    JsonObject merged = new JsonObject(new LinkedHashMap<>(DEFAULTS));
-    for (String key : overrides.fieldNames()) {
-      Object def = DEFAULTS.get(key);
-      Object value = overrides.getValue(key);
-      if (def == null) {
-        problems.add("unknown config key '" + key + "'");
-      } else if (value == null) {
-        continue;
-      } else if (def instanceof Integer) {
-        Integer n = asInt(value);
-        if (n == null) {
-          problems.add(key + " must be an integer, was " + show(value));
-        } else {
-          merged.put(key, n);
-        }
-      } else if (def instanceof Boolean) {
-        Boolean b = asBoolean(value);
-        if (b == null) {
-          problems.add(key + " must be true or false, was " + show(value));
-        } else {
-          merged.put(key, b);
-        }
-      } else if (value instanceof String) {
-        merged.put(key, value);
-      } else {
-        problems.add(key + " must be a string, was " + show(value));
-      }
-    }
-    ServerConfig config = new ServerConfig(merged);
-    problems.addAll(config.rangeProblems());
+    ServerConfig config = new ServerConfig(ConfigChecks.typed(DEFAULTS, overrides, problems));
+    problems.addAll(ConfigChecks.rangeProblems(config));
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("bad configuration: " + String.join("; ", problems));
     }
     return config;
   }
 
-  /** A boolean, or "true"/"false" (environment variables are strings); else null. */
-  private static Boolean asBoolean(Object value) {
-    if (value instanceof Boolean b) {
-      return b;
-    }
-    if (value instanceof String s && (s.trim().equalsIgnoreCase("true") || s.trim().equalsIgnoreCase("false"))) {
-      return Boolean.parseBoolean(s.trim());
-    }
-    return null;
-  }
-
-  private static Integer asInt(Object value) {
-    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-        && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
-      return n.intValue();
-    }
-    if (value instanceof String s) {
-      try {
-        return Integer.parseInt(s.trim());
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-    return null;
-  }
-
-  private static String show(Object value) {
-    return value instanceof String ? "'" + value + "'" : String.valueOf(value);
-  }
-
-  private List<String> rangeProblems() {
-    List<String> p = new ArrayList<>();
-    range(p, "localPort", 0, 65535);
-    range(p, "remotePort", 1, 65535);
-    range(p, "httpPort", 0, 65535);
-    range(p, "announceIntervalMillis", 10, 3_600_000);
-    range(p, "suspicionMillis", 0, 3_600_000);
-    range(p, "maxMessageBytes", 256, 64 * 1024 * 1024);
-    range(p, "clientWriteQueueMaxBytes", 1024, Integer.MAX_VALUE);
-    range(p, "maxInFlightPerClient", 1, 1_000_000);
-    range(p, "gatewayInstances", 0, 64);
-    range(p, "secretHashIterations", 1, 10_000_000);
-    range(p, "backlogMaxCount", 1, Integer.MAX_VALUE);
-    range(p, "backlogMaxAgeMillis", 1, Integer.MAX_VALUE);
-    range(p, "redeliverWindowMillis", 0, 3_600_000);
-    range(p, "redirectTokenMillis", 100, 3_600_000);
-    range(p, "checkpointIntervalMillis", 10, 3_600_000);
-    range(p, "maxHttpBodyBytes", 1024, 64 * 1024 * 1024);
-    range(p, "maxConnections", 1, 10_000_000);
-    range(p, "maxConnectionsPerIp", 0, 10_000_000);
-    range(p, "maxConnectionRatePerIp", 0, 1_000_000_000);
-    range(p, "loginTimeoutMillis", 0, 3_600_000);
-    range(p, "hashThreads", 0, 256);
-    range(p, "hashQueueMax", 1, 1_000_000);
-    range(p, "failureDelayMaxMillis", 0, 60_000);
-    range(p, "activityRateLimit", 0, 10_000_000);
-    range(p, "maxBacklogBytes", 1024, Integer.MAX_VALUE);
-    range(p, "maxRetainedBytes", 1024 * 1024, Integer.MAX_VALUE);
-    if (!List.of("off", "batch", "always").contains(durability())) {
-      p.add("durability must be off, batch or always, was '" + durability() + "'");
-    }
-    if (localHostname().isBlank()) {
-      p.add("localHostname must not be empty");
-    }
-    tlsProblems(p);
-    return p;
-  }
-
-  /** TLS needs a certificate and its key; mesh TLS also a CA to verify peers by and a TLS port to be dialled on. */
-  private void tlsProblems(List<String> p) {
-    range(p, "tlsPort", 0, 65535);
-    boolean anyTls = tlsPort() > 0 || httpTls() || meshTls();
-    if (anyTls && (tlsCertFile().isBlank() || tlsKeyFile().isBlank())) {
-      p.add("tlsPort, httpTls and meshTls need tlsCertFile and tlsKeyFile (PEM files)");
-    }
-    if (meshTls() && tlsCaFile().isBlank()) {
-      p.add("meshTls needs tlsCaFile (the CA that signs every member's certificate)");
-    }
-    if (meshTls() && tlsPort() == 0) {
-      p.add("meshTls needs tlsPort (members dial each other there)");
-    }
-    if (tlsPort() > 0 && tlsPort() == localPort()) {
-      p.add("tlsPort must differ from localPort, was " + tlsPort());
-    }
-  }
-
-  private void range(List<String> problems, String key, int min, int max) {
-    int v = json.getInteger(key);
-    if (v < min || v > max) {
-      problems.add(key + " must be " + min + ".." + max + ", was " + v);
-    }
+  /** The integer value of {@code key} (for {@link ConfigChecks}). */
+  int integer(String key) {
+    return json.getInteger(key);
   }
 
   /** The environment variable that overrides {@code key}: STREAMER_ + upper snake case. */

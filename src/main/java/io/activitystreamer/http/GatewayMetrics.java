@@ -1,14 +1,11 @@
 package io.activitystreamer.http;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import java.time.Duration;
@@ -17,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 
 /**
  * The product's meters of one server, in that server's Micrometer registry (the one its Vert.x
@@ -26,7 +22,7 @@ import java.util.function.ToDoubleFunction;
  * Counters only go up; rates are left to PromQL ({@code rate(streamer_activities_in_total[1m])}).
  *
  * <p>Gauges of the state (sessions, backlog, members, links) are read from the state's mesh-info reply,
- * which {@link OpsHandlers} asks for before each scrape and hands to {@link #stateView}.
+ * which {@link OpsHandlers} asks for before each scrape and hands to {@link #stateView} ({@link StateMeters}).
  */
 public final class GatewayMetrics implements Shareable {
   /** The transports a client can use. */
@@ -71,7 +67,6 @@ public final class GatewayMetrics implements Shareable {
 
   private static final String MAP = "streamer.http";
   private static final String KEY = "gateway-metrics";
-  private static final String[] STATUSES = {"ALIVE", "SUSPECT", "DEAD"};
 
   private final PrometheusMeterRegistry registry;
   private final Map<Transport, AtomicLong> open = new EnumMap<>(Transport.class);
@@ -86,8 +81,7 @@ public final class GatewayMetrics implements Shareable {
   private final Counter deliveryBatches;
   private final Counter redirects;
   private final Timer deliveryLatency;
-  private volatile StateView state = new StateView(new JsonObject(), false);
-  private volatile boolean storeMeters;
+  private final StateMeters stateMeters;
 
   GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -130,50 +124,7 @@ public final class GatewayMetrics implements Shareable {
             + " sockets of the recipients on the sender's gateway instance")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
         .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
-    registerStateMeters();
-  }
-
-  private void registerStateMeters() {
-    stateGauge("streamer.state.answering", "1 when the state verticle answered the mesh-info request before the scrape",
-        s -> s.answered ? 1 : 0);
-    stateGauge("streamer.mesh.joined", "1 once this server has joined the mesh",
-        s -> s.info.getBoolean("joined", false) ? 1 : 0);
-    stateGauge("streamer.load", "connected clients, as announced to the mesh", s -> s.info.getInteger("load", 0));
-    stateGauge("streamer.users", "registered users (mesh-wide)", s -> s.info.getInteger("users", 0));
-    String sessionsHelp = "open sessions: all (mesh-wide), here (attached to this server), detached";
-    Gauge.builder("streamer.sessions", this, m -> m.state.info.getInteger("sessions", 0)).tag("kind", "all")
-        .description(sessionsHelp).strongReference(true).register(registry);
-    Gauge.builder("streamer.sessions", this, m -> m.state.info.getInteger("sessionsHere", 0)).tag("kind", "here")
-        .description(sessionsHelp).strongReference(true).register(registry);
-    Gauge.builder("streamer.sessions", this, m -> m.state.info.getInteger("sessionsDetached", 0))
-        .tag("kind", "detached").description(sessionsHelp).strongReference(true).register(registry);
-    stateGauge("streamer.backlog.entries", "activities kept for sessions that have not received them",
-        s -> s.info.getLong("backlogEntries", 0L));
-    Gauge.builder("streamer.backlog", this, m -> m.state.info.getLong("backlogBytes", 0L)).baseUnit("bytes")
-        .description("bytes of the encoded lines the backlog keeps").strongReference(true).register(registry);
-    FunctionCounter.builder("streamer.backlog.dropped", this, m -> m.state.info.getLong("backlogDropped", 0L))
-        .description("activities dropped past the backlog bounds while still owed").register(registry);
-    stateGauge("streamer.mesh.retained.events", "replicated events retained for peers",
-        s -> s.info.getLong("retainedEvents", 0L));
-    stateGauge("streamer.mesh.pending.events", "replicated events waiting for their predecessors",
-        s -> s.info.getLong("pendingEvents", 0L));
-    for (int i = 0; i < STATUSES.length; i++) {
-      int status = i;
-      Gauge.builder("streamer.mesh.members", this, m -> m.state.membersByStatus[status])
-          .tag("status", STATUSES[i].toLowerCase(Locale.ROOT))
-          .description("members known to this server (itself included), by status").strongReference(true)
-          .register(registry);
-    }
-    String linksHelp = "links to live members: up, or down (being retried)";
-    Gauge.builder("streamer.mesh.links", this, m -> m.state.linksUp).tag("state", "up").description(linksHelp)
-        .strongReference(true).register(registry);
-    Gauge.builder("streamer.mesh.links", this, m -> m.state.linksDown).tag("state", "down").description(linksHelp)
-        .strongReference(true).register(registry);
-  }
-
-  private void stateGauge(String name, String help, ToDoubleFunction<StateView> value) {
-    Gauge.builder(name, this, m -> value.applyAsDouble(m.state)).description(help).strongReference(true)
-        .register(registry);
+    stateMeters = new StateMeters(registry);
   }
 
   /**
@@ -251,31 +202,7 @@ public final class GatewayMetrics implements Shareable {
 
   /** The state's mesh-info reply ({@code answered} false: it did not answer), read by the state gauges. */
   void stateView(JsonObject info, boolean answered) {
-    state = new StateView(info, answered);
-    if (!storeMeters && info.getJsonObject("store") != null) {
-      storeMeters = true;
-      registerStoreMeters();
-    }
-  }
-
-  /** The data directory's store (docs/durability.md): registered with its first report, so a server in memory only has none. */
-  private void registerStoreMeters() {
-    Gauge.builder("streamer.store", this, m -> store(m.state).getLong("bytes", 0L)).baseUnit("bytes")
-        .description("bytes on disk of the store (database and WAL)").strongReference(true).register(registry);
-    stateGauge("streamer.store.journal.events", "events journaled since the last snapshot (replayed at a restart)",
-        s -> store(s).getLong("journalRows", 0L));
-    FunctionTimer.builder("streamer.store.commit", this, m -> store(m.state).getLong("commits", 0L),
-            m -> store(m.state).getDouble("commitSecondsTotal", 0.0), TimeUnit.SECONDS)
-        .description("store commits (one per batch of events) and their total duration").register(registry);
-    Gauge.builder("streamer.store.commit.max", this, m -> store(m.state).getDouble("commitMillisMax", 0.0) / 1000)
-        .baseUnit("seconds").description("longest store commit since start").strongReference(true).register(registry);
-    stateGauge("streamer.store.failing", "1 while store commits fail (replies and deliveries wait)",
-        s -> store(s).getBoolean("failing", false) ? 1 : 0);
-  }
-
-  private static JsonObject store(StateView s) {
-    JsonObject store = s.info.getJsonObject("store");
-    return store == null ? new JsonObject() : store;
+    stateMeters.update(info, answered);
   }
 
   public long open(Transport t) { return open.get(t).get(); }
@@ -290,37 +217,5 @@ public final class GatewayMetrics implements Shareable {
 
   private static String label(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT);
-  }
-
-  /** One mesh-info reply with the member and link counts the gauges show. */
-  private static final class StateView {
-    final JsonObject info;
-    final boolean answered;
-    final int[] membersByStatus = new int[STATUSES.length];
-    int linksUp;
-    int linksDown;
-
-    StateView(JsonObject info, boolean answered) {
-      this.info = info;
-      this.answered = answered;
-      JsonArray members = info.getJsonArray("members", new JsonArray());
-      for (int i = 0; i < members.size(); i++) {
-        JsonObject m = members.getJsonObject(i);
-        String status = m.getString("status", "");
-        for (int s = 0; s < STATUSES.length; s++) {
-          if (STATUSES[s].equals(status)) {
-            membersByStatus[s]++;
-          }
-        }
-        if (m.getBoolean("self", false) || "DEAD".equals(status)) {
-          continue;
-        }
-        if (m.getBoolean("linked", false)) {
-          linksUp++;
-        } else {
-          linksDown++;
-        }
-      }
-    }
   }
 }
