@@ -20,6 +20,7 @@ final class ActivityFlow {
   private final String serverId;
   private final String id;
   private final int maxInFlight;
+  private final int maxQueued;
   /** What this login's activities must pass (from LOGIN_SUCCESS on). */
   private ActivityCheck check;
   private boolean resumeLines;
@@ -31,11 +32,12 @@ final class ActivityFlow {
    */
   private boolean paused;
 
-  ActivityFlow(SessionEffects out, String serverId, String id, int maxInFlight) {
+  ActivityFlow(SessionEffects out, String serverId, String id, int maxInFlight, int maxQueued) {
     this.out = out;
     this.serverId = serverId;
     this.id = id;
     this.maxInFlight = maxInFlight;
+    this.maxQueued = maxQueued;
   }
 
   /** Logged in as {@code who}, the session's last accepted client seq {@code lastSeq}. */
@@ -63,11 +65,18 @@ final class ActivityFlow {
     return check.refusal();
   }
 
-  /** Writes a batch (one write, the same buffer for every client) cut at {@code through}; true when the client is too slow. */
+  /**
+   * Writes a batch (one write, the same buffer for every client) cut at {@code through}; true when the
+   * client is too slow (more than {@code maxQueued} bytes queued: to be disconnected).
+   */
   boolean write(Buffer classicLines, Buffer resumeLines, Map<String, Long> through, long nowNanos) {
     out.write(this.resumeLines ? resumeLines : classicLines);
     out.wroteThrough(through, nowNanos);
-    return out.writeQueueFull();
+    if (!out.writeQueueFull()) {
+      return false;
+    }
+    LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", serverId, id, maxQueued);
+    return true;
   }
 
   /**

@@ -122,7 +122,14 @@ final class Attachment {
     return true;
   }
 
-  /** The state freezes what the session is known to have, for the move to {@code target}. */
+  /**
+   * A move without loss: 1. the state freezes what this session is known to have (it answers after
+   * publishing every activity it applied before, and those are written here before REDIRECT).
+   * 2. REDIRECT, close; activities this client sends meanwhile are still accepted, before the detach.
+   * 3. At the transport's end, the exact detach at the frozen position: it follows every activity of
+   * this connection in this server's order, so the next server, which waits for it, continues the
+   * sender's order (G4) and what it is owed (G3) exactly.
+   */
   void freeze(JsonObject target) {
     frozen = true;
     out.freeze(sessionId, target);

@@ -86,8 +86,6 @@ final class ClientSession {
   private final ArrayDeque<String> queued = new ArrayDeque<>();
   /** The REGISTER or LOGIN being answered, then the logged-in user; null before the first. */
   private Credentials who;
-  /** Why the REFUSAL timer's REGISTER or LOGIN is refused. */
-  private String refusal;
   /** The session at the state: the LOGIN it holds, the session attached, its freeze and endings. */
   private final Attachment attachment;
   /** The logged-in activities, both ways: the checks, the in-flight credit, the delivery writes. */
@@ -100,7 +98,8 @@ final class ClientSession {
     this.id = id;
     this.out = out;
     this.attachment = new Attachment(out, serverId, tls);
-    this.flow = new ActivityFlow(out, serverId, id, config.maxInFlightPerClient());
+    this.flow = new ActivityFlow(out, serverId, id, config.maxInFlightPerClient(),
+        config.clientWriteQueueMaxBytes());
     this.replies = new Replies(out, serverId, id);
   }
 
@@ -166,7 +165,7 @@ final class ClientSession {
   void onTimer(Timer timer) {
     switch (timer) {
       case LOGIN_DEADLINE -> loginDeadline();
-      case REFUSAL -> answerRefusal(refusal);
+      case REFUSAL -> answerRefusal(replies.delayedRefusal());
       case LOGOUT_GRACE -> {
         if (state == State.LOGGING_OUT) {
           endSession();
@@ -315,14 +314,9 @@ final class ClientSession {
   }
 
   private void refused(String info, String throttled) {
-    long delay = out.failed(throttled);
-    if (delay <= 0) {
+    if (!replies.delayRefusal(info, throttled)) {
       answerRefusal(info);
-      return;
     }
-    out.limited(Limit.FAILURE_DELAYED);
-    refusal = info;
-    out.startTimer(Timer.REFUSAL, delay);
   }
 
   private void answerRefusal(String info) {
@@ -367,8 +361,6 @@ final class ClientSession {
    */
   void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through, long nowNanos) {
     if (state.loggedIn() && flow.write(classicLines, resumeLines, through, nowNanos)) {
-      LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", serverId, id,
-          config.clientWriteQueueMaxBytes());
       close("slow consumer");
       out.abort();
     }
@@ -403,13 +395,8 @@ final class ClientSession {
   }
 
   /**
-   * Sends the client elsewhere without losing anything (only from LOGGED_IN: not while it is already
-   * leaving, nor logging out). 1. The state freezes what this session is known to have (it answers after
-   * publishing every activity it applied before, and those are written here before REDIRECT).
-   * 2. REDIRECT, close; activities this client sends meanwhile are still accepted, before the detach.
-   * 3. At the transport's end, the exact detach at the frozen position: it follows every activity of
-   * this connection in this server's order, so the next server, which waits for it, continues the
-   * sender's order (G4) and what it is owed (G3) exactly. False when the client does not move.
+   * Sends the client elsewhere without losing anything ({@link Attachment#freeze}), only from LOGGED_IN
+   * (not while it is already leaving, nor logging out). False when the client does not move.
    */
   boolean onRedirect(JsonObject target) {
     if (state != State.LOGGED_IN || !attachment.moveTo(target)) {

@@ -13,13 +13,16 @@ import org.slf4j.LoggerFactory;
  * The {@code info} replies a {@link ClientSession} writes to its client, each with its log line and
  * meter: protocol errors (INVALID_MESSAGE, AUTHENTICATION_FAIL), the answers to a REGISTER or LOGIN
  * that failed (REGISTER_FAILED, LOGIN_FAILED: refused, hashing pool busy, or an error), the login
- * timeout, and the plain ones. The session decides which and when, and closes; this writes. Pure.
+ * timeout, and the plain ones; and the failure throttle's delay of a refusal (the REFUSAL timer). The
+ * session decides which and when, and closes; this writes. Pure.
  */
 final class Replies {
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
   private final SessionEffects out;
   private final String serverId;
   private final String id;
+  /** Why the REFUSAL timer's REGISTER or LOGIN is refused. */
+  private String delayedRefusal;
 
   Replies(SessionEffects out, String serverId, String id) {
     this.out = out;
@@ -55,6 +58,26 @@ final class Replies {
     LOG.debug("[{}] {} {}: {}", serverId, id, reply, info);
     outcome(reply, Outcome.REFUSED);
     reply(reply, info);
+  }
+
+  /**
+   * A refusal of a REGISTER or LOGIN waits the delay the failure throttle gives the address and
+   * {@code throttled} name (may be null): true when the REFUSAL timer was armed for it, false to answer now.
+   */
+  boolean delayRefusal(String info, String throttled) {
+    long delay = out.failed(throttled);
+    if (delay <= 0) {
+      return false;
+    }
+    out.limited(Limit.FAILURE_DELAYED);
+    delayedRefusal = info;
+    out.startTimer(ClientSession.Timer.REFUSAL, delay);
+    return true;
+  }
+
+  /** What the REFUSAL timer's answer says. */
+  String delayedRefusal() {
+    return delayedRefusal;
   }
 
   /** The hashing pool's queue is full. */
