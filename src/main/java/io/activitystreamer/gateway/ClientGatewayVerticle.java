@@ -6,29 +6,19 @@ import io.activitystreamer.bus.DeliveryBatch;
 import io.activitystreamer.config.ConfigLoader;
 import io.activitystreamer.config.ServerConfig;
 import io.activitystreamer.http.GatewayMetrics;
-import io.activitystreamer.http.GatewayMetrics.Transport;
 import io.activitystreamer.http.HttpApi;
 import io.activitystreamer.mesh.PeerLink;
-import io.activitystreamer.protocol.Command;
-import io.activitystreamer.protocol.Decoded;
-import io.activitystreamer.protocol.LineFramer;
-import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.store.StoreHealth;
 import io.activitystreamer.tls.TlsFiles;
 import io.activitystreamer.tls.TlsReloader;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
-import io.vertx.ext.web.handler.sockjs.SockJSSocket;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -36,9 +26,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns client connections on the shared port ({@code -lp}); deployed in several instances (one per
- * core), each with its own connections and event loop. The first line of a connection tells clients
- * from servers: AUTHENTICATE hands the socket to a {@link PeerLink}; anything else is a client.
- * Activities reach every instance as {@link DeliveryBatch}es published by the state.
+ * core), each with its own connections and event loop: it listens, registers the gateway's bus
+ * consumers and serves its connections' handlers ({@link GatewayContext}). New connections are set up
+ * by {@link ClientConnections} (the first line of a TCP connection tells clients from servers:
+ * AUTHENTICATE hands the socket to a {@link PeerLink}; anything else is a client). Activities reach
+ * every instance as {@link DeliveryBatch}es published by the state, written out by
+ * {@link LoggedInClients}.
  *
  * <p>With {@code httpPort > 0} each instance also serves HTTP on that port (shared like the TCP port):
  * SockJS clients get the same {@link ClientHandler} through a {@link SockJsTransport}, one JSON command
@@ -56,15 +49,13 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private final ServerConfig config;
   private final String serverId;
   private final String instanceId = "g" + INSTANCES.incrementAndGet();
-  private final Map<String, ClientHandler> loggedIn = new java.util.LinkedHashMap<>();
-  private final Map<String, ClientHandler> bySession = new HashMap<>();
-  private long connectionCounter;
   private NetServer server;
   private NetServer tlsServer;
   private HttpServer httpServer;
   private GatewayMetrics metrics;
+  private LoggedInClients clients;
   private BalancerClient balancer;
-  private ConnectionLimits limits;
+  private ClientConnections connections;
   private StoreHealth storeHealth;
   private FailureThrottle throttle;
   private HashPool hashPool;
@@ -83,24 +74,21 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   public Future<?> start() {
     balancer = new BalancerClient(vertx);
     metrics = GatewayMetrics.of(vertx);
-    limits = ConnectionLimits.of(vertx, config);
+    clients = new LoggedInClients(metrics);
     storeHealth = StoreHealth.of(vertx);
     throttle = FailureThrottle.of(vertx, config);
     hashPool = HashPool.of(vertx, config.hashQueueMax());
     hashExecutor = HashPool.executor(vertx, config.hashThreads());
+    connections = new ClientConnections(this, instanceId, ConnectionLimits.of(vertx, config));
     vertx.setPeriodic(60_000, t -> throttle.forgetStale(System.currentTimeMillis()));
-    vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.GATEWAY_DELIVER, m -> onDelivery(m.body()));
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE, this::onRebalance);
-    vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> {
-      ClientHandler h = bySession.get(m.body());
-      if (h != null) {
-        h.kick();
-      }
-    });
+    vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.GATEWAY_DELIVER, m -> clients.deliver(m.body()));
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_REBALANCE,
+        m -> m.reply(new JsonObject().put(Fields.MOVED, clients.rebalance(m.body()))));
+    vertx.eventBus().<String>localConsumer(Addresses.GATEWAY_KICK, m -> clients.kick(m.body()));
     int port = boundPort.get() > 0 ? boundPort.get() : config.localPort();
     NetServerOptions opts = new NetServerOptions().setHost(config.bindHost()).setPort(port)
         .setTcpNoDelay(true).setReuseAddress(true);
-    server = vertx.createNetServer(opts).connectHandler(this::onConnect);
+    server = vertx.createNetServer(opts).connectHandler(connections::onConnect);
     TlsFiles.Material tls;
     try {
       tls = config.tlsPort() > 0 || config.httpTls() ? TlsFiles.of(config).load() : null;
@@ -123,7 +111,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
   private Future<?> listenTls(TlsFiles.Material tls) {
     NetServerOptions opts = new NetServerOptions().setHost(config.bindHost()).setPort(config.tlsPort())
         .setTcpNoDelay(true).setReuseAddress(true);
-    tlsServer = vertx.createNetServer(TlsFiles.withSsl(opts, tls.server())).connectHandler(this::onConnect)
+    tlsServer = vertx.createNetServer(TlsFiles.withSsl(opts, tls.server())).connectHandler(connections::onConnect)
         .exceptionHandler(err -> LOG.warn("[{}] TLS connection on port {} failed: {}", serverId, config.tlsPort(),
             ConfigLoader.rootMessage(err)));
     return tlsServer.listen()
@@ -146,7 +134,7 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
       TlsFiles.withSsl(opts, tls.httpServer());
     }
     httpServer = vertx.createHttpServer(opts)
-        .requestHandler(HttpApi.router(vertx, config, serverId, boundPort::get, this::onSockJs));
+        .requestHandler(HttpApi.router(vertx, config, serverId, boundPort::get, connections::onSockJs));
     return httpServer.listen()
         .onSuccess(s -> LOG.debug("[{}] gateway {} serving HTTP on {}", serverId, instanceId, s.actualPort()))
         .recover(err -> {
@@ -158,135 +146,6 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
           httpServer = null;
           return Future.succeededFuture();
         });
-  }
-
-  /** Null when connection {@code id} from {@code ip} is admitted, else the limit that refuses it (counted, logged). */
-  private GatewayMetrics.Limit admit(String ip, String id) {
-    GatewayMetrics.Limit refused = limits.admit(ip);
-    if (refused != null) {
-      metrics.limited(refused);
-      LOG.debug("[{}] connection {} from {} refused: {}", serverId, id, ip, refused);
-    }
-    return refused;
-  }
-
-  /** A browser over SockJS: each SockJS message is one command, with the same size limit as a TCP line. */
-  private void onSockJs(SockJSSocket socket) {
-    String id = instanceId + "-w" + (++connectionCounter);
-    socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    SockJsTransport transport = new SockJsTransport(socket);
-    ClientHandler client = new ClientHandler(this, transport, id);
-    String ip = transport.remoteIp();
-    GatewayMetrics.Limit refused = admit(ip, id);
-    if (refused != null) {
-      client.refuse(limits.refusal(refused));
-      return;
-    }
-    client.armLoginDeadline();
-    metrics.connectionOpened(Transport.SOCKJS);
-    LOG.info("[{}] SockJS connection {} opened from {}", serverId, id, socket.remoteAddress());
-    int max = config.maxMessageBytes();
-    socket.handler(msg -> {
-      if (msg.length() > max) {
-        client.onOverflow();
-      } else {
-        client.onLine(msg.toString(StandardCharsets.UTF_8));
-      }
-    });
-    socket.exceptionHandler(err -> LOG.debug("[{}] {} SockJS error: {}", serverId, id, err.getMessage()));
-    boolean[] closed = {false};
-    socket.closeHandler(v -> {
-      if (!closed[0]) {
-        closed[0] = true;
-        LOG.info("[{}] SockJS connection {} closed", serverId, id);
-        metrics.connectionClosed(Transport.SOCKJS);
-        limits.release(ip);
-        client.onClosed();
-      }
-    });
-  }
-
-  private void onConnect(NetSocket socket) {
-    String id = instanceId + "-c" + (++connectionCounter);
-    socket.setWriteQueueMaxSize(config.clientWriteQueueMaxBytes());
-    TcpTransport transport = new TcpTransport(socket);
-    ClientHandler client = new ClientHandler(this, transport, id);
-    String ip = transport.remoteIp();
-    GatewayMetrics.Limit refused = admit(ip, id);
-    if (refused != null) {
-      socket.handler(b -> { }); // read and drop: the refusal is all it gets
-      socket.closeHandler(v -> client.onClosed());
-      client.refuse(limits.refusal(refused));
-      return;
-    }
-    String remote = String.valueOf(socket.remoteAddress());
-    LOG.info("[{}] connection {} opened from {}", serverId, id, remote);
-    boolean[] first = {true};
-    PeerLink[] link = new PeerLink[1];
-    LineFramer[] framerRef = new LineFramer[1];
-    LineFramer framer = new LineFramer(config.maxMessageBytes(), line -> {
-      if (link[0] != null) {
-        link[0].onLine(line);
-        return;
-      }
-      if (first[0]) {
-        first[0] = false;
-        Decoded d = MessageCodec.decode(line);
-        if (!d.isError() && d.command() == Command.AUTHENTICATE) {
-          LOG.info("[{}] connection {} is a server link", serverId, id);
-          client.cancelLoginDeadline();
-          link[0] = PeerLink.accept(vertx, config, serverId, socket, d.body());
-          if (link[0] != null) {
-            link[0].framedBy(framerRef[0]); // handshake-sized lines until the peer's proof checks
-          }
-          return;
-        }
-        metrics.connectionOpened(Transport.TCP);
-      }
-      client.onLine(line);
-    }, () -> {
-      if (link[0] != null) {
-        link[0].onOverflow();
-      } else {
-        client.onOverflow();
-      }
-    });
-    framerRef[0] = framer;
-    client.armLoginDeadline();
-    socket.handler(framer);
-    socket.exceptionHandler(err -> LOG.debug("[{}] {} socket error: {}", serverId, id, err.getMessage()));
-    socket.closeHandler(v -> {
-      limits.release(ip);
-      if (link[0] == null) {
-        LOG.info("[{}] connection {} closed", serverId, id);
-        if (!first[0]) {
-          metrics.connectionClosed(Transport.TCP);
-        }
-        client.onClosed();
-      }
-    });
-  }
-
-  private void onDelivery(DeliveryBatch batch) {
-    long writing = System.nanoTime(); // once per batch, for every connection it is written to
-    for (ClientHandler h : new java.util.ArrayList<>(loggedIn.values())) {
-      h.deliver(batch.classicLines(), batch.resumeLines(), batch.through(), writing);
-    }
-    long written = System.nanoTime();
-    metrics.activitiesOut((long) loggedIn.size() * batch.count());
-    batch.senders().forEach((connection, accepted) -> {
-      ClientHandler sender = loggedIn.get(connection);
-      if (sender != null) {
-        // the sender's instance times its activities: accepted here, written to this instance's recipients
-        for (int i = 0; i < accepted.count(); i++) {
-          if (accepted.acceptedNanos(i) != 0) {
-            metrics.deliveryLatency(accepted.acceptedNanos(i), written);
-          }
-        }
-        metrics.activitiesIn(accepted.count());
-        sender.releaseCredit(accepted.count());
-      }
-    });
   }
 
   @Override
@@ -316,41 +175,12 @@ public final class ClientGatewayVerticle extends VerticleBase implements Gateway
 
   @Override
   public void onLoggedIn(ClientHandler h) {
-    loggedIn.put(h.id, h);
-    bySession.put(h.sessionId, h);
-  }
-
-  /**
-   * Rebalancing: redirect up to {@code count} of this instance's logged-in clients to
-   * {@code {hostname, port}}, the longest-connected first (a client that just arrived by redirect is
-   * the last to move again), named sessions only unless {@code anonymous} is true (a named session
-   * loses nothing by a move; an anonymous one misses what is published while it moves). Replies how
-   * many were moved.
-   */
-  private void onRebalance(io.vertx.core.eventbus.Message<JsonObject> m) {
-    int count = m.body().getInteger("count");
-    boolean anonymousToo = m.body().getBoolean("anonymous", false);
-    JsonObject target = new JsonObject().put("hostname", m.body().getString("hostname"))
-        .put("port", m.body().getInteger("port")).put("tlsPort", m.body().getInteger("tlsPort", 0));
-    java.util.List<ClientHandler> movable = new java.util.ArrayList<>(loggedIn.values());
-    int moved = 0;
-    for (ClientHandler h : movable) {
-      if (moved >= count) {
-        break;
-      }
-      if ((anonymousToo || !h.anonymous()) && h.redirect(target)) {
-        moved++;
-      }
-    }
-    m.reply(new JsonObject().put("moved", moved));
+    clients.add(h);
   }
 
   @Override
   public void onClosed(ClientHandler h) {
-    loggedIn.remove(h.id);
-    if (h.sessionId != null) {
-      bySession.remove(h.sessionId, h);
-    }
+    clients.remove(h);
   }
 
   @Override

@@ -2,15 +2,11 @@ package io.activitystreamer.gateway;
 
 import io.activitystreamer.bus.ActivityIn;
 import io.activitystreamer.bus.Addresses;
-import io.activitystreamer.bus.BusError;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.http.GatewayMetrics.Limit;
 import io.activitystreamer.http.GatewayMetrics.Outcome;
 import io.activitystreamer.http.GatewayMetrics.ProtocolErrorKind;
 import io.activitystreamer.protocol.Fields;
-import io.activitystreamer.state.Secrets;
-import io.activitystreamer.state.UserRecord;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -27,6 +23,7 @@ public final class ClientHandler implements SessionEffects {
   private final ClientTransport transport;
   final String id;
   private final ClientSession session;
+  private final SecretRequests secrets;
   /** The session this connection is subscribed under (deliveries, kicks); kept for the unsubscribe. */
   String sessionId;
   private final long[] timers = new long[ClientSession.Timer.values().length];
@@ -36,6 +33,7 @@ public final class ClientHandler implements SessionEffects {
     this.transport = transport;
     this.id = id;
     this.session = new ClientSession(gw.settings(), gw.serverId(), id, transport.tls(), this);
+    this.secrets = new SecretRequests(gw, session);
     java.util.Arrays.fill(timers, -1);
   }
 
@@ -132,118 +130,48 @@ public final class ClientHandler implements SessionEffects {
 
   @Override
   public void register(String user, String plain) {
-    int iterations = gw.settings().secretHashIterations();
-    String salt = Secrets.newSalt();
-    gw.vertx().eventBus().<JsonObject>request(Addresses.STATE_LOOKUP_USER, new JsonObject().put("username", user))
-        .transform(ar -> {
-          if (ar.succeeded()) {
-            return Future.<Void>failedFuture(new Refused(user + " is already registered with the system"));
-          }
-          return BusError.of(ar.cause()) == BusError.NOT_REGISTERED ? Future.<Void>succeededFuture()
-              : Future.<Void>failedFuture(ar.cause());
-        })
-        .compose(v -> gw.hash(HashPool.Priority.REGISTER, () -> Secrets.hash(plain, salt, iterations), session::closed))
-        .compose(hash -> gw.vertx().eventBus().request(Addresses.STATE_REGISTER, new JsonObject()
-            .put("username", user).put("salt", salt).put("hash", hash).put("iterations", iterations))
-            .recover(err -> Future.failedFuture(BusError.of(err) == BusError.ALREADY_REGISTERED
-                ? new Refused(user + " is already registered with the system") : err)))
-        .onSuccess(ok -> session.onRegistered(System.nanoTime()))
-        .onFailure(this::answerFailure);
+    secrets.register(user, plain);
   }
 
-  /**
-   * Checks the secret on the hashing pool. An unknown name is hashed too, against a dummy record of the
-   * same cost, so that it is answered in the same time as a wrong secret.
-   */
   @Override
   public void checkSecret(String user, String plain) {
-    gw.vertx().eventBus().<JsonObject>request(Addresses.STATE_LOOKUP_USER, new JsonObject().put("username", user))
-        .transform(ar -> {
-          if (ar.succeeded()) {
-            return Future.succeededFuture(ar.result().body());
-          }
-          return BusError.of(ar.cause()) == BusError.NOT_REGISTERED ? Future.succeededFuture((JsonObject) null)
-              : Future.failedFuture(ar.cause());
-        })
-        .compose(record -> gw.hash(HashPool.Priority.LOGIN, () -> {
-          if (record == null) {
-            Secrets.verify(plain, dummyUser(gw.settings().secretHashIterations()));
-            return user + " is not registered";
-          }
-          if (Secrets.verify(plain, UserRecord.fromJson(record))) {
-            return null;
-          }
-          JsonObject lost = record.getJsonObject("lost");
-          if (lost != null && Secrets.verify(plain, UserRecord.fromJson(lost))) {
-            return user + " was registered twice during a network partition; the earlier registration won"
-                + " and this one was removed: register another name";
-          }
-          return "attempt to login with wrong secret";
-        }, session::closed))
-        .onSuccess(refusal -> {
-          if (refusal == null) {
-            session.onSecretChecked();
-          } else {
-            session.onRefused(refusal);
-          }
-        })
-        .onFailure(this::answerFailure);
-  }
-
-  private void answerFailure(Throwable err) {
-    if (err instanceof Refused refused) {
-      session.onRefused(refused.getMessage());
-    } else if (err instanceof HashPool.Busy busy) {
-      session.onHashBusy(busy.getMessage());
-    } else if (!(err instanceof HashPool.Cancelled)) {
-      session.onFailed(err);
-    }
-  }
-
-  private static volatile UserRecord dummy;
-
-  /** A record no secret matches, hashed like a real one (for unknown names). */
-  private static UserRecord dummyUser(int iterations) {
-    UserRecord d = dummy;
-    if (d == null || d.iterations() != iterations) {
-      d = new UserRecord("", Secrets.newSalt(), Secrets.newSalt(), iterations, 0, "");
-      dummy = d;
-    }
-    return d;
+    secrets.checkSecret(user, plain);
   }
 
   @Override
   public void login(String user, boolean anonymous, JsonObject resume) {
     gw.vertx().eventBus().<LoginResult>request(Addresses.STATE_LOGIN, new JsonObject()
-            .put("username", user).put("anonymous", anonymous).put("connection", id).put("resume", resume))
+            .put(Fields.USERNAME, user).put(Fields.ANONYMOUS, anonymous).put(Fields.CONNECTION, id)
+            .put(Fields.RESUME, resume))
         .onSuccess(msg -> session.onLoginReply(msg.body(), System.nanoTime()))
         .onFailure(session::onFailed);
   }
 
   @Override
   public void cancelLogin() {
-    gw.vertx().eventBus().send(Addresses.STATE_LOGIN_CANCEL, new JsonObject().put("connection", id));
+    gw.vertx().eventBus().send(Addresses.STATE_LOGIN_CANCEL, new JsonObject().put(Fields.CONNECTION, id));
   }
 
   @Override
   public void freeze(String session, JsonObject target) {
-    gw.vertx().eventBus().request(Addresses.STATE_FREEZE, new JsonObject().put("session", session).put("target", target))
+    gw.vertx().eventBus().request(Addresses.STATE_FREEZE, new JsonObject().put(Fields.SESSION, session)
+            .put(Fields.TARGET, target))
         .onComplete(ar -> this.session.onFrozen(ar.succeeded() && ar.result().body() instanceof JsonObject a
             ? a.getJsonObject(Fields.RESUME) : null)); // (an anonymous resume client's token)
   }
 
   @Override
   public void logout(String session) {
-    gw.vertx().eventBus().send(Addresses.STATE_LOGOUT, new JsonObject().put("session", session));
+    gw.vertx().eventBus().send(Addresses.STATE_LOGOUT, new JsonObject().put(Fields.SESSION, session));
   }
 
   @Override
   public void detach(String session, boolean anonymous, boolean exact, boolean frozen) {
-    JsonObject detach = new JsonObject().put("session", session)
-        .put("anonymous", anonymous).put("since", System.currentTimeMillis()).put("exact", exact).put("frozen", frozen);
+    JsonObject detach = new JsonObject().put(Fields.SESSION, session).put(Fields.ANONYMOUS, anonymous)
+        .put(Fields.SINCE, System.currentTimeMillis()).put(Fields.EXACT, exact).put(Fields.FROZEN, frozen);
     Map<String, Long> read = transport.readThrough();
     if (!exact && read != null) {
-      detach.put("read", new JsonObject(new HashMap<>(read))); // it closed having read everything up to these
+      detach.put(Fields.READ, new JsonObject(new HashMap<>(read))); // it closed having read everything up to these
     }
     gw.vertx().eventBus().send(Addresses.STATE_DETACH, detach);
   }
@@ -338,12 +266,5 @@ public final class ClientHandler implements SessionEffects {
   @Override
   public void redirected() {
     gw.metrics().redirected();
-  }
-
-  /** An expected "no" to a LOGIN or REGISTER, turned into LOGIN_FAILED / REGISTER_FAILED with this message. */
-  static final class Refused extends RuntimeException {
-    Refused(String message) {
-      super(message, null, false, false);
-    }
   }
 }

@@ -81,50 +81,26 @@ final class ClientSession {
   private final ServerConfig config;
   private final String serverId;
   private final String id;
-  /** The client is on TLS: REDIRECT and the members name TLS ports. */
-  private final boolean tls;
   private final SessionEffects out;
   private State state = State.CONNECTED;
   private final ArrayDeque<String> queued = new ArrayDeque<>();
-
-  // the REGISTER or LOGIN being answered, then the logged-in user
-  private String user;
-  private String secret;
-  private boolean anonymous;
-  private JsonObject resumeRequest;
-  /** Why the REFUSAL timer's REGISTER or LOGIN is refused. */
-  private String refusal;
-
-  /** The session attached to this connection; null before LOGIN, after LOGOUT, a kick or the detach. */
-  private String sessionId;
-  private boolean resumeClient;
-  /** What this login's activities must pass (from LOGIN_SUCCESS on). */
-  private ActivityCheck check;
-  /** Own activities sent to the state and not yet delivered back (flow control, LOGOUT). */
-  private int inFlight;
-  /**
-   * Flow control, beside the state: reading is paused for credit while LOGGED_IN or REDIRECTING (and
-   * stays paused into LOGGING_OUT, which ends in a close). Independent of what the protocol waits for.
-   */
-  private boolean pausedForCredit;
-  /**
-   * A redirect began: the state gave up the session's load. A fact about the session at the state, not
-   * a phase of the connection: it holds through LOGGING_OUT and a close, and the detach reports it.
-   */
-  private boolean frozen;
-  private JsonObject redirectTo;
-  /**
-   * The state holds this connection's LOGIN unanswered: set in LOGGING_IN and cleared by its answer. It
-   * outlives a close (a line too long while logging in), so that the transport's end can cancel it.
-   */
-  private boolean loginPending;
+  /** The REGISTER or LOGIN being answered, then the logged-in user; null before the first. */
+  private Credentials who;
+  /** The session at the state: the LOGIN it holds, the session attached, its freeze and endings. */
+  private final Attachment attachment;
+  /** The logged-in activities, both ways: the checks, the in-flight credit, the delivery writes. */
+  private final ActivityFlow flow;
+  private final Replies replies;
 
   ClientSession(ServerConfig config, String serverId, String id, boolean tls, SessionEffects out) {
     this.config = config;
     this.serverId = serverId;
     this.id = id;
-    this.tls = tls;
     this.out = out;
+    this.attachment = new Attachment(out, serverId, tls);
+    this.flow = new ActivityFlow(out, serverId, id, config.maxInFlightPerClient(),
+        config.clientWriteQueueMaxBytes());
+    this.replies = new Replies(out, serverId, id);
   }
 
   State state() {
@@ -133,7 +109,7 @@ final class ClientSession {
 
   /** Logged in as anonymous (its session ends with the connection: a move may miss activities). */
   boolean anonymous() {
-    return anonymous;
+    return who != null && who.anonymous;
   }
 
   boolean closed() {
@@ -167,8 +143,9 @@ final class ClientSession {
   /** A line longer than maxMessageBytes arrived (closes in every open state, waiting or not). */
   void onOverflow() {
     if (!state.closed()) {
-      fail(ProtocolError.invalid("line longer than " + config.maxMessageBytes() + " bytes"),
-          ProtocolErrorKind.LINE_TOO_LONG);
+      ProtocolError error = ProtocolError.invalid("line longer than " + config.maxMessageBytes() + " bytes");
+      replies.error(error, ProtocolErrorKind.LINE_TOO_LONG);
+      close(error.reply().name());
     }
   }
 
@@ -182,19 +159,13 @@ final class ClientSession {
     queued.clear();
     out.cancelTimer(Timer.LOGIN_DEADLINE);
     out.unsubscribe();
-    if (loginPending) {
-      out.cancelLogin();
-    }
-    if (sessionId != null) {
-      out.detach(sessionId, anonymous, exact, frozen);
-      sessionId = null;
-    }
+    attachment.transportGone(exact);
   }
 
   void onTimer(Timer timer) {
     switch (timer) {
       case LOGIN_DEADLINE -> loginDeadline();
-      case REFUSAL -> answerRefusal(refusal);
+      case REFUSAL -> answerRefusal(replies.delayedRefusal());
       case LOGOUT_GRACE -> {
         if (state == State.LOGGING_OUT) {
           endSession();
@@ -214,10 +185,8 @@ final class ClientSession {
   private void loginDeadline() {
     switch (state) {
       case CONNECTED -> {
-        out.limited(Limit.LOGIN_TIMEOUT);
-        LOG.debug("[{}] {} login timeout", serverId, id);
-        replyAndClose(Command.INVALID_MESSAGE, "no LOGIN within " + config.loginTimeoutMillis()
-            + " ms of connecting (loginTimeoutMillis)");
+        replies.loginTimeout(config.loginTimeoutMillis());
+        close(Command.INVALID_MESSAGE.name());
       }
       case REGISTERING, VERIFYING, LOGGING_IN -> out.startTimer(Timer.LOGIN_DEADLINE, LOGIN_RECHECK_MILLIS);
       default -> { }
@@ -230,39 +199,23 @@ final class ClientSession {
     Decoded d = MessageCodec.decode(line);
     if (d.isError()) {
       fail(d.error());
-      return;
-    }
-    if (!d.command().fromClient()) {
+    } else if (!d.command().fromClient()) {
       fail(ProtocolError.invalid(d.command() == Command.AUTHENTICATE
           ? "AUTHENTICATE must be the first message of a server link"
           : "command " + d.command() + " is not accepted from a client"));
-      return;
-    }
-    boolean in = state.loggedIn();
-    switch (d.command()) {
-      case REGISTER -> {
-        if (in) {
-          fail(ProtocolError.invalid("REGISTER while logged in"));
-        } else {
-          register(d);
-        }
+    } else if (state.loggedIn() && (d.command() == Command.REGISTER || d.command() == Command.LOGIN)) {
+      fail(ProtocolError.invalid(d.command() == Command.REGISTER ? "REGISTER while logged in"
+          : "LOGIN while already logged in"));
+    } else if (!state.loggedIn() && d.command() == Command.ACTIVITY_MESSAGE) {
+      fail(ProtocolError.authFail("ACTIVITY_MESSAGE before LOGIN"));
+    } else {
+      switch (d.command()) {
+        case REGISTER -> register(d);
+        case LOGIN -> login(d);
+        case LOGOUT -> logout();
+        case ACTIVITY_MESSAGE -> activity(d, now);
+        default -> fail(ProtocolError.invalid("command " + d.command() + " is not accepted from a client"));
       }
-      case LOGIN -> {
-        if (in) {
-          fail(ProtocolError.invalid("LOGIN while already logged in"));
-        } else {
-          login(d);
-        }
-      }
-      case LOGOUT -> logout();
-      case ACTIVITY_MESSAGE -> {
-        if (in) {
-          activity(d, now);
-        } else {
-          authFail("ACTIVITY_MESSAGE before LOGIN");
-        }
-      }
-      default -> fail(ProtocolError.invalid("command " + d.command() + " is not accepted from a client"));
     }
   }
 
@@ -286,88 +239,61 @@ final class ClientSession {
    * taken name is refused before any hashing), hashes the secret and registers the name mesh-wide.
    */
   private void register(Decoded d) {
-    user = Usernames.normalise(d.string(Fields.USERNAME));
+    who = Credentials.register(d);
     await(State.REGISTERING);
-    if (Fields.ANONYMOUS.equals(user)) {
-      refused(user + " is already registered with the system", user);
+    if (who.reserved()) {
+      refused(who.user + " is already registered with the system", who.user);
       return;
     }
-    String problem = Usernames.problem(user);
+    String problem = Usernames.problem(who.user);
     if (problem != null) {
       out.limited(Limit.USERNAME_REFUSED);
       refused(problem, null);
-      return;
+    } else {
+      out.register(who.user, d.string(Fields.SECRET));
     }
-    out.register(user, d.string(Fields.SECRET));
   }
 
   /** The name is registered (counted even if the connection went meanwhile). */
   void onRegistered(long now) {
     out.registerOutcome(Outcome.SUCCESS);
     if (state == State.REGISTERING) {
-      reply(Command.REGISTER_SUCCESS, "register success for " + user);
+      replies.reply(Command.REGISTER_SUCCESS, "register success for " + who.user);
       ready(State.CONNECTED, now);
     }
   }
 
   private void login(Decoded d) {
-    user = Usernames.normalise(d.string(Fields.USERNAME));
-    secret = d.string(Fields.SECRET);
-    resumeRequest = MessageCodec.resumeRequest(d.body());
-    anonymous = Fields.ANONYMOUS.equals(user);
-    if (anonymous) {
+    who = Credentials.login(d);
+    if (who.anonymous) {
       await(State.LOGGING_IN);
-      requestLogin();
+      attachment.requestLogin(who);
     } else {
       await(State.VERIFYING);
-      out.checkSecret(user, secret);
+      out.checkSecret(who.user, who.secret);
     }
   }
 
   void onSecretChecked() {
     if (state == State.VERIFYING) {
       state = State.LOGGING_IN;
-      requestLogin();
+      attachment.requestLogin(who);
     }
-  }
-
-  private void requestLogin() {
-    loginPending = true;
-    out.login(user, anonymous, resumeRequest);
   }
 
   /** The state attached the session; a connection gone meanwhile lets it go at once. */
   void onLoginReply(LoginResult result, long now) {
-    loginPending = false;
-    if (!anonymous) {
-      out.succeeded(user);
+    attachment.loginAnswered();
+    if (!who.anonymous) {
+      out.succeeded(who.user);
     }
     if (state != State.LOGGING_IN) {
-      out.detach(result.sessionId(), anonymous, false, false);
+      out.detach(result.sessionId(), who.anonymous, false, false);
       return;
     }
     out.cancelTimer(Timer.LOGIN_DEADLINE);
-    sessionId = result.sessionId();
-    resumeClient = resumeRequest != null;
-    check = new ActivityCheck(user, secret, anonymous, result.lastSeq(), config.activityRateLimit());
-    JsonObject fields = new JsonObject().put(Fields.INFO, "logged in as user " + user);
-    if (resumeClient) {
-      fields.put(Fields.SESSION, result.sessionId()).put(Fields.LAST_SEQ, result.lastSeq())
-          .put(Fields.DROPPED, result.dropped()).put(Fields.MEMBERS, tls ? result.tlsMembers() : result.members());
-    }
-    out.loginOutcome(Outcome.SUCCESS);
-    out.write(MessageCodec.encode(Command.LOGIN_SUCCESS, fields));
-    for (Buffer line : result.backlog()) {
-      out.write(line);
-    }
-    if (result.dropped() > 0) {
-      LOG.info("[{}] session {} of {} lost {} activities to the backlog bounds", serverId, sessionId, user,
-          result.dropped());
-    }
-    out.subscribe(sessionId);
-    if (!result.placed()) {
-      out.pickTarget(); // not when the balancer sent this session here a moment ago: no back and forth (G6)
-    }
+    flow.start(who, result.lastSeq(), config.activityRateLimit());
+    attachment.attached(result, who);
     ready(State.LOGGED_IN, now);
   }
 
@@ -384,26 +310,20 @@ final class ClientSession {
 
   /** An expected "no" ({@code info}): answered after the delay the failure throttle gives the address and name. */
   void onRefused(String info) {
-    refused(info, user);
+    refused(info, who.user);
   }
 
   private void refused(String info, String throttled) {
-    long delay = out.failed(throttled);
-    if (delay <= 0) {
+    if (!replies.delayRefusal(info, throttled)) {
       answerRefusal(info);
-      return;
     }
-    out.limited(Limit.FAILURE_DELAYED);
-    refusal = info;
-    out.startTimer(Timer.REFUSAL, delay);
   }
 
   private void answerRefusal(String info) {
     Command reply = failedReply();
     if (reply != null) {
-      LOG.debug("[{}] {} {}: {}", serverId, id, reply, info);
-      outcome(reply, Outcome.REFUSED);
-      replyAndClose(reply, info);
+      replies.refused(reply, info);
+      close(reply.name());
     }
   }
 
@@ -411,49 +331,27 @@ final class ClientSession {
   void onHashBusy(String info) {
     Command reply = failedReply();
     if (reply != null) {
-      out.limited(Limit.HASH_BUSY);
-      outcome(reply, Outcome.REFUSED);
-      replyAndClose(reply, info);
+      replies.hashBusy(reply, info);
+      close(reply.name());
     }
   }
 
   /** The request failed unexpectedly (one request is out at a time: a pending LOGIN is answered by this). */
   void onFailed(Throwable err) {
-    loginPending = false;
+    attachment.loginAnswered();
     Command reply = failedReply();
     if (reply != null) {
-      outcome(reply, Outcome.ERROR);
-      LOG.error("[{}] {} {} failed", serverId, id, reply, err);
-      replyAndClose(reply, "server unavailable, try again: " + err.getMessage());
-    }
-  }
-
-  private void outcome(Command reply, Outcome o) {
-    if (reply == Command.REGISTER_FAILED) {
-      out.registerOutcome(o);
-    } else {
-      out.loginOutcome(o);
+      replies.failed(reply, err);
+      close(reply.name());
     }
   }
 
   // ---- logged in ----
 
   private void activity(Decoded d, long now) {
-    if (!check.accept(d, now, out.storeFailure())) {
-      if (check.refusal() == null) {
-        LOG.debug("[{}] {} dropped resend seq {} (last {})", serverId, id, check.clientSeq(), check.lastClientSeq());
-      } else {
-        if (check.limit() != null) {
-          out.limited(check.limit());
-        }
-        fail(check.refusal());
-      }
-      return;
-    }
-    out.activity(sessionId, check.activity(), check.clientSeq(), now);
-    if (++inFlight >= config.maxInFlightPerClient() && !pausedForCredit) {
-      pausedForCredit = true;
-      out.pauseReading();
+    ProtocolError refused = flow.accept(d, attachment.sessionId(), now);
+    if (refused != null) {
+      fail(refused);
     }
   }
 
@@ -462,14 +360,7 @@ final class ClientSession {
    * at {@code through}, written at {@code nowNanos}.
    */
   void deliver(Buffer classicLines, Buffer resumeLines, Map<String, Long> through, long nowNanos) {
-    if (!state.loggedIn()) {
-      return;
-    }
-    out.write(resumeClient ? resumeLines : classicLines);
-    out.wroteThrough(through, nowNanos);
-    if (out.writeQueueFull()) {
-      LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", serverId, id,
-          config.clientWriteQueueMaxBytes());
+    if (state.loggedIn() && flow.write(classicLines, resumeLines, through, nowNanos)) {
       close("slow consumer");
       out.abort();
     }
@@ -480,14 +371,9 @@ final class ClientSession {
     if (!state.loggedIn()) {
       return;
     }
-    inFlight -= count;
-    if (state == State.LOGGING_OUT) {
-      if (inFlight <= 0) {
-        endSession();
-      }
-    } else if (pausedForCredit && inFlight < config.maxInFlightPerClient() / 2) {
-      pausedForCredit = false;
-      out.resumeReading();
+    boolean loggingOut = state == State.LOGGING_OUT;
+    if (flow.credit(count, !loggingOut) && loggingOut) {
+      endSession();
     }
   }
 
@@ -495,7 +381,7 @@ final class ClientSession {
   private void logout() {
     if (state == State.CONNECTED) {
       close("logout");
-    } else if (inFlight > 0) {
+    } else if (flow.owed()) {
       await(State.LOGGING_OUT);
       out.startTimer(Timer.LOGOUT_GRACE, LOGOUT_GRACE_MILLIS);
     } else {
@@ -504,40 +390,20 @@ final class ClientSession {
   }
 
   private void endSession() {
-    inFlight = 0;
-    if (anonymous) {
-      out.detach(sessionId, true, false, false);
-    } else {
-      out.logout(sessionId);
-    }
-    sessionId = null;
+    attachment.end();
     close("logout");
   }
 
   /**
-   * Sends the client elsewhere without losing anything (only from LOGGED_IN: not while it is already
-   * leaving, nor logging out). 1. The state freezes what this session is known to have (it answers after
-   * publishing every activity it applied before, and those are written here before REDIRECT).
-   * 2. REDIRECT, close; activities this client sends meanwhile are still accepted, before the detach.
-   * 3. At the transport's end, the exact detach at the frozen position: it follows every activity of
-   * this connection in this server's order, so the next server, which waits for it, continues the
-   * sender's order (G4) and what it is owed (G3) exactly. False when the client does not move.
+   * Sends the client elsewhere without losing anything ({@link Attachment#freeze}), only from LOGGED_IN
+   * (not while it is already leaving, nor logging out). False when the client does not move.
    */
   boolean onRedirect(JsonObject target) {
-    if (state != State.LOGGED_IN) {
+    if (state != State.LOGGED_IN || !attachment.moveTo(target)) {
       return false;
     }
-    // a client on TLS goes to the target's TLS port (never to plaintext, where its secret would be in
-    // clear); a target without one keeps it here
-    int tlsPort = target.getInteger(Fields.TLS_PORT, 0);
-    if (tls && tlsPort <= 0) {
-      return false;
-    }
-    redirectTo = new JsonObject().put(Fields.HOSTNAME, target.getString(Fields.HOSTNAME))
-        .put(Fields.PORT, tls ? tlsPort : target.getInteger(Fields.PORT));
-    frozen = true;
     state = State.REDIRECTING;
-    out.freeze(sessionId, target);
+    attachment.freeze(target);
     return true;
   }
 
@@ -548,48 +414,31 @@ final class ClientSession {
   void onFrozen(JsonObject resume) {
     out.unsubscribe();
     if (state == State.REDIRECTING || state == State.LOGGING_OUT) {
-      if (resume != null) {
-        redirectTo.put(Fields.RESUME, resume);
-      }
-      out.write(MessageCodec.encode(Command.REDIRECT, redirectTo));
+      out.write(attachment.redirect(resume));
       out.redirected();
-      close("redirected to " + redirectTo.encode(), State.REDIRECTED);
+      close("redirected to " + attachment.redirectTo(), State.REDIRECTED);
     }
   }
 
   /** The session was resumed on another connection or server: it is not this connection's to detach. */
   void onKick() {
-    sessionId = null;
+    attachment.kicked();
     if (!state.closed()) {
-      reply(Command.INVALID_MESSAGE, "session resumed on another connection");
+      replies.reply(Command.INVALID_MESSAGE, "session resumed on another connection");
       close("session taken over");
     }
   }
 
-  // ---- replies and closing, in one place ----
-
-  private void reply(Command command, String info) {
-    out.write(MessageCodec.reply(command, info));
-  }
+  // ---- closing, in one place ----
 
   private void replyAndClose(Command command, String info) {
-    reply(command, info);
+    replies.reply(command, info);
     close(command.name());
   }
 
   private void fail(ProtocolError error) {
-    fail(error, error.reply() == Command.AUTHENTICATION_FAIL ? ProtocolErrorKind.AUTHENTICATION_FAIL
-        : ProtocolErrorKind.INVALID_MESSAGE);
-  }
-
-  private void fail(ProtocolError error, ProtocolErrorKind kind) {
-    LOG.warn("[{}] {} {}: {}", serverId, id, error.reply(), error.info());
-    out.protocolError(kind);
-    replyAndClose(error.reply(), error.info());
-  }
-
-  private void authFail(String info) {
-    fail(ProtocolError.authFail(info));
+    replies.error(error);
+    close(error.reply().name());
   }
 
   private void close(String reason) {

@@ -74,4 +74,21 @@ public final class Fields {
   public static final String JOINED = "joined";
 
   public static final String ANONYMOUS = "anonymous";
+
+  // the gateway's bus bodies to the state (register, login, freeze, detach) and from the balancer (rebalance)
+  public static final String SALT = "salt";
+  public static final String HASH = "hash";
+  public static final String ITERATIONS = "iterations";
+  /** A name's lookup: the registration that lost a partition's name agreement, kept for its LOGIN's answer. */
+  public static final String LOST = "lost";
+  /** The gateway connection a LOGIN (or its cancel) comes from. */
+  public static final String CONNECTION = "connection";
+  public static final String TARGET = "target";
+  public static final String SINCE = "since";
+  public static final String EXACT = "exact";
+  public static final String FROZEN = "frozen";
+  /** A detach: the positions the client is known to have read through. */
+  public static final String READ = "read";
+  public static final String COUNT = "count";
+  public static final String MOVED = "moved";
 }
