@@ -74,4 +74,35 @@ public final class Fields {
   public static final String JOINED = "joined";
 
   public static final String ANONYMOUS = "anonymous";
+
+  // the state's carry-over ({users, events}), member list, view counters and bus bodies (state/)
+  public static final String USERS = "users";
+  public static final String EVENTS = "events";
+  public static final String REDIRECTS_BEGUN = "redirectsBegun";
+  public static final String SESSIONS = "sessions";
+  public static final String SESSIONS_HERE = "sessionsHere";
+  public static final String SESSIONS_DETACHED = "sessionsDetached";
+  public static final String BACKLOG_ENTRIES = "backlogEntries";
+  public static final String BACKLOG_BYTES = "backlogBytes";
+  public static final String BACKLOG_DROPPED = "backlogDropped";
+  public static final String RETAINED_EVENTS = "retainedEvents";
+  public static final String RETAINED_DROPPED = "retainedDropped";
+  public static final String PENDING_EVENTS = "pendingEvents";
+  public static final String PENDING_LOGINS = "pendingLogins";
+  public static final String APPLIED = "applied";
+  public static final String STORE = "store";
+  public static final String LOG = "log";
+  public static final String ENTRIES = "entries";
+  public static final String CONNECTION = "connection";
+  public static final String TARGET = "target";
+  public static final String SALT = "salt";
+  public static final String HASH = "hash";
+  public static final String ITERATIONS = "iterations";
+  public static final String LOST = "lost";
+  public static final String READ = "read";
+  public static final String FROZEN = "frozen";
+  public static final String EXACT = "exact";
+  public static final String SINCE = "since";
+  public static final String SELF_PORT = "selfPort";
+  public static final String CARRY_OVER = "carryOver";
 }
