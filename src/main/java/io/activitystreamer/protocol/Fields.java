@@ -91,4 +91,25 @@ public final class Fields {
   public static final String READ = "read";
   public static final String COUNT = "count";
   public static final String MOVED = "moved";
+
+  // the state's carry-over ({users, events}), member list, view counters and bus bodies (state/)
+  public static final String USERS = "users";
+  public static final String EVENTS = "events";
+  public static final String REDIRECTS_BEGUN = "redirectsBegun";
+  public static final String SESSIONS = "sessions";
+  public static final String SESSIONS_HERE = "sessionsHere";
+  public static final String SESSIONS_DETACHED = "sessionsDetached";
+  public static final String BACKLOG_ENTRIES = "backlogEntries";
+  public static final String BACKLOG_BYTES = "backlogBytes";
+  public static final String BACKLOG_DROPPED = "backlogDropped";
+  public static final String RETAINED_EVENTS = "retainedEvents";
+  public static final String RETAINED_DROPPED = "retainedDropped";
+  public static final String PENDING_EVENTS = "pendingEvents";
+  public static final String PENDING_LOGINS = "pendingLogins";
+  public static final String APPLIED = "applied";
+  public static final String STORE = "store";
+  public static final String LOG = "log";
+  public static final String ENTRIES = "entries";
+  public static final String SELF_PORT = "selfPort";
+  public static final String CARRY_OVER = "carryOver";
 }

@@ -7,8 +7,9 @@ import java.util.Map;
  * The anonymous resume clients logged in on this server. Their sessions are not replicated (an
  * anonymous session ends with its connection); this keeps what a server-initiated REDIRECT needs to
  * turn one into a moving session of the mesh ({@link StateCore#park}): the applied vector at its LOGIN
- * and the highest client seq accepted, and, once a move began, the moving session's id. Pure; owned by
- * ServerCore on the state loop.
+ * and the highest client seq accepted, and, once a move began, the moving session's id. Pure; created
+ * by ServerCore on the state loop and shared by its {@link Logins} (which fill it) and
+ * {@link Redirects} (which read and end it).
  */
 final class AnonymousResumes {
   /** One connection's anonymous session. */

@@ -7,8 +7,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * When a named LOGIN may be answered (docs/mesh.md, "LOGIN on another server"): once this server has
  * what the session it takes over, and the client itself, already hold; at most {@link #MAX_MILLIS}
- * after it arrived (then availability wins). Pure; StateVerticle retries a waiting LOGIN as events
- * arrive.
+ * after it arrived (then availability wins). Pure; {@link Logins} retries a waiting LOGIN on every
+ * tick.
  */
 public final class LoginSync {
   /** A LOGIN waits at most this long. */

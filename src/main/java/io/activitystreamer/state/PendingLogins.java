@@ -10,8 +10,8 @@ import java.util.function.Consumer;
  * Named LOGINs waiting for the login sync ({@link LoginSync}): one that would take over a session
  * attached to another server waits until this server has that server's events up to the session's
  * detach, at most {@link LoginSync#MAX_MILLIS}; retried on every tick, in arrival order. Pure and
- * single-threaded; owned by ServerCore on the state
- * loop. {@code R} is the adapter's handle of the request.
+ * single-threaded; owned by {@link Logins} (of a ServerCore) on the state loop. {@code R} is the
+ * adapter's handle of the request.
  */
 public final class PendingLogins<R> {
   private record Waiting<R>(R request, String username, JsonObject resume, String connection, long since) {}
