@@ -77,37 +77,42 @@ final class EventCodec {
         j.getInteger(Fields.ITERATIONS), j.getLong(Fields.REGISTERED_AT), j.getString(Fields.ORIGIN));
   }
 
-  static UserRegistered userRegistered(JsonObject b) {
-    return new UserRegistered(user(b));
+  /** The typed body of {@code e}. An ACTIVITY's activity stays the body's object (not copied, not decoded). */
+  static EventBody decode(Event e) {
+    JsonObject b = e.body();
+    return switch (e.type()) {
+      case ACTIVITY -> activity(b);
+      case USER_REGISTERED -> new UserRegistered(user(b));
+      case SESSION_OPENED -> sessionOpened(b);
+      case SESSION_ATTACHED -> sessionAttached(b);
+      case SESSION_DETACHED -> sessionDetached(b);
+      case SESSION_CLOSED -> new SessionClosed(b.getString(Fields.ID));
+      case HOST_PROGRESS -> hostProgress(b);
+    };
   }
 
-  static SessionOpened sessionOpened(JsonObject b) {
+  private static SessionOpened sessionOpened(JsonObject b) {
     return new SessionOpened(b.getString(Fields.ID), b.getString(Fields.USERNAME),
         Vector.fromJson(b.getJsonObject(Fields.START)), b.getLong(Fields.AT, 0L), b.getLong(Fields.LAST_SEQ, 0L),
         b.getString(Fields.TOKEN), b.getLong(Fields.EXPIRES, 0L), b.getString(Fields.LAST_ORIGIN),
         b.getLong(Fields.LAST_ASEQ, 0L));
   }
 
-  static SessionAttached sessionAttached(JsonObject b) {
+  private static SessionAttached sessionAttached(JsonObject b) {
     return new SessionAttached(b.getString(Fields.ID), Vector.fromJson(b.getJsonObject(Fields.DELIVERED)),
         b.getLong(Fields.V, 0L), b.getLong(Fields.AT, 0L));
   }
 
-  static SessionDetached sessionDetached(JsonObject b) {
+  private static SessionDetached sessionDetached(JsonObject b) {
     return new SessionDetached(b.getString(Fields.ID), Vector.fromJson(b.getJsonObject(Fields.DELIVERED)),
         b.getLong(Fields.V, 0L), b.getLong(Fields.REDIRECTED_AT));
   }
 
-  static SessionClosed sessionClosed(JsonObject b) {
-    return new SessionClosed(b.getString(Fields.ID));
-  }
-
-  static HostProgress hostProgress(JsonObject b) {
+  private static HostProgress hostProgress(JsonObject b) {
     return new HostProgress(Vector.fromJson(b.getJsonObject(Fields.VECTOR)), b.getLong(Fields.AT, Long.MAX_VALUE));
   }
 
-  /** The activity JSON stays the body's object (not copied, not decoded). */
-  static Activity activity(JsonObject b) {
+  private static Activity activity(JsonObject b) {
     return new Activity(b.getString(Fields.SESSION), b.getString(Fields.USER), b.getLong(Fields.SSEQ, -1L),
         b.getLong(Fields.ASEQ), b.getLong(Fields.AT, 0L), b.getJsonObject(Fields.ACTIVITY), dep(b));
   }

@@ -18,17 +18,22 @@ import java.util.function.Predicate;
 /**
  * The session table of the mesh as seen here: the open sessions (named users' and moving anonymous
  * ones), the ids of the closed ones, and the REDIRECT tokens of the moving ones. It applies the four
- * session events (which attach or detach wins is {@link SessionRecord#supersededBy}) and answers which
- * session a LOGIN takes over and which servers it must hear from first. Plain and single-threaded; owned
- * by {@link StateCore}, on the state loop.
+ * session events (which attach or detach wins is {@link SessionRecord#supersededBy}), detaches, freezes
+ * and closes the sessions attached here, and answers which session a LOGIN takes over and which servers
+ * it must hear from first. Plain and single-threaded; owned by {@link StateCore}, on the state loop.
  */
 final class Sessions {
   /** Ends the issuer part of a token (the random part is URL-safe base64, without it). */
   static final char TOKEN_ISSUER_END = '~';
 
   private final String self;
+  private final StateOptions options;
   private final StateOutbox outbox;
+  private final StateCore.Emitter emitter;
   private final Progress progress;
+  private long counter;
+  /** Which hosts are live (the mesh tells): a LOGIN takes over a session whose server died. */
+  Predicate<String> hostLive = h -> true;
   final Map<String, SessionRecord> table = new LinkedHashMap<>();
   /**
    * Ids of closed sessions. Events of different origins are applied in different orders on different
@@ -39,10 +44,17 @@ final class Sessions {
   /** Token hash to the id of the moving anonymous session it resumes (see {@link StateCore#park}). */
   private final Map<String, String> tokens = new HashMap<>();
 
-  Sessions(String self, StateOutbox outbox, Progress progress) {
+  Sessions(String self, StateOptions options, StateOutbox outbox, StateCore.Emitter emitter, Progress progress) {
     this.self = self;
+    this.options = options;
     this.outbox = outbox;
+    this.emitter = emitter;
     this.progress = progress;
+  }
+
+  /** The id of a new session opened here: this server's id, then a counter. */
+  String newId() {
+    return self + "/" + (++counter);
   }
 
   SessionRecord get(String id) {
@@ -124,10 +136,40 @@ final class Sessions {
     tokens.clear();
   }
 
+  // ---- the sessions attached here ----
+
+  /** See {@link StateCore#detach}. */
+  void detach(String sessionId, long since, boolean exact, Vector read) {
+    SessionRecord s = table.get(sessionId);
+    if (s == null || !self.equals(s.host)) {
+      return;
+    }
+    Vector exactly = s.frozen != null ? s.frozen : progress.applied.copy();
+    Vector safe = (exact ? exactly : read != null ? read.copy()
+        : progress.writtenBefore(s, since - options.redeliverWindowMillis())).mergeMax(s.delivered);
+    s.frozen = null;
+    // redirectedAt: placed elsewhere by the balancer, not to be sent on again at once
+    emitter.emit(new SessionDetached(sessionId, safe, s.version + 1, exact ? since : null), null);
+  }
+
+  /** See {@link StateCore#freeze}. */
+  void freeze(String sessionId, long now) {
+    SessionRecord s = table.get(sessionId);
+    if (s != null && self.equals(s.host)) {
+      s.frozen = progress.writtenBefore(s, now - StateCore.REDIRECT_GRACE_MILLIS);
+    }
+  }
+
+  void logout(String sessionId) {
+    if (table.containsKey(sessionId)) {
+      emitter.emit(new SessionClosed(sessionId), null);
+    }
+  }
+
   // ---- logins ----
 
   /** The session a LOGIN of {@code username} takes over: the one it resumes, or one of its detached or orphaned ones. */
-  SessionRecord pick(String username, JsonObject resume, Predicate<String> hostLive) {
+  SessionRecord pick(String username, JsonObject resume) {
     if (resume != null && resume.getString(Fields.SESSION) != null) {
       SessionRecord s = table.get(resume.getString(Fields.SESSION));
       return s != null && s.username.equals(username) ? s : null;
@@ -201,7 +243,10 @@ final class Sessions {
    * issued, or whose issuer is gone (every server that notices closes them: a second SESSION_CLOSED
    * changes nothing).
    */
-  List<String> expiredMoves(long now, long grace, Predicate<String> hostLive) {
+  List<String> expiredMoves(long now, long grace) {
+    if (tokens.isEmpty()) {
+      return List.of();
+    }
     List<String> out = new ArrayList<>();
     for (String id : tokens.values()) {
       SessionRecord s = table.get(id);
@@ -223,7 +268,7 @@ final class Sessions {
     return false;
   }
 
-  /** The per-origin minimum of every open session's cursor; null if no session is open. */
+  /** The per-origin minimum of every open session's cursor (a copy of the applied vector if none is open). */
   Vector minCursor() {
     Vector min = null;
     for (SessionRecord s : table.values()) {

@@ -1,22 +1,17 @@
 package io.activitystreamer.state;
 
-import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.mesh.ReplicatedState;
-import io.activitystreamer.protocol.Fields;
 import io.activitystreamer.replication.Event;
 import io.activitystreamer.state.EventBody.Activity;
-import io.activitystreamer.state.EventBody.Dep;
 import io.activitystreamer.state.EventBody.HostProgress;
 import io.activitystreamer.state.EventBody.SessionAttached;
 import io.activitystreamer.state.EventBody.SessionClosed;
 import io.activitystreamer.state.EventBody.SessionDetached;
 import io.activitystreamer.state.EventBody.SessionOpened;
 import io.activitystreamer.state.EventBody.UserRegistered;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,30 +34,20 @@ import java.util.function.Predicate;
  * logs in again on B, whose log holds A:5 beyond s1's cursor {A:4}: B writes A:5, then LOGIN's later
  * traffic.
  *
- * <p>A facade: it numbers, emits and dispatches the events, and owns the collaborators. {@link Users}
- * (registered users, lost registrations), {@link Sessions} (the session table, closed ids, moving
- * sessions and their tokens, which session a LOGIN takes over), {@link Progress} (the applied vector, its
- * samples, host progress, cursors), {@link ActivityLog} (the log, backlogs, bounds), {@link
- * StateSnapshot} (the join snapshot) and {@link EventCodec} (the typed {@link EventBody}s to JSON and back).
+ * <p>A facade: it numbers, emits and dispatches the events (typed {@link EventBody}s, whose JSON only
+ * {@link EventCodec} reads and writes), and owns the collaborators it hands each input to: {@link Users}
+ * (registered users, lost registrations), {@link Sessions} (the session table, closed ids, tokens of
+ * moving sessions; detach, freeze, logout), {@link Logins} (what a LOGIN gets; anonymous moves),
+ * {@link Activities} (accept, apply and deliver activities; per-sender order), {@link Progress} (the
+ * applied vector, its samples, host progress, cursors), {@link ActivityLog} (the log, backlogs, bounds)
+ * and {@link StateSnapshot} (the join snapshot).
  */
 public final class StateCore implements ReplicatedState {
-  private final String self;
-  private final StateOptions options;
-  private final StateOutbox outbox;
-  private final Users users = new Users();
-  private final Progress progress = new Progress();
-  private final Sessions sessions;
-  private final ActivityLog log = new ActivityLog();
-  private final StateSnapshot snapshots;
-  private long seq;
-  private long aseq;
-  private long sessionCounter;
-  private Predicate<String> hostLive = h -> true;
-  /**
-   * Anonymous sessions here that continue a move, until their first activity: the moving session's last
-   * activity (or its issuer's activity number at the move), which that first activity depends on (G4).
-   */
-  private final Map<String, Dep> anonymousDeps = new HashMap<>();
+  /** How a collaborator emits a local event: numbered, applied here and replicated by the facade. */
+  interface Emitter {
+    /** {@code connection}: the sender's connection of an activity (null otherwise). */
+    void emit(EventBody body, String connection);
+  }
 
   /** A session redirected less than this ago logs in where it was sent: it is not redirected again. */
   static final long PLACED_MILLIS = 10_000;
@@ -81,16 +66,30 @@ public final class StateCore implements ReplicatedState {
    */
   static final long COVERED_HOLD_MILLIS = LoginSync.MAX_MILLIS;
 
+  private final String self;
+  private final StateOptions options;
+  private final StateOutbox outbox;
+  private final Users users = new Users();
+  private final Progress progress = new Progress();
+  private final ActivityLog log = new ActivityLog();
+  private final Sessions sessions;
+  private final Activities activities;
+  private final Logins logins;
+  private final StateSnapshot snapshots;
+  private long seq;
+
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
     this.options = options;
     this.outbox = outbox;
-    this.sessions = new Sessions(self, outbox, progress);
+    this.sessions = new Sessions(self, options, outbox, this::emit, progress);
+    this.activities = new Activities(self, outbox, this::emit, sessions, progress, log);
+    this.logins = new Logins(self, outbox, this::emit, sessions, progress, log, activities);
     this.snapshots = new StateSnapshot(users, sessions, progress, log);
   }
 
   /** The mesh tells which hosts are live, so a LOGIN can take over a session whose server died. */
-  public void hostLiveness(Predicate<String> hostLive) { this.hostLive = hostLive; }
+  public void hostLiveness(Predicate<String> hostLive) { sessions.hostLive = hostLive; }
 
   // ---- queries ----
 
@@ -153,42 +152,7 @@ public final class StateCore implements ReplicatedState {
    * Opens or resumes the session of a named user that just proved its secret. {@code resume} is the
    * resume extension's object ({@code session}, {@code received}) or null for a classic client.
    */
-  public LoginResult login(String username, JsonObject resume, long now) {
-    SessionRecord s = sessions.pick(username, resume, hostLive);
-    if (s == null) {
-      // No session to resume: a new one. (A classic LOGIN whose user still has a session attached to a
-      // live server reaches this only after ServerCore waited for that server's detach in vain: it is
-      // a second device, which gets a session of its own.)
-      String id = self + "/" + (++sessionCounter);
-      emit(SessionOpened.named(id, username, progress.applied.copy(), now), null);
-      return new LoginResult(id, false, List.of(), 0, 0, List.of(), false);
-    }
-    if (self.equals(s.host)) {
-      // resumed while still attached to a connection here: that connection lets go first (the kick is
-      // published before the LOGIN reply, so it cannot reach the new connection)
-      outbox.kick(s.id);
-    }
-    Vector cursor = resumeCursor(s, resume);
-    List<Buffer> backlog = log.backlog(cursor, resume != null);
-    long dropped = log.droppedFor(cursor);
-    // The backlog is written, not yet read: if this connection breaks soon, the session must be owed it
-    // again, so what it is known to have is the cursor it came with, not what this server has applied
-    // (the redelivery window then decides, as for any later activity).
-    emit(new SessionAttached(s.id, cursor.copy(), s.version + 1, now), null);
-    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq(), List.of(), placed(s, now));
-  }
-
-  /** Where session {@code s} resumes: what {@code resume.received} names (at least its start), else its cursor. */
-  private Vector resumeCursor(SessionRecord s, JsonObject resume) {
-    if (resume != null && resume.getJsonObject(Fields.RECEIVED) != null) {
-      return Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
-    }
-    return progress.cursorOf(s).copy();
-  }
-
-  private static boolean placed(SessionRecord s, long now) {
-    return s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
-  }
+  public LoginResult login(String username, JsonObject resume, long now) { return logins.login(username, resume, now); }
 
   /**
    * The servers this server must hear from before it answers this LOGIN: those holding the session it
@@ -212,33 +176,20 @@ public final class StateCore implements ReplicatedState {
    * {@link #detach}'s.
    */
   public String park(String token, Vector start, long lastSeq, long expires, long now) {
-    String id = self + "/" + (++sessionCounter);
-    // owed what comes after its position now (what it was written, as freeze fixes it), which every
-    // server knows from here on: a LOGIN elsewhere that stops waiting for the detach still resumes there
-    Vector position = progress.appliedAt(now - REDIRECT_GRACE_MILLIS).mergeMax(start);
-    // its activities so far were accepted here (not on a replicated session): at most this server's last
-    // activity number, which its next activity, wherever it is accepted, then follows (G4)
-    emit(new SessionOpened(id, Fields.ANONYMOUS, position, now, lastSeq, Secrets.tokenHash(token), expires, self,
-        aseq), null);
-    freeze(id, now);
-    return id;
+    return logins.park(token, start, lastSeq, expires, now);
   }
 
   /**
    * A new REDIRECT token of this server: its id, {@link Sessions#TOKEN_ISSUER_END}, then 128 random bits.
    * The issuer part tells a LOGIN on another server whose events to wait for (the random part is the secret).
    */
-  public String newToken() { return self + Sessions.TOKEN_ISSUER_END + Secrets.newToken(); }
+  public String newToken() { return logins.newToken(); }
 
   /** True if {@code resume} carries a REDIRECT token (known here or not). */
   public static boolean presentsToken(JsonObject resume) { return Sessions.presentsToken(resume); }
 
   /** True if {@code resume} carries a token that resumes a moving anonymous session now. */
-  public boolean resumesMove(JsonObject resume, long now) { return resumes(sessions.parked(resume), now); }
-
-  private static boolean resumes(SessionRecord moving, long now) {
-    return moving != null && now < moving.tokenExpires;
-  }
+  public boolean resumesMove(JsonObject resume, long now) { return logins.resumesMove(resume, now); }
 
   /**
    * An anonymous LOGIN presenting {@code resume.token}: the moving session it names continues on
@@ -248,23 +199,11 @@ public final class StateCore implements ReplicatedState {
    * fresh anonymous session, never an error.
    */
   public LoginResult resumeAnonymous(String sessionId, JsonObject resume, long now) {
-    SessionRecord s = sessions.parked(resume);
-    if (!resumes(s, now)) {
-      return null;
-    }
-    Vector cursor = resumeCursor(s, resume);
-    List<Buffer> backlog = log.backlog(cursor, true);
-    long dropped = log.droppedFor(cursor);
-    long lastSeq = s.lastSeq();
-    if (s.lastOrigin != null) {
-      anonymousDeps.put(sessionId, new Dep(s.lastOrigin, s.lastAseq));
-    }
-    logout(s.id);
-    return new LoginResult(sessionId, true, backlog, dropped, lastSeq, List.of(), placed(s, now));
+    return logins.resumeAnonymous(sessionId, resume, now);
   }
 
   /** An anonymous session here ended (see {@link #resumeAnonymous}: what its first activity would follow). */
-  public void anonymousEnded(String sessionId) { anonymousDeps.remove(sessionId); }
+  public void anonymousEnded(String sessionId) { activities.anonymousEnded(sessionId); }
 
   /**
    * Accepts an activity from a logged-in connection: numbers it, applies it (delivering it here) and
@@ -273,18 +212,7 @@ public final class StateCore implements ReplicatedState {
    */
   public boolean accept(String sessionId, String username, JsonObject activity, long clientSeq, String connection,
                         long now) {
-    SessionRecord s = sessions.get(sessionId);
-    if (s != null && clientSeq > 0 && s.accepted.contains(clientSeq)) {
-      return false;
-    }
-    Dep dep = s != null && s.lastOrigin != null && !s.lastOrigin.equals(self) ? new Dep(s.lastOrigin, s.lastAseq)
-        : null;
-    Dep moved = s == null && !anonymousDeps.isEmpty() ? anonymousDeps.remove(sessionId) : null;
-    if (moved != null && !self.equals(moved.origin())) {
-      dep = moved;
-    }
-    emit(new Activity(sessionId, username, clientSeq, aseq + 1, now, activity, dep), connection);
-    return true;
+    return activities.accept(sessionId, username, activity, clientSeq, connection, now);
   }
 
   /**
@@ -296,16 +224,7 @@ public final class StateCore implements ReplicatedState {
    * acknowledged every byte written to it, and the last batch written was cut at these positions).
    */
   public void detach(String sessionId, long since, boolean exact, Vector read) {
-    SessionRecord s = sessions.get(sessionId);
-    if (s == null || !self.equals(s.host)) {
-      return;
-    }
-    Vector exactly = s.frozen != null ? s.frozen : progress.applied.copy();
-    Vector safe = (exact ? exactly : read != null ? read.copy()
-        : progress.writtenBefore(s, since - options.redeliverWindowMillis())).mergeMax(s.delivered);
-    s.frozen = null;
-    // redirectedAt: placed elsewhere by the balancer, not to be sent on again at once
-    emit(new SessionDetached(sessionId, safe, s.version + 1, exact ? since : null), null);
+    sessions.detach(sessionId, since, exact, read);
   }
 
   /**
@@ -315,22 +234,13 @@ public final class StateCore implements ReplicatedState {
    * own a moment before, which the gateway has not noticed yet, may not have read the last lines, so
    * the next server repeats those few rather than lose them.
    */
-  public void freeze(String sessionId, long now) {
-    SessionRecord s = sessions.get(sessionId);
-    if (s != null && self.equals(s.host)) {
-      s.frozen = progress.writtenBefore(s, now - REDIRECT_GRACE_MILLIS);
-    }
-  }
+  public void freeze(String sessionId, long now) { sessions.freeze(sessionId, now); }
 
-  public void logout(String sessionId) {
-    if (sessions.table.containsKey(sessionId)) {
-      emit(new SessionClosed(sessionId), null);
-    }
-  }
+  public void logout(String sessionId) { sessions.logout(sessionId); }
 
   /**
    * Periodic: samples the applied vector, announces progress of attached sessions, applies bounds, and
-   * closes the moving anonymous sessions whose token expired a while ago ({@link Sessions#expiredMoves}).
+   * closes the moving anonymous sessions whose token expired a while ago.
    */
   public void tick(long now) {
     progress.sample(now, now - options.redeliverWindowMillis() - 4 * options.checkpointIntervalMillis());
@@ -341,14 +251,12 @@ public final class StateCore implements ReplicatedState {
     }
     log.prune(sessions.minCursor(), now - COVERED_HOLD_MILLIS, options.backlogMaxCount(), options.maxBacklogBytes(),
         now - options.backlogMaxAgeMillis());
-    for (String id : sessions.expiredMoves(now, TOKEN_CLOSE_GRACE_MILLIS, hostLive)) {
-      logout(id);
-    }
+    logins.closeExpiredMoves(now);
   }
 
   // ---- replicated events ----
 
-  /** Numbers a local event, applies it here (the body as it is, not decoded again) and replicates it. */
+  /** Numbers a local event, applies it here (the record as it is, not decoded again) and replicates it. */
   private void emit(EventBody body, String connection) {
     Event e = new Event(self, ++seq, body.type(), EventCodec.encode(body));
     apply(self, body, connection);
@@ -357,38 +265,23 @@ public final class StateCore implements ReplicatedState {
 
   /**
    * False while an activity depends on an earlier activity of the same sender (accepted by another
-   * server before the sender moved) that is not applied here yet: per-sender order (G4).
+   * server before the sender moved) that is not applied here yet: per-sender order (G4). An event naming
+   * a session not opened here yet waits too.
    */
   public boolean ready(Event e) {
-    if (e.type() == Event.Type.SESSION_ATTACHED || e.type() == Event.Type.SESSION_DETACHED
-        || e.type() == Event.Type.SESSION_CLOSED) {
-      return sessions.known(EventCodec.sessionOf(e.body()));
-    }
-    if (e.type() != Event.Type.ACTIVITY) {
-      return true;
-    }
-    Dep dep = EventCodec.dep(e.body());
-    return dep == null || progress.applied.covers(dep.origin(), dep.aseq());
+    return switch (e.type()) {
+      case SESSION_ATTACHED, SESSION_DETACHED, SESSION_CLOSED -> sessions.known(EventCodec.sessionOf(e.body()));
+      case ACTIVITY -> activities.ready(EventCodec.dep(e.body()));
+      default -> true;
+    };
   }
 
   /** Applies an event of another origin (the replicator guarantees exactly once, in origin order). */
-  public void apply(Event e) {
-    JsonObject b = e.body();
-    EventBody body = switch (e.type()) {
-      case USER_REGISTERED -> EventCodec.userRegistered(b);
-      case SESSION_OPENED -> EventCodec.sessionOpened(b);
-      case SESSION_ATTACHED -> EventCodec.sessionAttached(b);
-      case SESSION_DETACHED -> EventCodec.sessionDetached(b);
-      case SESSION_CLOSED -> EventCodec.sessionClosed(b);
-      case HOST_PROGRESS -> EventCodec.hostProgress(b);
-      case ACTIVITY -> EventCodec.activity(b);
-    };
-    apply(e.origin(), body, null);
-  }
+  public void apply(Event e) { apply(e.origin(), EventCodec.decode(e), null); }
 
   private void apply(String origin, EventBody body, String connection) {
     if (body instanceof Activity a) {
-      onActivity(origin, a, connection);
+      activities.onActivity(origin, a, connection);
     } else if (body instanceof UserRegistered u) {
       users.onRegistered(u.user());
     } else if (body instanceof SessionOpened o) {
@@ -402,32 +295,6 @@ public final class StateCore implements ReplicatedState {
     } else {
       progress.onHostProgress(origin, (HostProgress) body);
     }
-  }
-
-  private void onActivity(String origin, Activity a, String connection) {
-    long n = a.aseq();
-    if (self.equals(origin)) {
-      aseq = n;
-    }
-    progress.applied.set(origin, n);
-    SessionRecord sender = sessions.get(a.session());
-    long sseq = a.sseq();
-    if (sender != null && sseq > 0 && sender.accepted.contains(sseq)) {
-      // A resume client's resend accepted by a server that had not yet applied the first copy (the
-      // client moved faster than replication, or sent it on both sides of a partition): applied, but
-      // delivered and logged only once. (A seq below the highest but not accepted yet is not a resend:
-      // it was accepted on the other side of a partition and arrives with the heal.)
-      return;
-    }
-    ActivityLog.Entry entry = log.append(origin, n, a.at(), a.activity());
-    if (sender != null) {
-      if (sseq > 0) {
-        sender.accepted.add(sseq);
-      }
-      sender.lastOrigin = origin;
-      sender.lastAseq = n;
-    }
-    outbox.deliver(new Delivery(entry.classicLine(), entry.resumeLine(), connection));
   }
 
   /** Installs a joining server's state from a member's {@link #snapshot}. */
