@@ -73,12 +73,48 @@ public final class Fields {
   public static final String SEES = "sees";
   public static final String JOINED = "joined";
 
-  public static final String ANONYMOUS = "anonymous";
-
-  // the gateway's bus bodies to the state (register, login, freeze, detach) and from the balancer (rebalance)
+  // the replicated state (state.EventCodec, state.StateSnapshot): event bodies, session and user records, the
+  // join snapshot's state part
+  public static final String ORIGIN = "origin";
+  public static final String AT = "at";
+  public static final String START = "start";
+  public static final String DELIVERED = "delivered";
+  /** SESSION_ATTACHED / SESSION_DETACHED: the version of the session's host this event sets. */
+  public static final String V = "v";
+  public static final String REDIRECTED_AT = "redirectedAt";
+  public static final String EXPIRES = "expires";
+  public static final String LAST_ORIGIN = "lastOrigin";
+  public static final String LAST_ASEQ = "lastAseq";
+  public static final String VECTOR = "vector";
+  public static final String USER = "user";
+  public static final String SSEQ = "sseq";
+  public static final String ASEQ = "aseq";
+  public static final String DEP = "dep";
   public static final String SALT = "salt";
   public static final String HASH = "hash";
   public static final String ITERATIONS = "iterations";
+  public static final String REGISTERED_AT = "registeredAt";
+  public static final String HOST = "host";
+  public static final String ACCEPTED = "accepted";
+  public static final String OPENED_AT = "openedAt";
+  public static final String VERSION_RANK = "versionRank";
+  public static final String VERSION_ORIGIN = "versionOrigin";
+  public static final String ATTACHED_AT = "attachedAt";
+  public static final String TOKEN_EXPIRES = "tokenExpires";
+  public static final String TOKEN_BY = "tokenBy";
+  public static final String USERS = "users";
+  public static final String SESSIONS = "sessions";
+  public static final String APPLIED = "applied";
+  public static final String LOG = "log";
+  public static final String ENTRIES = "entries";
+  public static final String PRUNED = "pruned";
+  public static final String HOST_PROGRESS = "hostProgress";
+  public static final String HOST_PROGRESS_AT = "hostProgressAt";
+  public static final String CLOSED = "closed";
+
+  public static final String ANONYMOUS = "anonymous";
+
+  // the gateway's bus bodies to the state (register, login, freeze, detach) and from the balancer (rebalance)
   /** A name's lookup: the registration that lost a partition's name agreement, kept for its LOGIN's answer. */
   public static final String LOST = "lost";
   /** The gateway connection a LOGIN (or its cancel) comes from. */
@@ -93,10 +129,8 @@ public final class Fields {
   public static final String MOVED = "moved";
 
   // the state's carry-over ({users, events}), member list, view counters and bus bodies (state/)
-  public static final String USERS = "users";
   public static final String EVENTS = "events";
   public static final String REDIRECTS_BEGUN = "redirectsBegun";
-  public static final String SESSIONS = "sessions";
   public static final String SESSIONS_HERE = "sessionsHere";
   public static final String SESSIONS_DETACHED = "sessionsDetached";
   public static final String BACKLOG_ENTRIES = "backlogEntries";
@@ -106,10 +140,7 @@ public final class Fields {
   public static final String RETAINED_DROPPED = "retainedDropped";
   public static final String PENDING_EVENTS = "pendingEvents";
   public static final String PENDING_LOGINS = "pendingLogins";
-  public static final String APPLIED = "applied";
   public static final String STORE = "store";
-  public static final String LOG = "log";
-  public static final String ENTRIES = "entries";
   public static final String SELF_PORT = "selfPort";
   public static final String CARRY_OVER = "carryOver";
 }

@@ -1,10 +1,11 @@
 package io.activitystreamer.state;
 
+import io.activitystreamer.protocol.MessageCodec;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 
@@ -12,7 +13,8 @@ import java.util.List;
  * The activities this server applied, in its apply order (per origin that is the origin's order), kept
  * while some open session may still be owed them, within the backlog bounds. The backlog of a session is
  * the entries its cursor does not cover. {@link #pruned} remembers, per origin, the highest activity
- * number dropped, so a session that was owed a dropped activity can be told how many it lost.
+ * number dropped, so a session that was owed a dropped activity can be told how many it lost. Plain and
+ * single-threaded; owned by {@link StateCore}, on the state loop.
  */
 public final class ActivityLog {
 
@@ -23,10 +25,19 @@ public final class ActivityLog {
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private final Vector pruned = new Vector();
   private long bytes;
+  private long droppedTotal;
 
-  public void append(Entry e) {
+  /**
+   * Appends activity {@code aseq} of {@code origin}, encoded here once into its two lines (the same
+   * buffers go to every connection and into every backlog). Returns the entry.
+   */
+  public Entry append(String origin, long aseq, long acceptedAt, JsonObject activity) {
+    Buffer classic = MessageCodec.broadcast(activity);
+    Buffer resume = MessageCodec.withEid(classic, origin, aseq);
+    Entry e = new Entry(origin, aseq, acceptedAt, activity, classic, resume);
     entries.addLast(e);
     bytes += bytes(e);
+    return e;
   }
 
   public int size() {
@@ -44,6 +55,25 @@ public final class ActivityLog {
 
   public Vector pruned() {
     return pruned;
+  }
+
+  /** Entries still owed while the bounds dropped them, since start. */
+  public long droppedTotal() {
+    return droppedTotal;
+  }
+
+  /** Every entry, oldest first (the join snapshot's log). */
+  Collection<Entry> entries() {
+    return entries;
+  }
+
+  /** The lines of the entries {@code cursor} does not cover, oldest first: resume lines (with eid) or classic ones. */
+  List<Buffer> backlog(Vector cursor, boolean resumeLines) {
+    List<Buffer> out = new ArrayList<>();
+    for (Entry e : after(cursor)) {
+      out.add(resumeLines ? e.resumeLine() : e.classicLine());
+    }
+    return out;
   }
 
   /** Entries not covered by {@code cursor}, oldest first. */
@@ -68,10 +98,10 @@ public final class ActivityLog {
 
   /**
    * Drops from the head: entries every cursor covers ({@code minCursor}) that were accepted before
-   * {@code coveredBefore}, then entries past the count, byte or age bound. Returns how many entries past
-   * a bound were dropped while still owed.
+   * {@code coveredBefore}, then entries past the count, byte or age bound. Entries past a bound that
+   * were still owed count in {@link #droppedTotal}.
    */
-  public int prune(Vector minCursor, long coveredBefore, int maxCount, long maxBytes, long oldestAllowed) {
+  public void prune(Vector minCursor, long coveredBefore, int maxCount, long maxBytes, long oldestAllowed) {
     int droppedOwed = 0;
     Iterator<Entry> it = entries.iterator();
     while (it.hasNext()) {
@@ -88,15 +118,6 @@ public final class ActivityLog {
       it.remove();
       bytes -= bytes(e);
     }
-    return droppedOwed;
-  }
-
-  public JsonObject toJson() {
-    JsonArray list = new JsonArray();
-    for (Entry e : entries) {
-      list.add(new JsonObject().put("origin", e.origin()).put("aseq", e.aseq()).put("at", e.acceptedAt())
-          .put("activity", e.activity()));
-    }
-    return new JsonObject().put("entries", list).put("pruned", pruned.toJson());
+    droppedTotal += droppedOwed;
   }
 }

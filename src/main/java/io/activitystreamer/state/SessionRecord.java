@@ -1,7 +1,5 @@
 package io.activitystreamer.state;
 
-import io.vertx.core.json.JsonObject;
-
 /**
  * A named user's session, replicated on every server. It opens at LOGIN_SUCCESS and closes at LOGOUT;
  * in between it is attached to one server ({@code host}) or detached ({@code host == null}) when its
@@ -49,10 +47,6 @@ public final class SessionRecord {
   /** The server that issued the token, which closes the session once it expired. */
   String tokenBy;
 
-  SessionRecord(String id, String username, Vector start, String host, long openedAt) {
-    this(id, username, start, host, openedAt, new SeqRanges());
-  }
-
   SessionRecord(String id, String username, Vector start, String host, long openedAt, SeqRanges accepted) {
     this.id = id;
     this.username = username;
@@ -84,31 +78,5 @@ public final class SessionRecord {
     version = v;
     versionRank = rank;
     versionOrigin = origin;
-  }
-
-  JsonObject toJson() {
-    JsonObject j = new JsonObject().put("id", id).put("username", username).put("start", start.toJson())
-        .put("delivered", delivered.toJson()).put("host", host).put("accepted", accepted.toJson()).put("lastSeq", accepted.max()).put("openedAt", openedAt)
-        .put("lastOrigin", lastOrigin).put("lastAseq", lastAseq).put("version", version)
-        .put("versionRank", versionRank).put("versionOrigin", versionOrigin).put("attachedAt", attachedAt);
-    if (token != null) {
-      j.put("token", token).put("tokenExpires", tokenExpires).put("tokenBy", tokenBy);
-    }
-    return j;
-  }
-
-  static SessionRecord fromJson(JsonObject j) {
-    SessionRecord s = new SessionRecord(j.getString("id"), j.getString("username"),
-        Vector.fromJson(j.getJsonObject("start")), j.getString("host"), j.getLong("openedAt", 0L),
-        SeqRanges.fromJson(j.getJsonArray("accepted"), j.getLong("lastSeq", 0L)));
-    s.delivered = Vector.fromJson(j.getJsonObject("delivered"));
-    s.lastOrigin = j.getString("lastOrigin");
-    s.lastAseq = j.getLong("lastAseq", 0L);
-    s.attachedAt = j.getLong("attachedAt", 0L);
-    s.setVersion(j.getLong("version", 0L), j.getInteger("versionRank", 0), j.getString("versionOrigin", ""));
-    s.token = j.getString("token");
-    s.tokenExpires = j.getLong("tokenExpires", 0L);
-    s.tokenBy = j.getString("tokenBy");
-    return s;
   }
 }

@@ -1,19 +1,17 @@
 package io.activitystreamer.state;
 
-import io.activitystreamer.bus.Delivery;
 import io.activitystreamer.bus.LoginResult;
-import io.activitystreamer.replication.Event;
 import io.activitystreamer.mesh.ReplicatedState;
-import io.activitystreamer.protocol.Fields;
-import io.activitystreamer.protocol.MessageCodec;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
+import io.activitystreamer.replication.Event;
+import io.activitystreamer.state.EventBody.Activity;
+import io.activitystreamer.state.EventBody.HostProgress;
+import io.activitystreamer.state.EventBody.SessionAttached;
+import io.activitystreamer.state.EventBody.SessionClosed;
+import io.activitystreamer.state.EventBody.SessionDetached;
+import io.activitystreamer.state.EventBody.SessionOpened;
+import io.activitystreamer.state.EventBody.UserRegistered;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,36 +33,21 @@ import java.util.function.Predicate;
  * s1 opens when the applied vector is {A:4}; A accepts activity 5 while s1's connection is broken; s1
  * logs in again on B, whose log holds A:5 beyond s1's cursor {A:4}: B writes A:5, then LOGIN's later
  * traffic.
+ *
+ * <p>A facade: it numbers, emits and dispatches the events (typed {@link EventBody}s, whose JSON only
+ * {@link EventCodec} reads and writes), and owns the collaborators it hands each input to: {@link Users}
+ * (registered users, lost registrations), {@link Sessions} (the session table, closed ids, tokens of
+ * moving sessions; detach, freeze, logout), {@link LoginGrants} (what a LOGIN gets; anonymous moves),
+ * {@link Activities} (accept, apply and deliver activities; per-sender order), {@link Progress} (the
+ * applied vector, its samples, host progress, cursors), {@link ActivityLog} (the log, backlogs, bounds)
+ * and {@link StateSnapshot} (the join snapshot).
  */
 public final class StateCore implements ReplicatedState {
-  private final String self;
-  private final StateOptions options;
-  private final StateOutbox outbox;
-  private final Map<String, UserRecord> users = new HashMap<>();
-  private final Map<String, UserRecord> lostRegistrations = new HashMap<>();
-  private final Map<String, SessionRecord> sessions = new LinkedHashMap<>();
-  /**
-   * Ids of closed sessions. Events of different origins are applied in different orders on different
-   * servers: a SESSION_CLOSED may arrive before the SESSION_OPENED it closes (the closer saw both), so a
-   * late OPENED of a closed session is ignored, and an event naming a session not opened here yet waits.
-   */
-  private final Set<String> closedSessions = new HashSet<>();
-  private final ActivityLog log = new ActivityLog();
-  private final Vector applied = new Vector();
-  /** Last progress vector each host announced for the sessions attached to it. */
-  private final Map<String, Vector> hostProgress = new HashMap<>();
-  /**
-   * When (on the host's clock) each host's progress vector was what it had written: it covers only the
-   * sessions attached there before that time (a later one got its backlog later).
-   */
-  private final Map<String, Long> hostProgressAt = new HashMap<>();
-  /** (time, applied vector) samples for the redelivery window. */
-  private final ArrayDeque<Object[]> history = new ArrayDeque<>();
-  private long seq;
-  private long aseq;
-  private long sessionCounter;
-  private long droppedTotal;
-  private Predicate<String> hostLive = h -> true;
+  /** How a collaborator emits a local event: numbered, applied here and replicated by the facade. */
+  interface Emitter {
+    /** {@code connection}: the sender's connection of an activity (null otherwise). */
+    void emit(EventBody body, String connection);
+  }
 
   /** A session redirected less than this ago logs in where it was sent: it is not redirected again. */
   static final long PLACED_MILLIS = 10_000;
@@ -73,130 +56,103 @@ public final class StateCore implements ReplicatedState {
    * the token just in time, on another server, has closed it by then).
    */
   static final long TOKEN_CLOSE_GRACE_MILLIS = 5000;
-  /** Token hash to the id of the moving anonymous session it resumes (see {@link #park}). */
-  private final Map<String, String> tokens = new HashMap<>();
+  /** See {@link #freeze}. */
+  static final long REDIRECT_GRACE_MILLIS = 100;
   /**
-   * Anonymous sessions here that continue a move, until their first activity: the moving session's last
-   * activity (or its issuer's activity number at the move), which that first activity depends on (G4).
+   * How long an activity stays in the backlog although every session known here has it: a session
+   * opened on another server a moment ago (its SESSION_OPENED still on its way) may be owed it, and a
+   * LOGIN here may resume that session (docs/mesh.md, "backlog"). As long as a LOGIN waits for events
+   * on their way ({@link LoginSync#MAX_MILLIS}); the count and byte bounds still apply.
    */
-  private final Map<String, Dep> anonymousDeps = new HashMap<>();
+  static final long COVERED_HOLD_MILLIS = LoginSync.MAX_MILLIS;
 
-  /** An activity another depends on: {@code aseq} of {@code origin}. */
-  private record Dep(String origin, long aseq) {}
+  private final String self;
+  private final StateOptions options;
+  private final StateOutbox outbox;
+  private final Users users = new Users();
+  private final Progress progress = new Progress();
+  private final ActivityLog log = new ActivityLog();
+  private final Sessions sessions;
+  private final Activities activities;
+  private final LoginGrants grants;
+  private final StateSnapshot snapshots;
+  private long seq;
 
   public StateCore(String self, StateOptions options, StateOutbox outbox) {
     this.self = self;
     this.options = options;
     this.outbox = outbox;
+    this.sessions = new Sessions(self, options, outbox, this::emit, progress);
+    this.activities = new Activities(self, outbox, this::emit, sessions, progress, log);
+    this.grants = new LoginGrants(self, outbox, this::emit, sessions, progress, log, activities);
+    this.snapshots = new StateSnapshot(users, sessions, progress, log);
   }
 
   /** The mesh tells which hosts are live, so a LOGIN can take over a session whose server died. */
-  public void hostLiveness(Predicate<String> hostLive) {
-    this.hostLive = hostLive;
-  }
+  public void hostLiveness(Predicate<String> hostLive) { sessions.hostLive = hostLive; }
 
   // ---- queries ----
 
-  public UserRecord user(String username) {
-    return users.get(username);
-  }
+  public UserRecord user(String username) { return users.get(username); }
 
   @Override
-  public boolean registered(String username) {
-    return users.containsKey(username);
-  }
+  public boolean registered(String username) { return users.contains(username); }
 
   @Override
-  public int sessionCount() {
-    return sessions.size();
-  }
+  public int sessionCount() { return sessions.table.size(); }
 
   @Override
-  public int userCount() {
-    return users.size();
-  }
+  public int userCount() { return users.size(); }
 
-  public Map<String, SessionRecord> sessions() {
-    return sessions;
-  }
+  public Map<String, SessionRecord> sessions() { return sessions.table; }
 
-  public Vector applied() {
-    return applied;
-  }
+  public Vector applied() { return progress.applied; }
 
   /** True if every activity {@code received} names (origin: highest number) is applied here. */
-  public boolean hasApplied(Vector received) {
-    for (Map.Entry<String, Long> e : received.asMap().entrySet()) {
-      if (!applied.covers(e.getKey(), e.getValue())) {
-        return false;
-      }
-    }
-    return true;
-  }
+  public boolean hasApplied(Vector received) { return progress.hasApplied(received); }
 
-  public int logSize() {
-    return log.size();
-  }
+  /** What is applied, per origin (an unmodifiable copy): stamped on delivery batches. */
+  public Map<String, Long> appliedPositions() { return Map.copyOf(progress.applied.asMap()); }
+
+  public int logSize() { return log.size(); }
 
   /** Bytes of the encoded lines the log keeps. */
-  public long logBytes() {
-    return log.bytes();
-  }
+  public long logBytes() { return log.bytes(); }
 
-  public long droppedTotal() {
-    return droppedTotal;
-  }
+  public long droppedTotal() { return log.droppedTotal(); }
+
+  /** The registration of this name that lost to an earlier one after a partition healed, if any. */
+  public UserRecord lostRegistration(String username) { return users.lost(username); }
+
+  public List<UserRecord> users() { return new ArrayList<>(users.all()); }
 
   // ---- local operations ----
 
   /** Registers a user here (the mesh has already agreed the name is free). False if it already exists. */
   public boolean register(String username, String salt, String hash, int iterations, long now) {
-    if (users.containsKey(username)) {
+    if (users.contains(username)) {
       return false;
     }
-    UserRecord u = new UserRecord(username, salt, hash, iterations, now, self);
-    emit(Event.Type.USER_REGISTERED, u.toJson());
+    emit(new UserRegistered(new UserRecord(username, salt, hash, iterations, now, self)), null);
     return true;
+  }
+
+  /**
+   * After this server rejoined as a new incarnation: re-announces the users its previous incarnation
+   * knew (registered during a partition, say) that the mesh's snapshot lacks or holds differently, with
+   * their original registration time, so every server resolves the conflict the same way.
+   */
+  public void reassert(List<UserRecord> known) {
+    for (UserRecord u : users.differing(known)) {
+      emit(new UserRegistered(u), null);
+    }
   }
 
   /**
    * Opens or resumes the session of a named user that just proved its secret. {@code resume} is the
    * resume extension's object ({@code session}, {@code received}) or null for a classic client.
    */
-  public LoginResult login(String username, JsonObject resume, long now) {
-    SessionRecord s = pickSession(username, resume);
-    if (s == null) {
-      // No session to resume: a new one. (A classic LOGIN whose user still has a session attached to a
-      // live server reaches this only after ServerCore waited for that server's detach in vain: it is
-      // a second device, which gets a session of its own.)
-      String id = self + "/" + (++sessionCounter);
-      emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", username)
-          .put("start", applied.toJson()).put("at", now));
-      return new LoginResult(id, false, List.of(), 0, 0, List.of(), false);
-    }
-    if (self.equals(s.host)) {
-      // resumed while still attached to a connection here: that connection lets go first (the kick is
-      // published before the LOGIN reply, so it cannot reach the new connection)
-      outbox.kick(s.id);
-    }
-    Vector cursor = cursorOf(s).copy();
-    if (resume != null && resume.getJsonObject(Fields.RECEIVED) != null) {
-      cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
-    }
-    boolean resumeLines = resume != null;
-    List<Buffer> backlog = new ArrayList<>();
-    for (ActivityLog.Entry e : log.after(cursor)) {
-      backlog.add(resumeLines ? e.resumeLine() : e.classicLine());
-    }
-    long dropped = log.droppedFor(cursor);
-    // The backlog is written, not yet read: if this connection breaks soon, the session must be owed it
-    // again, so what it is known to have is the cursor it came with, not what this server has applied
-    // (the redelivery window then decides, as for any later activity).
-    emit(Event.Type.SESSION_ATTACHED, new JsonObject().put("id", s.id).put("delivered", cursor.toJson())
-        .put("v", s.version + 1).put("at", now));
-    boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
-    return new LoginResult(s.id, true, backlog, dropped, s.lastSeq(), List.of(), placed);
-  }
+  public LoginResult login(String username, JsonObject resume, long now) { return grants.login(username, resume, now); }
 
   /**
    * The servers this server must hear from before it answers this LOGIN: those holding the session it
@@ -207,52 +163,7 @@ public final class StateCore implements ReplicatedState {
    * old one stopped (the sender's order, G4; no resent duplicate, G3). See StateVerticle for the wait.
    */
   public Set<String> loginWaitsFor(String username, JsonObject resume) {
-    Set<String> hosts = new HashSet<>();
-    if (Fields.ANONYMOUS.equals(username)) {
-      SessionRecord s = parked(resume);
-      if (s != null && s.host != null && !s.host.equals(self)) {
-        hosts.add(s.host); // the move's detach (and the client's last activities there) are on their way
-      } else if (s == null && presentsToken(resume)) {
-        // a token not known here yet: its issuer's SESSION_OPENED went out just before the REDIRECT and
-        // may still be on its way (a forged or used token of a live issuer waits, then is no resume)
-        String issuer = issuerOf(resume.getString(Fields.TOKEN));
-        if (issuer != null && !issuer.equals(self)) {
-          hosts.add(issuer);
-        }
-      }
-      return hosts;
-    }
-    if (resume != null && resume.getString(Fields.SESSION) != null) {
-      SessionRecord s = sessions.get(resume.getString(Fields.SESSION));
-      if (s != null && s.username.equals(username) && s.host != null && !s.host.equals(self)) {
-        hosts.add(s.host);
-      }
-      return hosts;
-    }
-    for (SessionRecord s : sessions.values()) {
-      if (s.username.equals(username)) {
-        if (s.host == null || s.token != null) {
-          return Set.of();
-        }
-        if (!s.host.equals(self)) {
-          hosts.add(s.host);
-        }
-      }
-    }
-    return hosts;
-  }
-
-  private SessionRecord pickSession(String username, JsonObject resume) {
-    if (resume != null && resume.getString(Fields.SESSION) != null) {
-      SessionRecord s = sessions.get(resume.getString(Fields.SESSION));
-      return s != null && s.username.equals(username) ? s : null;
-    }
-    for (SessionRecord s : sessions.values()) {
-      if (s.username.equals(username) && (s.host == null || !hostLive.test(s.host))) {
-        return s;
-      }
-    }
-    return null;
+    return sessions.loginWaitsFor(username, resume);
   }
 
   /**
@@ -265,56 +176,20 @@ public final class StateCore implements ReplicatedState {
    * {@link #detach}'s.
    */
   public String park(String token, Vector start, long lastSeq, long expires, long now) {
-    String id = self + "/" + (++sessionCounter);
-    // owed what comes after its position now (what it was written, as freeze fixes it), which every
-    // server knows from here on: a LOGIN elsewhere that stops waiting for the detach still resumes there
-    Vector position = appliedAt(now - REDIRECT_GRACE_MILLIS).mergeMax(start);
-    // its activities so far were accepted here (not on a replicated session): at most this server's last
-    // activity number, which its next activity, wherever it is accepted, then follows (G4)
-    emit(Event.Type.SESSION_OPENED, new JsonObject().put("id", id).put("username", Fields.ANONYMOUS)
-        .put("start", position.toJson()).put("at", now).put("lastSeq", lastSeq)
-        .put("token", Secrets.tokenHash(token)).put("expires", expires)
-        .put("lastOrigin", self).put("lastAseq", aseq));
-    freeze(id, now);
-    return id;
+    return grants.park(token, start, lastSeq, expires, now);
   }
 
   /**
-   * A new REDIRECT token of this server: its id, {@link #TOKEN_ISSUER_END}, then 128 random bits. The
-   * issuer part tells a LOGIN on another server whose events to wait for (the random part is the secret).
+   * A new REDIRECT token of this server: its id, {@link Sessions#TOKEN_ISSUER_END}, then 128 random bits.
+   * The issuer part tells a LOGIN on another server whose events to wait for (the random part is the secret).
    */
-  public String newToken() {
-    return self + TOKEN_ISSUER_END + Secrets.newToken();
-  }
-
-  /** Ends the issuer part of a token (the random part is URL-safe base64, without it). */
-  static final char TOKEN_ISSUER_END = '~';
-
-  /** The issuing server's id of a token from {@link #newToken}, or null. */
-  static String issuerOf(String token) {
-    int end = token.lastIndexOf(TOKEN_ISSUER_END);
-    return end <= 0 ? null : token.substring(0, end);
-  }
+  public String newToken() { return grants.newToken(); }
 
   /** True if {@code resume} carries a REDIRECT token (known here or not). */
-  public static boolean presentsToken(JsonObject resume) {
-    return resume != null && resume.getValue(Fields.TOKEN) instanceof String;
-  }
+  public static boolean presentsToken(JsonObject resume) { return Sessions.presentsToken(resume); }
 
   /** True if {@code resume} carries a token that resumes a moving anonymous session now. */
-  public boolean resumesMove(JsonObject resume, long now) {
-    return resumes(parked(resume), now);
-  }
-
-  private static boolean resumes(SessionRecord moving, long now) {
-    return moving != null && now < moving.tokenExpires;
-  }
-
-  /** The moving anonymous session {@code resume.token} names (expired or not), or null. */
-  private SessionRecord parked(JsonObject resume) {
-    String id = presentsToken(resume) ? tokens.get(Secrets.tokenHash(resume.getString(Fields.TOKEN))) : null;
-    return id == null ? null : sessions.get(id);
-  }
+  public boolean resumesMove(JsonObject resume, long now) { return grants.resumesMove(resume, now); }
 
   /**
    * An anonymous LOGIN presenting {@code resume.token}: the moving session it names continues on
@@ -324,27 +199,11 @@ public final class StateCore implements ReplicatedState {
    * fresh anonymous session, never an error.
    */
   public LoginResult resumeAnonymous(String sessionId, JsonObject resume, long now) {
-    SessionRecord s = parked(resume);
-    if (!resumes(s, now)) {
-      return null;
-    }
-    Vector cursor = cursorOf(s).copy();
-    if (resume.getJsonObject(Fields.RECEIVED) != null) {
-      cursor = Vector.fromJson(resume.getJsonObject(Fields.RECEIVED)).mergeMax(s.start);
-    }
-    List<Buffer> backlog = new ArrayList<>();
-    for (ActivityLog.Entry e : log.after(cursor)) {
-      backlog.add(e.resumeLine());
-    }
-    long dropped = log.droppedFor(cursor);
-    boolean placed = s.redirectedAt > 0 && now - s.redirectedAt < PLACED_MILLIS;
-    long lastSeq = s.lastSeq();
-    if (s.lastOrigin != null) {
-      anonymousDeps.put(sessionId, new Dep(s.lastOrigin, s.lastAseq));
-    }
-    logout(s.id);
-    return new LoginResult(sessionId, true, backlog, dropped, lastSeq, List.of(), placed);
+    return grants.resumeAnonymous(sessionId, resume, now);
   }
+
+  /** An anonymous session here ended (see {@link #resumeAnonymous}: what its first activity would follow). */
+  public void anonymousEnded(String sessionId) { activities.anonymousEnded(sessionId); }
 
   /**
    * Accepts an activity from a logged-in connection: numbers it, applies it (delivering it here) and
@@ -353,21 +212,7 @@ public final class StateCore implements ReplicatedState {
    */
   public boolean accept(String sessionId, String username, JsonObject activity, long clientSeq, String connection,
                         long now) {
-    SessionRecord s = sessions.get(sessionId);
-    if (s != null && clientSeq > 0 && s.accepted.contains(clientSeq)) {
-      return false;
-    }
-    JsonObject body = new JsonObject().put("session", sessionId).put("user", username).put("sseq", clientSeq)
-        .put("aseq", aseq + 1).put("at", now).put("activity", activity);
-    if (s != null && s.lastOrigin != null && !s.lastOrigin.equals(self)) {
-      body.put("dep", new JsonObject().put("origin", s.lastOrigin).put("aseq", s.lastAseq));
-    }
-    Dep moved = s == null && !anonymousDeps.isEmpty() ? anonymousDeps.remove(sessionId) : null;
-    if (moved != null && !self.equals(moved.origin())) {
-      body.put("dep", new JsonObject().put("origin", moved.origin()).put("aseq", moved.aseq()));
-    }
-    emit(Event.Type.ACTIVITY, body, connection);
-    return true;
+    return activities.accept(sessionId, username, activity, clientSeq, connection, now);
   }
 
   /**
@@ -379,19 +224,7 @@ public final class StateCore implements ReplicatedState {
    * acknowledged every byte written to it, and the last batch written was cut at these positions).
    */
   public void detach(String sessionId, long since, boolean exact, Vector read) {
-    SessionRecord s = sessions.get(sessionId);
-    if (s == null || !self.equals(s.host)) {
-      return;
-    }
-    Vector exactly = s.frozen != null ? s.frozen : applied.copy();
-    Vector safe = (exact ? exactly : read != null ? read.copy()
-        : writtenBefore(s, since - options.redeliverWindowMillis())).mergeMax(s.delivered);
-    s.frozen = null;
-    JsonObject body = new JsonObject().put("id", sessionId).put("delivered", safe.toJson()).put("v", s.version + 1);
-    if (exact) {
-      body.put("redirectedAt", since); // placed elsewhere by the balancer: not to be sent on again at once
-    }
-    emit(Event.Type.SESSION_DETACHED, body);
+    sessions.detach(sessionId, since, exact, read);
   }
 
   /**
@@ -401,350 +234,72 @@ public final class StateCore implements ReplicatedState {
    * own a moment before, which the gateway has not noticed yet, may not have read the last lines, so
    * the next server repeats those few rather than lose them.
    */
-  public void freeze(String sessionId, long now) {
-    SessionRecord s = sessions.get(sessionId);
-    if (s != null && self.equals(s.host)) {
-      s.frozen = writtenBefore(s, now - REDIRECT_GRACE_MILLIS);
-    }
-  }
+  public void freeze(String sessionId, long now) { sessions.freeze(sessionId, now); }
 
-  /** See {@link #freeze}. */
-  static final long REDIRECT_GRACE_MILLIS = 100;
+  public void logout(String sessionId) { sessions.logout(sessionId); }
 
   /**
-   * How long an activity stays in the backlog although every session known here has it: a session
-   * opened on another server a moment ago (its SESSION_OPENED still on its way) may be owed it, and a
-   * LOGIN here may resume that session (docs/mesh.md, "backlog"). As long as a LOGIN waits for events
-   * on their way ({@link LoginSync#MAX_MILLIS}); the count and byte bounds still apply.
+   * Periodic: samples the applied vector, announces progress of attached sessions, applies bounds, and
+   * closes the moving anonymous sessions whose token expired a while ago.
    */
-  static final long COVERED_HOLD_MILLIS = LoginSync.MAX_MILLIS;
-
-  /** An anonymous session here ended (see {@link #resumeAnonymous}: what its first activity would follow). */
-  public void anonymousEnded(String sessionId) {
-    anonymousDeps.remove(sessionId);
-  }
-
-  public void logout(String sessionId) {
-    if (sessions.containsKey(sessionId)) {
-      emit(Event.Type.SESSION_CLOSED, new JsonObject().put("id", sessionId));
-    }
-  }
-
-  /** Periodic: samples the applied vector, announces progress of attached sessions, applies bounds. */
   public void tick(long now) {
-    history.addLast(new Object[] {now, applied.copy()});
-    long keep = now - options.redeliverWindowMillis() - 4 * options.checkpointIntervalMillis();
-    while (history.size() > 2 && (long) history.peekFirst()[0] < keep) {
-      history.removeFirst();
+    progress.sample(now, now - options.redeliverWindowMillis() - 4 * options.checkpointIntervalMillis());
+    long window = now - options.redeliverWindowMillis();
+    Vector announced = progress.appliedAt(window);
+    if (!announced.equals(progress.hosts.get(self)) && sessions.hasAttachedHere()) {
+      emit(new HostProgress(announced, window), null);
     }
-    Vector progress = appliedAt(now - options.redeliverWindowMillis());
-    if (!progress.equals(hostProgress.get(self)) && hasAttachedHere()) {
-      emit(Event.Type.HOST_PROGRESS, new JsonObject().put("vector", progress.toJson())
-          .put("at", now - options.redeliverWindowMillis()));
-    }
-    int dropped = log.prune(minCursor(), now - COVERED_HOLD_MILLIS, options.backlogMaxCount(), options.maxBacklogBytes(),
+    log.prune(sessions.minCursor(), now - COVERED_HOLD_MILLIS, options.backlogMaxCount(), options.maxBacklogBytes(),
         now - options.backlogMaxAgeMillis());
-    droppedTotal += dropped;
-    closeExpiredMoves(now);
-  }
-
-  /**
-   * Moving anonymous sessions whose token expired a while ago are closed by their issuer (or, if it is
-   * gone, by every server that notices: a second SESSION_CLOSED changes nothing).
-   */
-  private void closeExpiredMoves(long now) {
-    if (tokens.isEmpty()) {
-      return;
-    }
-    for (String id : new ArrayList<>(tokens.values())) {
-      SessionRecord s = sessions.get(id);
-      if (s != null && now > s.tokenExpires + TOKEN_CLOSE_GRACE_MILLIS
-          && (self.equals(s.tokenBy) || !hostLive.test(s.tokenBy))) {
-        logout(id);
-      }
-    }
-  }
-
-  private boolean hasAttachedHere() {
-    for (SessionRecord s : sessions.values()) {
-      if (self.equals(s.host)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * What session {@code s} (attached here) had been written by time {@code t}: the applied vector then,
-   * or, if it attached after {@code t}, only what it came with (its backlog was written at the attach).
-   */
-  private Vector writtenBefore(SessionRecord s, long t) {
-    return s.attachedAt > t ? s.delivered.copy() : appliedAt(t);
-  }
-
-  /** What is applied, per origin (an unmodifiable copy): stamped on delivery batches. */
-  public Map<String, Long> appliedPositions() {
-    return Map.copyOf(applied.asMap());
-  }
-
-  /** The applied vector at time {@code t}, from the samples (the oldest one if t is older). */
-  Vector appliedAt(long t) {
-    Vector best = null;
-    for (Object[] sample : history) {
-      if ((long) sample[0] <= t || best == null) {
-        best = (Vector) sample[1];
-      }
-    }
-    return best == null ? applied.copy() : best.copy();
-  }
-
-  /** The per-origin minimum of every open session's cursor; null if no session is open. */
-  private Vector minCursor() {
-    Vector min = null;
-    for (SessionRecord s : sessions.values()) {
-      Vector c = cursorOf(s);
-      if (min == null) {
-        min = c.copy();
-      } else {
-        Map<String, Long> m = min.asMap();
-        for (String origin : new ArrayList<>(m.keySet())) {
-          m.put(origin, Math.min(m.get(origin), c.get(origin)));
-        }
-      }
-    }
-    return min == null ? applied.copy() : min;
-  }
-
-  private Vector cursorOf(SessionRecord s) {
-    if (s.host == null || s.token != null) {
-      return s.delivered; // a moving session is written nothing more: its host's progress does not cover it
-    }
-    Vector p = hostProgress.get(s.host);
-    Vector c = s.delivered.copy();
-    // progress sampled before the session attached does not cover its backlog (events without a time: it does)
-    boolean covers = hostProgressAt.getOrDefault(s.host, Long.MAX_VALUE) >= s.attachedAt;
-    return p == null || !covers ? c : c.mergeMax(p);
+    grants.closeExpiredMoves(now);
   }
 
   // ---- replicated events ----
 
-  private void emit(Event.Type type, JsonObject body) {
-    emit(type, body, null);
-  }
-
-  private void emit(Event.Type type, JsonObject body, String connection) {
-    Event e = new Event(self, ++seq, type, body);
-    apply(e, connection);
+  /** Numbers a local event, applies it here (the record as it is, not decoded again) and replicates it. */
+  private void emit(EventBody body, String connection) {
+    Event e = new Event(self, ++seq, body.type(), EventCodec.encode(body));
+    apply(self, body, connection);
     outbox.replicate(e);
   }
 
   /**
    * False while an activity depends on an earlier activity of the same sender (accepted by another
-   * server before the sender moved) that is not applied here yet: per-sender order (G4).
+   * server before the sender moved) that is not applied here yet: per-sender order (G4). An event naming
+   * a session not opened here yet waits too.
    */
   public boolean ready(Event e) {
-    if (e.type() == Event.Type.SESSION_ATTACHED || e.type() == Event.Type.SESSION_DETACHED
-        || e.type() == Event.Type.SESSION_CLOSED) {
-      String id = e.body().getString("id");
-      return sessions.containsKey(id) || closedSessions.contains(id);
-    }
-    if (e.type() != Event.Type.ACTIVITY) {
-      return true;
-    }
-    JsonObject dep = e.body().getJsonObject("dep");
-    return dep == null || applied.covers(dep.getString("origin"), dep.getLong("aseq"));
+    return switch (e.type()) {
+      case SESSION_ATTACHED, SESSION_DETACHED, SESSION_CLOSED -> sessions.known(EventCodec.sessionOf(e.body()));
+      case ACTIVITY -> activities.ready(EventCodec.dep(e.body()));
+      default -> true;
+    };
   }
 
   /** Applies an event of another origin (the replicator guarantees exactly once, in origin order). */
-  public void apply(Event e) {
-    apply(e, null);
-  }
+  public void apply(Event e) { apply(e.origin(), EventCodec.decode(e), null); }
 
-  private void apply(Event e, String connection) {
-    JsonObject b = e.body();
-    switch (e.type()) {
-      case USER_REGISTERED -> onUserRegistered(UserRecord.fromJson(b));
-      case SESSION_OPENED -> {
-        if (closedSessions.contains(b.getString("id"))) {
-          return;
-        }
-        SessionRecord s = new SessionRecord(b.getString("id"), b.getString("username"),
-            Vector.fromJson(b.getJsonObject("start")), e.origin(), b.getLong("at", 0L),
-            SeqRanges.fromJson(null, b.getLong("lastSeq", 0L)));
-        if (b.getString("token") != null) {
-          s.token = b.getString("token");
-          s.tokenExpires = b.getLong("expires", 0L);
-          s.tokenBy = e.origin();
-          tokens.put(s.token, s.id);
-          s.lastOrigin = b.getString("lastOrigin");
-          s.lastAseq = b.getLong("lastAseq", 0L);
-        }
-        sessions.put(s.id, s);
-      }
-      case SESSION_ATTACHED -> onAttached(e.origin(), b);
-      case SESSION_DETACHED -> {
-        SessionRecord s = sessions.get(b.getString("id"));
-        if (s != null && s.supersededBy(b.getLong("v", 0L), 0, e.origin())) {
-          if (self.equals(s.host) && !self.equals(e.origin())) {
-            outbox.kick(s.id); // a concurrent detach elsewhere won: this connection no longer holds it
-          }
-          s.setVersion(b.getLong("v", 0L), 0, e.origin());
-          s.host = null;
-          s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
-          s.redirectedAt = b.getLong("redirectedAt", 0L);
-        }
-      }
-      case SESSION_CLOSED -> {
-        closedSessions.add(b.getString("id"));
-        SessionRecord s = sessions.remove(b.getString("id"));
-        if (s != null && s.token != null) {
-          tokens.remove(s.token);
-        }
-        if (s != null && self.equals(s.host) && !self.equals(e.origin())) {
-          outbox.kick(s.id);
-        }
-      }
-      case HOST_PROGRESS -> {
-        hostProgress.put(e.origin(), Vector.fromJson(b.getJsonObject("vector")));
-        hostProgressAt.put(e.origin(), b.getLong("at", Long.MAX_VALUE));
-      }
-      case ACTIVITY -> onActivity(e.origin(), b, connection);
+  private void apply(String origin, EventBody body, String connection) {
+    if (body instanceof Activity a) {
+      activities.onActivity(origin, a, connection);
+    } else if (body instanceof UserRegistered u) {
+      users.onRegistered(u.user());
+    } else if (body instanceof SessionOpened o) {
+      sessions.onOpened(origin, o);
+    } else if (body instanceof SessionAttached a) {
+      sessions.onAttached(origin, a);
+    } else if (body instanceof SessionDetached d) {
+      sessions.onDetached(origin, d);
+    } else if (body instanceof SessionClosed c) {
+      sessions.onClosed(origin, c);
+    } else {
+      progress.onHostProgress(origin, (HostProgress) body);
     }
-  }
-
-  private void onUserRegistered(UserRecord u) {
-    UserRecord existing = users.get(u.username());
-    if (existing == null || existing.equals(u)) {
-      users.put(u.username(), u);
-      return;
-    }
-    // one name registered on both sides of a partition: the earliest registration wins everywhere
-    UserRecord winner = u.precedes(existing) ? u : existing;
-    UserRecord loser = winner == u ? existing : u;
-    users.put(u.username(), winner);
-    lostRegistrations.put(u.username(), loser);
-  }
-
-  /** The registration of this name that lost to an earlier one after a partition healed, if any. */
-  public UserRecord lostRegistration(String username) {
-    return lostRegistrations.get(username);
-  }
-
-  /**
-   * After this server rejoined as a new incarnation: re-announces the users its previous incarnation
-   * knew (registered during a partition, say) that the mesh's snapshot lacks or holds differently, with
-   * their original registration time, so every server resolves the conflict the same way.
-   */
-  public void reassert(List<UserRecord> known) {
-    for (UserRecord u : known) {
-      if (!u.equals(users.get(u.username()))) {
-        emit(Event.Type.USER_REGISTERED, u.toJson());
-      }
-    }
-  }
-
-  public List<UserRecord> users() {
-    return new ArrayList<>(users.values());
-  }
-
-  private void onAttached(String origin, JsonObject b) {
-    SessionRecord s = sessions.get(b.getString("id"));
-    if (s == null || !s.supersededBy(b.getLong("v", 0L), 1, origin)) {
-      return; // an older takeover than the one applied here already
-    }
-    s.setVersion(b.getLong("v", 0L), 1, origin);
-    if (self.equals(s.host) && !self.equals(origin)) {
-      outbox.kick(s.id);
-    }
-    s.host = origin;
-    s.delivered = Vector.fromJson(b.getJsonObject("delivered"));
-    s.attachedAt = b.getLong("at", 0L);
-  }
-
-  private void onActivity(String origin, JsonObject b, String connection) {
-    long n = b.getLong("aseq");
-    if (self.equals(origin)) {
-      aseq = n;
-    }
-    applied.set(origin, n);
-    SessionRecord sender = sessions.get(b.getString("session"));
-    long sseq = b.getLong("sseq", -1L);
-    if (sender != null && sseq > 0 && sender.accepted.contains(sseq)) {
-      // A resume client's resend accepted by a server that had not yet applied the first copy (the
-      // client moved faster than replication, or sent it on both sides of a partition): applied, but
-      // delivered and logged only once. (A seq below the highest but not accepted yet is not a resend:
-      // it was accepted on the other side of a partition and arrives with the heal.)
-      return;
-    }
-    ActivityLog.Entry entry = appendToLog(origin, n, b.getLong("at", 0L), b.getJsonObject("activity"));
-    if (sender != null) {
-      if (sseq > 0) {
-        sender.accepted.add(sseq);
-      }
-      sender.lastOrigin = origin;
-      sender.lastAseq = n;
-    }
-    outbox.deliver(new Delivery(entry.classicLine(), entry.resumeLine(), connection));
   }
 
   /** Installs a joining server's state from a member's {@link #snapshot}. */
-  public void install(JsonObject snap) {
-    users.clear();
-    sessions.clear();
-    hostProgress.clear();
-    hostProgressAt.clear();
-    JsonArray u = snap.getJsonArray("users");
-    for (int i = 0; i < u.size(); i++) {
-      onUserRegistered(UserRecord.fromJson(u.getJsonObject(i)));
-    }
-    closedSessions.clear();
-    snap.getJsonArray("closed", new JsonArray()).forEach(id -> closedSessions.add((String) id));
-    tokens.clear();
-    JsonArray s = snap.getJsonArray("sessions");
-    for (int i = 0; i < s.size(); i++) {
-      SessionRecord r = SessionRecord.fromJson(s.getJsonObject(i));
-      sessions.put(r.id, r);
-      if (r.token != null) {
-        tokens.put(r.token, r.id);
-      }
-    }
-    applied.mergeMax(Vector.fromJson(snap.getJsonObject("applied")));
-    JsonObject progress = snap.getJsonObject("hostProgress");
-    for (String h : progress.fieldNames()) {
-      hostProgress.put(h, Vector.fromJson(progress.getJsonObject(h)));
-    }
-    JsonObject progressAt = snap.getJsonObject("hostProgressAt", new JsonObject());
-    for (String h : progressAt.fieldNames()) {
-      hostProgressAt.put(h, progressAt.getLong(h));
-    }
-    JsonObject logJson = snap.getJsonObject("log");
-    JsonArray entries = logJson.getJsonArray("entries");
-    for (int i = 0; i < entries.size(); i++) {
-      JsonObject e = entries.getJsonObject(i);
-      appendToLog(e.getString("origin"), e.getLong("aseq"), e.getLong("at"), e.getJsonObject("activity"));
-    }
-    log.pruned().mergeMax(Vector.fromJson(logJson.getJsonObject("pruned")));
-  }
-
-  private ActivityLog.Entry appendToLog(String origin, long n, long at, JsonObject activity) {
-    Buffer classic = MessageCodec.broadcast(activity);
-    Buffer resume = MessageCodec.withEid(classic, origin, n);
-    ActivityLog.Entry entry = new ActivityLog.Entry(origin, n, at, activity, classic, resume);
-    log.append(entry);
-    return entry;
-  }
+  public void install(JsonObject snap) { snapshots.install(snap); }
 
   /** Snapshot of everything replicated, for a joining server. */
-  public JsonObject snapshot() {
-    JsonArray u = new JsonArray();
-    users.values().forEach(r -> u.add(r.toJson()));
-    JsonArray s = new JsonArray();
-    sessions.values().forEach(r -> s.add(r.toJson()));
-    JsonObject progress = new JsonObject();
-    hostProgress.forEach((h, v) -> progress.put(h, v.toJson()));
-    JsonObject progressAt = new JsonObject();
-    hostProgressAt.forEach(progressAt::put);
-    return new JsonObject().put("users", u).put("sessions", s).put("applied", applied.toJson())
-        .put("log", log.toJson()).put("hostProgress", progress).put("hostProgressAt", progressAt).put("closed", new JsonArray(new ArrayList<>(closedSessions)));
-  }
+  public JsonObject snapshot() { return snapshots.snapshot(); }
 }

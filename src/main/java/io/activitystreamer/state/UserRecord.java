@@ -17,13 +17,12 @@ public record UserRecord(String username, String salt, String hash, int iteratio
     return origin.compareTo(other.origin) < 0;
   }
 
+  /** Its JSON (the USER_REGISTERED body; see {@link EventCodec#user(UserRecord)}). */
   public JsonObject toJson() {
-    return new JsonObject().put("username", username).put("salt", salt).put("hash", hash)
-        .put("iterations", iterations).put("registeredAt", registeredAt).put("origin", origin);
+    return EventCodec.user(this);
   }
 
   public static UserRecord fromJson(JsonObject j) {
-    return new UserRecord(j.getString("username"), j.getString("salt"), j.getString("hash"),
-        j.getInteger("iterations"), j.getLong("registeredAt"), j.getString("origin"));
+    return EventCodec.user(j);
   }
 }
