@@ -122,6 +122,7 @@ class MeshChaosTest {
     net.runUntil(net::converged, 10_000, where + ": converge");
     net.run(500);
     assertTrue(net.converged(), where + "\n" + net.describe());
+    boolean partitioned = log.stream().anyMatch(l -> l.contains("isolate"));
     List<Node> live = net.alive();
     Node ref = live.get(0);
     for (Node n : live) {
@@ -132,31 +133,25 @@ class MeshChaosTest {
         assertEquals(ref.state.user("u" + u), n.state.user("u" + u), where + " u" + u + " at " + n.id);
       }
       ReplicationTest.assertExactlyOnceInOrder(n);
-      try {
-        assertSenderOrder(n, where + " " + log);
-      } catch (AssertionError e) {
-        // KNOWN LIMIT (G4, reported): a LOGIN on a server that has not heard of the user's previous session
-        // yet (it lags behind the server that held it: link down, fresh joiner, partition) opens a new
-        // session whose activities carry no dependency on the old one's. Counted, not asserted.
-        G4_VIOLATIONS.add(e.getMessage().substring(0, Math.min(300, e.getMessage().length())));
+      if (!partitioned) {
+        // DISABLED for runs that isolated a server (a true partition): a sender that moved to the other side
+        // during it has its earlier activities reach that side only at the heal, after its later ones
+        // (docs/mesh.md, "What a true partition cannot give"). Every other run asserts G4.
+        assertSenderOrder(n, net.loginsPastSync, where + " " + log);
       }
       assertEquals(sessionView(ref), sessionView(n), where + " sessions at " + n.id);
     }
-    if (!log.stream().anyMatch(l -> l.contains("isolate"))) {
+    if (!partitioned) {
       checkGrants(grants, trace, log, where);
     }
   }
 
-  static final List<String> G4_VIOLATIONS = new ArrayList<>();
-
-  @org.junit.jupiter.api.AfterAll
-  static void reportSenderOrder() {
-    System.err.println("G4 sender-order violations (servers x seeds): " + G4_VIOLATIONS.size());
-    G4_VIOLATIONS.forEach(v -> System.err.println("  " + v));
-  }
-
-  /** G4: at every server, the activities of one user are delivered in the order the user sent them. */
-  private static void assertSenderOrder(Node n, String where) {
+  /**
+   * G4: at every server, the activities of one user are delivered in the order the user sent them; not
+   * asserted for a user one of whose LOGINs went ahead when the login sync gave up (past 2 s: a partition or
+   * a crash not yet declared), where docs/mesh.md puts availability first (G5 over G4).
+   */
+  private static void assertSenderOrder(Node n, java.util.Set<String> pastSync, String where) {
     Map<String, Integer> last = new HashMap<>();
     List<String> seen = new ArrayList<>();
     for (var d : n.deliveries) {
@@ -165,7 +160,7 @@ class MeshChaosTest {
       int k = a.getInteger("n");
       seen.add(user + ":" + k);
       Integer prev = last.put(user, k);
-      assertTrue(prev == null || prev < k, () -> where + " at " + n.id + ": " + user + " " + prev + " then " + k
+      assertTrue(pastSync.contains(user) || prev == null || prev < k, () -> where + " at " + n.id + ": " + user + " " + prev + " then " + k
           + " in " + seen);
     }
   }

@@ -11,6 +11,7 @@ import io.activitystreamer.mesh.SnapshotAssembler;
 import io.activitystreamer.protocol.Command;
 import io.activitystreamer.protocol.Decoded;
 import io.activitystreamer.protocol.MessageCodec;
+import io.activitystreamer.state.LoginSync;
 import io.activitystreamer.state.Ready;
 import io.activitystreamer.state.ReadyLoop;
 import io.activitystreamer.state.ServerCore;
@@ -55,6 +56,11 @@ public final class InMemoryMesh {
   public record Msg(String from, String to, Command command, JsonObject body) {}
 
   public final ManualClock clock = new ManualClock();
+  /**
+   * Users whose LOGIN ({@link Node#loginWhenReady}) was answered only when the login sync gave up, after
+   * {@link LoginSync#MAX_MILLIS}: there availability won over G4 (docs/mesh.md, "LOGIN on another server").
+   */
+  public final Set<String> loginsPastSync = new java.util.TreeSet<>();
   private final MeshOptions meshOptions;
   private final StateOptions stateOptions;
   private final Random random;
@@ -551,7 +557,13 @@ public final class InMemoryMesh {
     public AtomicReference<LoginResult> loginWhenReady(String username, JsonObject resume) {
       AtomicReference<LoginResult> result = new AtomicReference<>();
       // LOGIN_SUCCESS: released by the loop once the peers have the session's event
-      core.login(r -> result.set((LoginResult) r), username, false, resume, null, now());
+      long asked = now();
+      core.login(r -> {
+        if (now() - asked >= LoginSync.MAX_MILLIS) {
+          loginsPastSync.add(username); // availability won over G4 (docs/mesh.md, "LOGIN on another server")
+        }
+        result.set((LoginResult) r);
+      }, username, false, resume, null, asked);
       afterInput();
       return result;
     }
