@@ -31,6 +31,13 @@ final class ActivityFlow {
    * which ends in a close). Independent of what the protocol waits for.
    */
   private boolean paused;
+  /**
+   * Bytes of deliveries written since the backlog of a resumed session filled the write queue, until
+   * the queue drains; -1 when not catching up. The backlog is owed (the backlog bounds keep it finite),
+   * so only what is queued behind it counts against {@code maxQueued}: a client that reads is never
+   * disconnected for catching up, one that does not read is, after the backlog and {@code maxQueued}.
+   */
+  private long queuedBehindBacklog = -1;
 
   ActivityFlow(SessionEffects out, String serverId, String id, int maxInFlight, int maxQueued) {
     this.out = out;
@@ -44,6 +51,19 @@ final class ActivityFlow {
   void start(Credentials who, long lastSeq, int rate) {
     check = who.check(lastSeq, rate);
     resumeLines = who.resumeClient();
+  }
+
+  /** LOGIN_SUCCESS and the backlog were written: if they filled the write queue the client catches up. */
+  void backlogWritten() {
+    if (out.writeQueueFull()) {
+      queuedBehindBacklog = 0;
+      out.awaitDrain();
+    }
+  }
+
+  /** The write queue drained after the backlog: from now on the queue's own limit applies again. */
+  void drained() {
+    queuedBehindBacklog = -1;
   }
 
   /**
@@ -67,12 +87,19 @@ final class ActivityFlow {
 
   /**
    * Writes a batch (one write, the same buffer for every client) cut at {@code through}; true when the
-   * client is too slow (more than {@code maxQueued} bytes queued: to be disconnected).
+   * client is too slow (more than {@code maxQueued} bytes queued, not counting a backlog it is still
+   * reading: to be disconnected).
    */
   boolean write(Buffer classicLines, Buffer resumeLines, Map<String, Long> through, long nowNanos) {
-    out.write(this.resumeLines ? resumeLines : classicLines);
+    Buffer lines = this.resumeLines ? resumeLines : classicLines;
+    out.write(lines);
     out.wroteThrough(through, nowNanos);
-    if (!out.writeQueueFull()) {
+    if (queuedBehindBacklog >= 0) {
+      queuedBehindBacklog += lines.length();
+      if (queuedBehindBacklog <= maxQueued) {
+        return false;
+      }
+    } else if (!out.writeQueueFull()) {
       return false;
     }
     LOG.warn("[{}] {} too slow: more than {} bytes queued, disconnecting", serverId, id, maxQueued);

@@ -126,6 +126,14 @@ public final class ClientHandler implements SessionEffects {
     return transport.writeQueueFull();
   }
 
+  @Override
+  public void awaitDrain() {
+    transport.drainHandler(() -> {
+      transport.drainHandler(null);
+      session.onDrained();
+    });
+  }
+
   // ---- out: the state ----
 
   @Override

@@ -294,6 +294,7 @@ final class ClientSession {
     out.cancelTimer(Timer.LOGIN_DEADLINE);
     flow.start(who, result.lastSeq(), config.activityRateLimit());
     attachment.attached(result, who);
+    flow.backlogWritten();
     ready(State.LOGGED_IN, now);
   }
 
@@ -364,6 +365,11 @@ final class ClientSession {
       close("slow consumer");
       out.abort();
     }
+  }
+
+  /** The write queue drained after a backlog filled it ({@link SessionEffects#awaitDrain}). */
+  void onDrained() {
+    flow.drained();
   }
 
   /** {@code count} of this connection's own activities were delivered (after the batch was written). */

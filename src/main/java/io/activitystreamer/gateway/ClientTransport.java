@@ -21,6 +21,9 @@ public interface ClientTransport {
 
   boolean writeQueueFull();
 
+  /** {@code drained} runs once the write queue is below half its limit again (after {@link #writeQueueFull}); null: none. */
+  void drainHandler(Runnable drained);
+
   String remote();
 
   /** The remote IP address (a literal), for the per-address limits. */

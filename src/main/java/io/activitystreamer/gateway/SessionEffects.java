@@ -34,6 +34,9 @@ interface SessionEffects {
 
   boolean writeQueueFull();
 
+  /** Once the write queue is below half its limit again: {@code onDrained} (once). */
+  void awaitDrain();
+
   // ---- the state (event bus) ----
 
   /** Name lookup, hash, mesh-wide registration: {@code onRegistered}, {@code onRefused}, {@code onHashBusy} or {@code onFailed}. */

@@ -55,6 +55,11 @@ final class SockJsTransport implements ClientTransport {
   }
 
   @Override
+  public void drainHandler(Runnable drained) {
+    socket.drainHandler(drained == null ? null : v -> drained.run());
+  }
+
+  @Override
   public String remote() {
     return "sockjs:" + socket.remoteAddress();
   }

@@ -221,6 +221,11 @@ final class TcpTransport implements ClientTransport {
   }
 
   @Override
+  public void drainHandler(Runnable drained) {
+    socket.drainHandler(drained == null ? null : v -> drained.run());
+  }
+
+  @Override
   public boolean tls() {
     return socket.isSsl();
   }

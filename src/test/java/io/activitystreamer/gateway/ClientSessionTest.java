@@ -52,6 +52,7 @@ class ClientSessionTest {
     @Override public void close() { log.add("close"); }
     @Override public void abort() { log.add("abort"); }
     @Override public boolean writeQueueFull() { return queueFull; }
+    @Override public void awaitDrain() { log.add("await drain"); }
     @Override public void register(String user, String plain) { log.add("register " + user + " " + plain); }
     @Override public void checkSecret(String user, String plain) { log.add("check " + user + " " + plain); }
     @Override public void login(String user, boolean anonymous, JsonObject resume) {
@@ -447,6 +448,46 @@ class ClientSessionTest {
     assertEquals(List.of(), out.take(), "nothing written after the close");
     session.onTransportGone();
     assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "detach s1"), out.take());
+  }
+
+  /**
+   * A resumed session whose backlog filled the write queue is reading what it is owed, not slow: only
+   * what is queued behind the backlog counts against clientWriteQueueMaxBytes until the queue drains.
+   */
+  @Test
+  void aBacklogThatFillsTheWriteQueueIsReadBeforeTheSlowConsumerLimitApplies() {
+    session = session(new JsonObject().put("clientWriteQueueMaxBytes", 1024), false);
+    session.onLine(login("alice", "pw"), 0);
+    session.onSecretChecked();
+    out.take();
+    out.queueFull = true; // the backlog alone is more than the queue holds
+    session.onLoginReply(result("s1", true, Buffer.buffer("{\"b\":1}\n")), 0);
+    assertTrue(out.take().contains("await drain"));
+    Buffer line = Buffer.buffer("{\"a\":\"" + "x".repeat(90) + "\"}\n"); // 100 bytes
+    for (int i = 0; i < 10; i++) {
+      session.deliver(line, line, Map.of(), 0);
+    }
+    assertEquals(10, out.take().size(), "1000 bytes behind the backlog: written, not closed");
+    session.deliver(line, line, Map.of(), 0);
+    assertTrue(out.take().contains("abort"), "1100 bytes behind a backlog it does not read: too slow");
+
+    out.queueFull = true;
+    session = session(new JsonObject().put("clientWriteQueueMaxBytes", 1024), false);
+    session.onLine(login("alice", "pw"), 0);
+    session.onSecretChecked();
+    session.onLoginReply(result("s1", true, Buffer.buffer("{\"b\":1}\n")), 0);
+    session.onDrained();
+    out.take();
+    session.deliver(line, line, Map.of(), 0);
+    assertTrue(out.take().contains("abort"), "drained: the queue's own limit applies again");
+  }
+
+  @Test
+  void aLoginWhoseBacklogFitsDoesNotWaitForADrain() {
+    session.onLine(login("alice", "pw"), 0);
+    session.onSecretChecked();
+    session.onLoginReply(result("s1", true, Buffer.buffer("{\"b\":1}\n")), 0);
+    assertFalse(out.take().contains("await drain"));
   }
 
   @Test
