@@ -8,10 +8,11 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
  * layer hands us newline-terminated lines (the TCP framing), possibly several in one buffer; they are
  * split here, so a SockJS message is exactly one JSON object.
  */
-final class SockJsTransport implements ClientTransport {
+final class SockJsTransport extends StreamTransport {
   private final SockJSSocket socket;
 
   SockJsTransport(SockJSSocket socket) {
+    super(socket, socket);
     this.socket = socket;
   }
 
@@ -37,26 +38,6 @@ final class SockJsTransport implements ClientTransport {
   @Override
   public void close() {
     socket.close();
-  }
-
-  @Override
-  public void pause() {
-    socket.pause();
-  }
-
-  @Override
-  public void resume() {
-    socket.resume();
-  }
-
-  @Override
-  public boolean writeQueueFull() {
-    return socket.writeQueueFull();
-  }
-
-  @Override
-  public void drainHandler(Runnable drained) {
-    socket.drainHandler(drained == null ? null : v -> drained.run());
   }
 
   @Override

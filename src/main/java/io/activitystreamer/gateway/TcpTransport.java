@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A client over TCP (plaintext on -lp, or TLS on tlsPort), one JSON line per message. */
-final class TcpTransport implements ClientTransport {
+final class TcpTransport extends StreamTransport {
   private final NetSocket socket;
   /** Completes once the last line written so far has gone to the kernel. */
   private Future<Void> lastWrite = Future.succeededFuture();
@@ -42,6 +42,7 @@ final class TcpTransport implements ClientTransport {
   private Map<String, Long> readThrough;
 
   TcpTransport(NetSocket socket) {
+    super(socket, socket);
     this.socket = socket;
     watchClientEnd();
   }
@@ -203,26 +204,6 @@ final class TcpTransport implements ClientTransport {
     } else {
       socket.close();
     }
-  }
-
-  @Override
-  public void pause() {
-    socket.pause();
-  }
-
-  @Override
-  public void resume() {
-    socket.resume();
-  }
-
-  @Override
-  public boolean writeQueueFull() {
-    return socket.writeQueueFull();
-  }
-
-  @Override
-  public void drainHandler(Runnable drained) {
-    socket.drainHandler(drained == null ? null : v -> drained.run());
   }
 
   @Override

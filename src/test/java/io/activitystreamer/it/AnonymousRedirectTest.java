@@ -162,6 +162,9 @@ class AnonymousRedirectTest {
     // the move must lose nothing to the token; the backlog bound (10000 by default, passed at full rate
     // when the move takes a second on a busy machine) is tested elsewhere
     cluster.env("STREAMER_BACKLOG_MAX_COUNT", "1000000");
+    // nor to the slow-consumer bound (tested in ClientSessionTest): on a busy 2-core machine this test's
+    // subscriber thread reads slower than a server that has just joined writes the catch-up it receives
+    cluster.env("STREAMER_CLIENT_WRITE_QUEUE_MAX_BYTES", String.valueOf(64 * 1024 * 1024));
     cluster.start("s1", null);
     cluster.launch("s2", "s1");
     cluster.launch("s3", "s1");
