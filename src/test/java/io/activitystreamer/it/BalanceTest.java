@@ -103,7 +103,9 @@ class BalanceTest {
         + " converged %d ms after s4 was linked to all (%d ms after it listened; linking took %d ms)%n",
         before, loads, r2, minimum, movedTwice, lastChange.get() - linked, lastChange.get() - listening,
         linked - listening);
-    assertTrue(lastChange.get() - linked <= 5 * ANNOUNCE, "join converges within a few announce intervals: "
+    // rounds come every two announce intervals and skip a view that changed within half an interval (a
+    // late announcement on a busy 2-core machine): converged within about three rounds (typically 1.2 s)
+    assertTrue(lastChange.get() - linked <= 10 * ANNOUNCE, "join converges within a few announce intervals: "
         + (lastChange.get() - linked) + " ms");
     assertTrue(r2 <= minimum + 2, "join moved about the minimum: " + r2 + " vs " + minimum);
     assertTrue(movedTwice == 0, "no client moved twice in the join rebalance");
