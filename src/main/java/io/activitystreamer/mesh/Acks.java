@@ -18,6 +18,23 @@ final class Acks {
   /** Members declared dead, for the own events they had not acknowledged. */
   final Map<String, DeadAck> deadAcks = new HashMap<>();
 
+  /** Per member: the newest login sync it answered (the asker's number) and its own position then. */
+  private final Map<String, long[]> synced = new HashMap<>();
+
+  /** {@code member} answered the sync asked at {@code asked}; it had its own events up to {@code own}. */
+  void synced(String member, long asked, long own) {
+    long[] s = synced.get(member);
+    if (s == null || s[0] < asked) {
+      synced.put(member, new long[] {asked, own});
+    }
+  }
+
+  /** {@code member}'s own position in its answer to a sync asked at or after {@code since}; -1 when none came yet. */
+  long syncedSince(String member, long since) {
+    long[] s = synced.get(member);
+    return s == null || s[0] < since ? -1 : s[1];
+  }
+
   void heardAt(String member, long now) {
     ackTimes.put(member, now);
   }
@@ -38,6 +55,7 @@ final class Acks {
 
   /** {@code m} (may be null) was declared dead: its acks now count only for this server's own events. */
   void died(String id, Member m, String self, long now) {
+    synced.remove(id);
     Map<String, Long> lastAcks = acks.remove(id);
     if (lastAcks != null && m != null) {
       deadAcks.put(id, new DeadAck(m.name, lastAcks.getOrDefault(self, 0L), now));

@@ -30,6 +30,8 @@ final class AntiEntropy {
   private final Acks acks;
   private final FailureDetector detector;
   private long lastDigest;
+  /** When the last login sync was asked (our clock). */
+  private long lastSyncAsked = Long.MIN_VALUE;
   /** Retained events dropped by the byte bound since start. */
   private long retainedDropped;
 
@@ -80,6 +82,19 @@ final class AntiEntropy {
     return true;
   }
 
+  /**
+   * A login sync: a digest to every linked member asking each to answer with its own digest at once
+   * ({@code sync: now}); once per {@code now} however many LOGINs wait. The answer follows on the same
+   * link every event its sender had sent before it.
+   */
+  void askSync(long now) {
+    if (now == lastSyncAsked) {
+      return;
+    }
+    lastSyncAsked = now;
+    table.broadcast(PeerMessages.digest(replicator.positions(), table.linkedIds(), Fields.SYNC, now));
+  }
+
   /** MESH_DIGEST from member {@code from} ({@code m}: its entry, or null). */
   void onDigest(String from, Member m, JsonObject msg, long now) {
     acks.heardAt(from, now);
@@ -90,6 +105,14 @@ final class AntiEntropy {
     String linkId = m == null ? null : m.linkId;
     if (linkId == null) {
       return;
+    }
+    Long syncOf = number(msg, Fields.SYNC_OF);
+    if (syncOf != null) {
+      acks.synced(from, syncOf, theirs.getOrDefault(from, 0L));
+    }
+    Long sync = number(msg, Fields.SYNC);
+    if (sync != null) {
+      out.send(linkId, PeerMessages.digest(replicator.positions(), table.linkedIds(), Fields.SYNC_OF, sync));
     }
     String self = table.self;
     for (Map.Entry<String, Long> p : replicator.positions().entrySet()) {
@@ -117,6 +140,11 @@ final class AntiEntropy {
         }
       }
     }
+  }
+
+  /** A number field, or null when it is absent or not a number (a peer's field of another kind is ignored). */
+  private static Long number(JsonObject msg, String field) {
+    return msg.getValue(field) instanceof Number n ? n.longValue() : null;
   }
 
   void pruneRetained(long now) {

@@ -68,6 +68,24 @@ final class CatchUp {
   }
 
   /** See {@link MeshCore#caughtUpWithUnreachable}. */
+  /**
+   * Every linked member answered a login sync asked at or after {@code since} and this server applied
+   * that member's own events up to its answer: whatever a linked member had sent before the LOGIN
+   * arrived (a session of the user this server has not heard of yet, its last activities) is here.
+   */
+  boolean syncedWithLinked(long since) {
+    for (Member m : table.members.values()) {
+      if (m.status == Member.Status.DEAD || m.linkId == null) {
+        continue;
+      }
+      long own = acks.syncedSince(m.id, since);
+      if (own < 0 || replicator.position(m.id) < own) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   boolean caughtUpWithUnreachable(long since) {
     for (Member m : table.members.values()) {
       if (m.status != Member.Status.DEAD && m.linkId == null && !caughtUpWith(m.id, since, true)) {

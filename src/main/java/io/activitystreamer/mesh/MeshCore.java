@@ -125,6 +125,16 @@ public final class MeshCore {
    */
   public boolean caughtUpWithUnreachable(long since) { return catchUp.caughtUpWithUnreachable(since); }
 
+  /**
+   * True once every linked member answered a login sync asked at or after {@code since} and its own
+   * events up to the answer are applied here ({@link #askSync}). A named LOGIN waits for it: a session of
+   * the user on a linked member may not have reached this server yet (G4 for a sender that moved).
+   */
+  public boolean syncedWithLinked(long since) { return catchUp.syncedWithLinked(since); }
+
+  /** Asks every linked member for a digest at once (MESH_DIGEST {@code sync}); once per {@code now}. */
+  public void askSync(long now) { antiEntropy.askSync(now); }
+
   /** The state emitted an event: record it and send it once to every linked member. */
   public void onLocalEvent(Event e) {
     replicator.recordLocal(e);

@@ -88,10 +88,19 @@ final class PeerMessages {
   }
 
   static Buffer digest(Map<String, Long> positions, boolean hello, java.util.Collection<String> linked) {
+    return MessageCodec.encode(Command.MESH_DIGEST, digestBody(positions, hello, linked));
+  }
+
+  /** A digest with a login sync's field: {@code sync} (asking, the asker's number) or {@code syncOf} (answering it). */
+  static Buffer digest(Map<String, Long> positions, java.util.Collection<String> linked, String syncField, long sync) {
+    return MessageCodec.encode(Command.MESH_DIGEST, digestBody(positions, false, linked).put(syncField, sync));
+  }
+
+  private static JsonObject digestBody(Map<String, Long> positions, boolean hello, java.util.Collection<String> linked) {
     JsonObject p = new JsonObject();
     positions.forEach(p::put);
-    return MessageCodec.encode(Command.MESH_DIGEST, new JsonObject().put(Fields.POSITIONS, p).put(Fields.HELLO, hello)
-        .put(Fields.LINKED, new JsonArray(new java.util.ArrayList<>(linked))));
+    return new JsonObject().put(Fields.POSITIONS, p).put(Fields.HELLO, hello)
+        .put(Fields.LINKED, new JsonArray(new java.util.ArrayList<>(linked)));
   }
 
   /** The members the digest's sender is linked to, or null if it did not say. */

@@ -53,6 +53,9 @@ public final class Fields {
   public static final String POSITIONS = "positions";
   public static final String HELLO = "hello";
   public static final String LINKED = "linked";
+  /** MESH_DIGEST: a login sync asks for an answer at once ({@code sync}: the asker's opaque number) and the answer echoes it ({@code syncOf}). */
+  public static final String SYNC = "sync";
+  public static final String SYNC_OF = "syncOf";
   /** MEMBER_DEAD refusing a link: the refusing server and its live member count. */
   public static final String BY = "by";
   public static final String LIVE = "live";

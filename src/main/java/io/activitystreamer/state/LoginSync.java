@@ -22,6 +22,9 @@ public final class LoginSync {
     if (now - since >= MAX_MILLIS) {
       return true;
     }
+    if (!Fields.ANONYMOUS.equals(username) && !mesh.syncedWithLinked(since)) {
+      return false; // a linked member may hold a session of this user not heard of here yet (G4)
+    }
     if (!mesh.caughtUpWithUnreachable(since)) {
       return false; // a session of this user we have not heard of may be behind that gap (G4)
     }

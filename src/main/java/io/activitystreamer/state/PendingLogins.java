@@ -24,6 +24,7 @@ public final class PendingLogins<R> {
     if (LoginSync.ready(state, mesh, username, resume, now, now)) {
       return true;
     }
+    mesh.askSync(now);
     waiting.add(new Waiting<>(request, username, resume, connection, now));
     return false;
   }

@@ -178,6 +178,17 @@ public final class ServerCore<R> {
     return true;
   }
 
+  /**
+   * One message from an authenticated link ({@link MeshCore#onPeerMessage}); waiting LOGINs are retried
+   * after it, as it may be the login sync's answer or the events they wait for.
+   */
+  public void peerMessage(String linkId, JsonObject msg, long now) {
+    mesh.onPeerMessage(linkId, msg, now);
+    if (logins.pending() > 0) {
+      logins.retry(now);
+    }
+  }
+
   /** Applies and passes on what a previous incarnation or the data directory knew that the mesh lacks. */
   public void adopt(JsonObject carry) { incarnation.adopt(carry); }
 

@@ -83,7 +83,7 @@ public final class StateVerticle extends VerticleBase implements ServerCore.Effe
     bus.<JsonObject>localConsumer(Addresses.STATE_START_MESH, this::startMesh);
     bus.<PeerIn>localConsumer(Addresses.MESH_LINK_UP, m -> core.mesh().onLinkUp(m.body().linkId(),
         m.body().outbound(), m.body().msg(), now()));
-    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> core.mesh().onPeerMessage(m.body().linkId(),
+    bus.<PeerIn>localConsumer(Addresses.MESH_LINK_IN, m -> core.peerMessage(m.body().linkId(),
         m.body().msg(), now()));
     bus.<String>localConsumer(Addresses.MESH_LINK_DOWN, m -> core.mesh().onLinkDown(m.body(), now()));
     bus.<JsonObject>localConsumer(Addresses.MESH_CONNECT_FAILED, m -> onConnectFailed(m.body()));

@@ -455,6 +455,40 @@ class StateCoreTest {
     assertEquals(List.of(1), ns(moved.get().backlog()), "1 is redelivered (classic window), then 2 follows");
   }
 
+  /**
+   * As above, but b has not even heard of ann's session on a when she logs in there (a's lines to b are
+   * held from before her LOGIN on a: SESSION_OPENED, her activity and the detach are all on their way).
+   * b's LOGIN asks every linked member for a digest at once (the login sync) and waits for a's answer,
+   * which follows those lines on the link; then 2 depends on 1 and every server applies 1 first (G4;
+   * chaos seed 131 found this).
+   */
+  @Test
+  void classicSenderMovingBeforeItsNewServerHeardOfItsSessionKeepsItsOrder() {
+    mesh("a", "b", "c");
+    Node a = net.node("a");
+    Node b = net.node("b");
+    Node c = net.node("c");
+    register(a, "ann");
+    net.run(300);
+    net.hold(a, b);
+    LoginResult ann = a.login("ann");
+    a.send(ann, "ann", act("ann", 1));
+    a.detach(ann.sessionId());
+    net.deliverAll();
+    assertEquals(List.of(1), delivered(c));
+    AtomicReference<LoginResult> moved = b.loginWhenReady("ann", null);
+    net.run(500);
+    assertEquals(null, moved.get(), "b waits for a's answer to its login sync, behind a's held lines");
+    assertEquals(List.of(), delivered(b));
+    net.release(a, b);
+    net.runUntil(() -> moved.get() != null, 500, "login completes once a's lines and its answer arrive");
+    assertTrue(b.state.sessions().containsKey(ann.sessionId()), "b knows the session ann left on a");
+    b.send(moved.get(), "ann", act("ann", 2));
+    net.runUntil(net::converged, 2000, "caught up");
+    assertEquals(List.of(1, 2), delivered(b), "per-sender order at b");
+    assertEquals(List.of(1, 2), delivered(c), "per-sender order at c");
+  }
+
   @Test
   void logoutEndsTheSessionAndNothingIsOwedAfterIt() {
     mesh("a", "b");

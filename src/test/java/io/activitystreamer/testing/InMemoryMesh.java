@@ -440,7 +440,7 @@ public final class InMemoryMesh {
         boolean first = outbound ? d.command() == Command.MESH_WELCOME : d.command() == Command.AUTHENTICATE;
         if (outbound && d.command() == Command.MEMBER_DEAD) {
           // PeerLink hands a refusal as dead to the core (with the address dialled), then closes
-          owner.mesh.onPeerMessage(linkId, d.body().copy().put("viaHostname", dialledHost)
+          owner.core.peerMessage(linkId, d.body().copy().put("viaHostname", dialledHost)
               .put("viaPort", dialledPort), now());
           close(null);
           return;
@@ -466,7 +466,7 @@ public final class InMemoryMesh {
         close(null);
         return;
       }
-      owner.mesh.onPeerMessage(linkId, d.body(), now());
+      owner.core.peerMessage(linkId, d.body(), now());
     }
   }
 
