@@ -5,9 +5,10 @@ import io.activitystreamer.protocol.Fields;
 import io.vertx.core.json.JsonObject;
 
 /**
- * When a named LOGIN may be answered (docs/mesh.md, "LOGIN on another server"): once this server has
- * what the session it takes over, and the client itself, already hold; at most {@link #MAX_MILLIS}
- * after it arrived (then availability wins). Pure; {@link Logins} retries a waiting LOGIN on every
+ * When a named LOGIN may be answered (docs/mesh.md, "LOGIN on another server"): once every linked
+ * member answered the login sync asked at its arrival (so a session of the user not heard of here yet
+ * is here), and this server has what the session it takes over, and the client itself, already hold;
+ * at most {@link #MAX_MILLIS} after it arrived (then availability wins). Pure; {@link Logins} retries a waiting LOGIN on every
  * tick.
  */
 public final class LoginSync {
