@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lines are handled one at a time: while a REGISTER, a LOGIN or a LOGOUT is answered, later lines
  * queue and reading pauses, so replies keep the order of requests. The states and what moves between
- * them are listed in {@link State}; a line too long closes in every open state.
+ * them are listed in {@link SessionState}; a line too long closes in every open state.
  */
 final class ClientSession {
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
@@ -38,51 +38,13 @@ final class ClientSession {
   /** The login deadline, passed while a REGISTER or LOGIN is answered, looks again this much later. */
   static final long LOGIN_RECHECK_MILLIS = 1000;
 
-  enum State {
-    /** Not logged in: REGISTER, LOGIN (to VERIFYING, or LOGGING_IN if anonymous), LOGOUT closes; ACTIVITY_MESSAGE is AUTHENTICATION_FAIL. */
-    CONNECTED,
-    /** A REGISTER is answered (name lookup, hash, mesh-wide registration, or a refusal's delay): to CONNECTED or closing. */
-    REGISTERING,
-    /** A LOGIN's secret is checked (lookup and hash, or a refusal's delay): to LOGGING_IN or closing. */
-    VERIFYING,
-    /** The state holds the LOGIN (maybe for the login sync): to LOGGED_IN or closing. */
-    LOGGING_IN,
-    /** ACTIVITY_MESSAGE, LOGOUT (to LOGGING_OUT while own activities are in flight); REGISTER and LOGIN are INVALID_MESSAGE; a redirect order to REDIRECTING. */
-    LOGGED_IN,
-    /** The state freezes the session for a move; to the client still LOGGED_IN. The freeze's answer writes REDIRECT: to REDIRECTED. */
-    REDIRECTING,
-    /** LOGOUT came while own activities were on their way back: reading paused until they are written or the grace ends; a freeze's answer still redirects. */
-    LOGGING_OUT,
-    /** REDIRECT written, closing: the detach at the transport's end is exact. */
-    REDIRECTED,
-    /** The last line written, closing; the transport is aborted if it does not end within the close grace. */
-    CLOSING,
-    /** The transport is gone (closed by either side). */
-    CLOSED;
-
-    /** Lines wait in the queue. */
-    boolean waiting() {
-      return this == REGISTERING || this == VERIFYING || this == LOGGING_IN || this == LOGGING_OUT;
-    }
-
-    /** Closing or closed: nothing more is read or written. */
-    boolean closed() {
-      return this == REDIRECTED || this == CLOSING || this == CLOSED;
-    }
-
-    /** A session is attached here and activities are written to the client. */
-    boolean loggedIn() {
-      return this == LOGGED_IN || this == REDIRECTING || this == LOGGING_OUT;
-    }
-  }
-
   enum Timer { LOGIN_DEADLINE, REFUSAL, LOGOUT_GRACE, CLOSE_GRACE }
 
   private final ServerConfig config;
   private final String serverId;
   private final String id;
   private final SessionEffects out;
-  private State state = State.CONNECTED;
+  private SessionState state = SessionState.CONNECTED;
   private final ArrayDeque<String> queued = new ArrayDeque<>();
   /** The REGISTER or LOGIN being answered, then the logged-in user; null before the first. */
   private Credentials who;
@@ -103,7 +65,7 @@ final class ClientSession {
     this.replies = new Replies(out, serverId, id);
   }
 
-  State state() {
+  SessionState state() {
     return state;
   }
 
@@ -151,11 +113,11 @@ final class ClientSession {
 
   /** The transport ended (either side). The session stays open and is detached, unless logged out. */
   void onTransportGone() {
-    if (state == State.CLOSED) {
+    if (state == SessionState.CLOSED) {
       return;
     }
-    boolean exact = state == State.REDIRECTED;
-    state = State.CLOSED;
+    boolean exact = state == SessionState.REDIRECTED;
+    state = SessionState.CLOSED;
     queued.clear();
     out.cancelTimer(Timer.LOGIN_DEADLINE);
     out.unsubscribe();
@@ -167,12 +129,12 @@ final class ClientSession {
       case LOGIN_DEADLINE -> loginDeadline();
       case REFUSAL -> answerRefusal(replies.delayedRefusal());
       case LOGOUT_GRACE -> {
-        if (state == State.LOGGING_OUT) {
+        if (state == SessionState.LOGGING_OUT) {
           endSession();
         }
       }
       case CLOSE_GRACE -> {
-        if (state != State.CLOSED) {
+        if (state != SessionState.CLOSED) {
           // a client that does not read would hold the connection (and its queued bytes) forever
           LOG.debug("[{}] {} did not close within {} ms: aborting", serverId, id, CLOSE_GRACE_MILLIS);
           out.abort();
@@ -220,13 +182,13 @@ final class ClientSession {
   }
 
   /** Enters a state in which lines wait for an answer. */
-  private void await(State waiting) {
+  private void await(SessionState waiting) {
     state = waiting;
     out.pauseReading();
   }
 
   /** The answer came and the connection stays: reading resumes and the queued lines are handled. */
-  private void ready(State next, long now) {
+  private void ready(SessionState next, long now) {
     state = next;
     out.resumeReading();
     while (!state.waiting() && !state.closed() && !queued.isEmpty()) {
@@ -240,7 +202,7 @@ final class ClientSession {
    */
   private void register(Decoded d) {
     who = Credentials.register(d);
-    await(State.REGISTERING);
+    await(SessionState.REGISTERING);
     if (who.reserved()) {
       refused(who.user + " is already registered with the system", who.user);
       return;
@@ -257,26 +219,26 @@ final class ClientSession {
   /** The name is registered (counted even if the connection went meanwhile). */
   void onRegistered(long now) {
     out.registerOutcome(Outcome.SUCCESS);
-    if (state == State.REGISTERING) {
+    if (state == SessionState.REGISTERING) {
       replies.reply(Command.REGISTER_SUCCESS, "register success for " + who.user);
-      ready(State.CONNECTED, now);
+      ready(SessionState.CONNECTED, now);
     }
   }
 
   private void login(Decoded d) {
     who = Credentials.login(d);
     if (who.anonymous) {
-      await(State.LOGGING_IN);
+      await(SessionState.LOGGING_IN);
       attachment.requestLogin(who);
     } else {
-      await(State.VERIFYING);
+      await(SessionState.VERIFYING);
       out.checkSecret(who.user, who.secret);
     }
   }
 
   void onSecretChecked() {
-    if (state == State.VERIFYING) {
-      state = State.LOGGING_IN;
+    if (state == SessionState.VERIFYING) {
+      state = SessionState.LOGGING_IN;
       attachment.requestLogin(who);
     }
   }
@@ -287,7 +249,7 @@ final class ClientSession {
     if (!who.anonymous) {
       out.succeeded(who.user);
     }
-    if (state != State.LOGGING_IN) {
+    if (state != SessionState.LOGGING_IN) {
       out.detach(result.sessionId(), who.anonymous, false, false);
       return;
     }
@@ -295,7 +257,7 @@ final class ClientSession {
     flow.start(who, result.lastSeq(), config.activityRateLimit());
     attachment.attached(result, who);
     flow.backlogWritten();
-    ready(State.LOGGED_IN, now);
+    ready(SessionState.LOGGED_IN, now);
   }
 
   // ---- the answers to a REGISTER or LOGIN that failed ----
@@ -321,28 +283,25 @@ final class ClientSession {
   }
 
   private void answerRefusal(String info) {
-    Command reply = failedReply();
-    if (reply != null) {
-      replies.refused(reply, info);
-      close(reply.name());
-    }
+    answerFailure(reply -> replies.refused(reply, info));
   }
 
   /** The hashing pool's queue is full. */
   void onHashBusy(String info) {
-    Command reply = failedReply();
-    if (reply != null) {
-      replies.hashBusy(reply, info);
-      close(reply.name());
-    }
+    answerFailure(reply -> replies.hashBusy(reply, info));
   }
 
   /** The request failed unexpectedly (one request is out at a time: a pending LOGIN is answered by this). */
   void onFailed(Throwable err) {
     attachment.loginAnswered();
+    answerFailure(reply -> replies.failed(reply, err));
+  }
+
+  /** Writes the failure reply (REGISTER_FAILED or LOGIN_FAILED) with {@code write} and closes, if one is awaited. */
+  private void answerFailure(java.util.function.Consumer<Command> write) {
     Command reply = failedReply();
     if (reply != null) {
-      replies.failed(reply, err);
+      write.accept(reply);
       close(reply.name());
     }
   }
@@ -377,7 +336,7 @@ final class ClientSession {
     if (!state.loggedIn()) {
       return;
     }
-    boolean loggingOut = state == State.LOGGING_OUT;
+    boolean loggingOut = state == SessionState.LOGGING_OUT;
     if (flow.credit(count, !loggingOut) && loggingOut) {
       endSession();
     }
@@ -385,10 +344,10 @@ final class ClientSession {
 
   /** The activities sent before LOGOUT are still owed to this session: it ends once they are written. */
   private void logout() {
-    if (state == State.CONNECTED) {
+    if (state == SessionState.CONNECTED) {
       close("logout");
     } else if (flow.owed()) {
-      await(State.LOGGING_OUT);
+      await(SessionState.LOGGING_OUT);
       out.startTimer(Timer.LOGOUT_GRACE, LOGOUT_GRACE_MILLIS);
     } else {
       endSession();
@@ -405,10 +364,10 @@ final class ClientSession {
    * (not while it is already leaving, nor logging out). False when the client does not move.
    */
   boolean onRedirect(JsonObject target) {
-    if (state != State.LOGGED_IN || !attachment.moveTo(target)) {
+    if (state != SessionState.LOGGED_IN || !attachment.moveTo(target)) {
       return false;
     }
-    state = State.REDIRECTING;
+    state = SessionState.REDIRECTING;
     attachment.freeze(target);
     return true;
   }
@@ -419,10 +378,10 @@ final class ClientSession {
    */
   void onFrozen(JsonObject resume) {
     out.unsubscribe();
-    if (state == State.REDIRECTING || state == State.LOGGING_OUT) {
+    if (state == SessionState.REDIRECTING || state == SessionState.LOGGING_OUT) {
       out.write(attachment.redirect(resume));
       out.redirected();
-      close("redirected to " + attachment.redirectTo(), State.REDIRECTED);
+      close("redirected to " + attachment.redirectTo(), SessionState.REDIRECTED);
     }
   }
 
@@ -448,10 +407,10 @@ final class ClientSession {
   }
 
   private void close(String reason) {
-    close(reason, State.CLOSING);
+    close(reason, SessionState.CLOSING);
   }
 
-  private void close(String reason, State closing) {
+  private void close(String reason, SessionState closing) {
     if (!state.closed()) {
       LOG.debug("[{}] {} closing: {}", serverId, id, reason);
       state = closing;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.activitystreamer.bus.LoginResult;
 import io.activitystreamer.config.ServerConfig;
-import io.activitystreamer.gateway.ClientSession.State;
 import io.activitystreamer.gateway.ClientSession.Timer;
 import io.activitystreamer.http.GatewayMetrics.Limit;
 import io.activitystreamer.http.GatewayMetrics.Outcome;
@@ -114,7 +113,7 @@ class ClientSessionTest {
     session.onLine(login("alice", "pw"), 0);
     session.onSecretChecked();
     session.onLoginReply(result("s1", false), 0);
-    assertEquals(State.LOGGED_IN, session.state());
+    assertEquals(SessionState.LOGGED_IN, session.state());
     out.take();
   }
 
@@ -134,7 +133,7 @@ class ClientSessionTest {
     session.onTimer(Timer.LOGIN_DEADLINE);
     assertEquals(closing("limited LOGIN_TIMEOUT",
         "write INVALID_MESSAGE: no LOGIN within 30000 ms of connecting (loginTimeoutMillis)"), out.take());
-    assertEquals(State.CLOSING, session.state());
+    assertEquals(SessionState.CLOSING, session.state());
   }
 
   @Test
@@ -162,13 +161,13 @@ class ClientSessionTest {
   @Test
   void loginChecksTheSecretThenAsksTheStateThenWritesSuccessBacklogAndSubscribes() {
     session.onLine(login("alice", "pw"), 0);
-    assertEquals(State.VERIFYING, session.state());
+    assertEquals(SessionState.VERIFYING, session.state());
     assertEquals(List.of("pause", "check alice pw"), out.take());
     session.onSecretChecked();
-    assertEquals(State.LOGGING_IN, session.state());
+    assertEquals(SessionState.LOGGING_IN, session.state());
     assertEquals(List.of("login alice"), out.take());
     session.onLoginReply(result("s1", false, Buffer.buffer("{\"command\":\"ACTIVITY_BROADCAST\",\"activity\":{}}\n")), 0);
-    assertEquals(State.LOGGED_IN, session.state());
+    assertEquals(SessionState.LOGGED_IN, session.state());
     assertEquals(List.of("succeeded alice", "cancel LOGIN_DEADLINE", "login SUCCESS",
         "write LOGIN_SUCCESS: logged in as user alice", "write {\"command\":\"ACTIVITY_BROADCAST\",\"activity\":{}}",
         "subscribe s1", "pick", "resume"), out.take());
@@ -177,7 +176,7 @@ class ClientSessionTest {
   @Test
   void aSessionPlacedHereByARedirectIsNotMovedAgain() {
     session.onLine(login("anonymous", null), 0);
-    assertEquals(State.LOGGING_IN, session.state());
+    assertEquals(SessionState.LOGGING_IN, session.state());
     assertEquals(List.of("pause", "login anonymous anonymous"), out.take(), "no secret to check");
     session.onLoginReply(result("s1", true), 0);
     assertEquals(List.of("cancel LOGIN_DEADLINE", "login SUCCESS", "write LOGIN_SUCCESS: logged in as user anonymous",
@@ -269,11 +268,11 @@ class ClientSessionTest {
   @Test
   void registerAnswersAndStaysConnected() {
     session.onLine("{\"command\":\"REGISTER\",\"username\":\"bob\",\"secret\":\"pw\"}", 0);
-    assertEquals(State.REGISTERING, session.state());
+    assertEquals(SessionState.REGISTERING, session.state());
     assertEquals(List.of("pause", "register bob pw"), out.take());
     session.onRegistered(0);
     assertEquals(List.of("register SUCCESS", "write REGISTER_SUCCESS: register success for bob", "resume"), out.take());
-    assertEquals(State.CONNECTED, session.state());
+    assertEquals(SessionState.CONNECTED, session.state());
     session.onLine(login("bob", "pw"), 0);
     assertEquals(List.of("pause", "check bob pw"), out.take());
   }
@@ -360,7 +359,7 @@ class ClientSessionTest {
       loggedIn();
       session.onLine(c[0], 0);
       assertEquals(c[1], out.take().get(1), c[0]);
-      assertEquals(State.CLOSING, session.state());
+      assertEquals(SessionState.CLOSING, session.state());
       session.onTransportGone();
       assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "detach s1"), out.take(),
           "the session stays open, detached");
@@ -548,7 +547,7 @@ class ClientSessionTest {
     session.onLine(activity(2), 0);
     out.take();
     session.onLine(LOGOUT, 0);
-    assertEquals(State.LOGGING_OUT, session.state());
+    assertEquals(SessionState.LOGGING_OUT, session.state());
     assertEquals(List.of("pause", "timer LOGOUT_GRACE 5000"), out.take());
     session.onLine(activity(3), 0);
     assertEquals(List.of(), out.take(), "lines after LOGOUT wait (and are dropped with the close)");
@@ -581,7 +580,7 @@ class ClientSessionTest {
   void redirectFreezesThenWritesRedirectClosesAndDetachesExactly() {
     loggedIn();
     assertTrue(session.onRedirect(TARGET));
-    assertEquals(State.REDIRECTING, session.state());
+    assertEquals(SessionState.REDIRECTING, session.state());
     assertEquals(List.of("freeze s1 other"), out.take());
     assertFalse(session.onRedirect(TARGET), "already leaving");
     session.deliver(Buffer.buffer("{\"n\":1}\n"), Buffer.buffer("{}\n"), Map.of(), 0);
@@ -589,7 +588,7 @@ class ClientSessionTest {
     assertEquals(List.of("write {\"n\":1}", "activity s1 {\"n\":2,\"authenticated_user\":\"alice\"}"), out.take(),
         "until the freeze is answered: written and accepted");
     session.onFrozen(null);
-    assertEquals(State.REDIRECTED, session.state());
+    assertEquals(SessionState.REDIRECTED, session.state());
     assertEquals(closing("unsubscribe", "write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4000}",
         "redirected"), out.take());
     session.onTransportGone();
@@ -622,7 +621,7 @@ class ClientSessionTest {
     session = session(new JsonObject(), true);
     loggedIn();
     assertFalse(session.onRedirect(new JsonObject().put("hostname", "other").put("port", 4000)));
-    assertEquals(State.LOGGED_IN, session.state());
+    assertEquals(SessionState.LOGGED_IN, session.state());
     assertTrue(session.onRedirect(TARGET));
     session.onFrozen(null);
     assertTrue(out.take().contains("write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4443}"));
@@ -667,7 +666,7 @@ class ClientSessionTest {
     session.onLine(activity(1), 0);
     session.onRedirect(TARGET);
     session.onLine(LOGOUT, 0);
-    assertEquals(State.LOGGING_OUT, session.state());
+    assertEquals(SessionState.LOGGING_OUT, session.state());
     out.take();
     session.onFrozen(null);
     assertEquals(closing("unsubscribe", "write {\"command\":\"REDIRECT\",\"hostname\":\"other\",\"port\":4000}",
@@ -695,7 +694,7 @@ class ClientSessionTest {
     session.onSecretChecked();
     out.take();
     session.onTransportGone();
-    assertEquals(State.CLOSED, session.state());
+    assertEquals(SessionState.CLOSED, session.state());
     assertEquals(List.of("cancel LOGIN_DEADLINE", "unsubscribe", "cancel login"), out.take());
     session.onLoginReply(result("s1", false), 0);
     assertEquals(List.of("succeeded alice", "detach s1"), out.take(), "nothing written, the session let go");

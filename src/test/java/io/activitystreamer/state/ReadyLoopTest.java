@@ -249,9 +249,9 @@ class ReadyLoopTest {
     Node b = s[1];
     register(a, "ann");
     net.deliverAll();
+    AtomicReference<LoginResult> r = a.loginWhenReady("ann", null); // asks b for the login sync
     a.holdWrites(true);
-    AtomicReference<LoginResult> r = a.loginWhenReady("ann", null);
-    net.deliverAll();
+    net.deliverAll(); // b's answer: the LOGIN is answered, its SESSION_OPENED not written yet
     assertNull(r.get(), "LOGIN_SUCCESS before SESSION_OPENED is written to the peer");
     a.ackWrites();
     assertNotNull(r.get());

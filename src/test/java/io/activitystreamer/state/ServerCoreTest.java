@@ -38,8 +38,9 @@ class ServerCoreTest {
   void aWaitingLoginIsFailedWhenItsConnectionClosesAndNeverAnsweredAfter() {
     twoServers();
     net.runUntil(() -> b.register("u").get() != null, 3000, "u registered");
-    LoginResult onA = a.loginWhenReady("u", null).get();
-    net.deliverAll();
+    AtomicReference<LoginResult> loggedIn = a.loginWhenReady("u", null);
+    net.runUntil(() -> loggedIn.get() != null, 1000, "the login sync answered");
+    LoginResult onA = loggedIn.get();
     assertNotNull(onA, "the session is attached on a");
     AtomicReference<Object> answer = new AtomicReference<>();
     a.holdWrites(true); // a's detach is not on its way yet: b's LOGIN waits for it
@@ -84,8 +85,9 @@ class ServerCoreTest {
   void logoutEndsTheSessionEverywhereAndItsLoad() {
     twoServers();
     net.runUntil(() -> a.register("v").get() != null, 3000, "v registered");
-    LoginResult s = a.loginWhenReady("v", null).get();
-    net.deliverAll();
+    AtomicReference<LoginResult> loggedIn = a.loginWhenReady("v", null);
+    net.runUntil(() -> loggedIn.get() != null, 1000, "the login sync answered");
+    LoginResult s = loggedIn.get();
     assertEquals(1, a.core.load());
     a.core.logout(s.sessionId());
     a.afterInput();
